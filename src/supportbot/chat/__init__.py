@@ -1,0 +1,1 @@
+"""Chat platforms: thin adapters and the outbox sender."""

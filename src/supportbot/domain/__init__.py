@@ -1,0 +1,1 @@
+"""Pure rules of the support playbook: no platform, database or config code."""
