@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class Status(str, enum.Enum):
@@ -94,3 +96,83 @@ def check_reopen(number: int, current: Status, to: Status = Status.RECEIVED) -> 
         raise DeskError(f"Ticket #{number} is not resolved; there is nothing to reopen.")
     if to not in REOPEN_TO:
         raise InvalidTransition(number, current, to)
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One reported problem and where it stands; changes go through its methods."""
+
+    number: int
+    product: str | None
+    severity: Severity
+    title: str
+    body: str
+    reporter_platform: str
+    reporter_id: int
+    reporter_name: str
+    created_at: datetime
+    source_platform: str
+    source_chat_id: int
+    source_message_id: int
+    security: bool = False
+    status: Status = Status.RECEIVED
+    resolution: Resolution | None = None
+    assignee: str | None = None
+    pr_links: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    thread_id: int | None = None
+    first_response_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    resolved_at: datetime | None = None
+    interactions: int = 0
+    escalation_level: int = 0
+    last_escalation_at: datetime | None = None
+    first_response_missed_notified: bool = False
+    next_due_at: datetime | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.last_activity_at is None:
+            self.last_activity_at = self.created_at
+
+    @property
+    def is_open(self) -> bool:
+        """True until resolved."""
+        return self.status is not Status.RESOLVED
+
+    def record_activity(self, at: datetime, *, by_team: bool) -> None:
+        """A message or team action: resets the stagnation clock; the team's first counts as the response."""
+        self.last_activity_at = max(at, self.last_activity_at or at)
+        self.interactions += 1
+        if by_team and self.first_response_at is None:
+            self.first_response_at = at
+
+    def move(self, wanted: Status, at: datetime) -> None:
+        """Change status along the lifecycle (not out of resolved: that is reopen)."""
+        check_transition(self.number, self.status, wanted)
+        self.status = wanted
+        if wanted is Status.RESOLVED:
+            self.resolved_at = at
+        elif self.resolution is not None:
+            self.resolution = None
+
+    def resolve(self, reason: Resolution | None, at: datetime) -> None:
+        """Mark resolved with a reason (fixed when none is given)."""
+        self.move(Status.RESOLVED, at)
+        self.resolution = reason or Resolution.FIXED
+
+    def reopen(self, to: Status, at: datetime) -> None:
+        """Bring a resolved ticket back to 🔴 or ⭕️; its clocks start again from now."""
+        check_reopen(self.number, self.status, to)
+        self.status = to
+        self.resolution = None
+        self.resolved_at = None
+        self.last_escalation_at = None
+        self.last_activity_at = at
+
+    def attach_pr(self, url: str) -> bool:
+        """Attach a pull request link; False when it was already attached."""
+        if url in self.pr_links:
+            return False
+        self.pr_links = [*self.pr_links, url]
+        return True

@@ -1,0 +1,97 @@
+"""Engines and the unit of work: one transaction per event."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from supportbot.db.repositories import SqlEvents, SqlMessages, SqlOutbox, SqlTickets
+
+
+def make_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, full sync, foreign keys and immediate write transactions."""
+    engine = create_async_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin (savepoints need it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        # A ticket acknowledged to a user must survive a power cut: sync every commit.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlUnitOfWork:
+    """One database transaction with its repositories; rolls back unless committed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lock: asyncio.Lock | None) -> None:
+        self._sessions = sessions
+        self._lock = lock
+
+    async def __aenter__(self) -> "SqlUnitOfWork":
+        if self._lock is not None:
+            await self._lock.acquire()
+        try:
+            self.session = self._sessions()
+            await self.session.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        self.tickets = SqlTickets(self.session)
+        self.events = SqlEvents(self.session)
+        self.messages = SqlMessages(self.session)
+        self.outbox = SqlOutbox(self.session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class Database:
+    """The engine plus a factory of units of work; SQLite writers take turns in-process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
+        # SQLite allows one writer; queueing here is cheaper than the driver's busy polling.
+        self._lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> "Database":
+        """Open a database by SQLAlchemy URL."""
+        return cls(make_engine(url, **options))
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, self._lock)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,178 @@
+"""Repositories over one SQLAlchemy session: the storage ports of the use cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from supportbot.db.tables import counters, outbox, platform_messages, ticket_events, tickets
+from supportbot.domain.tickets import Status, Ticket
+from supportbot.services.ports import (
+    DuplicateMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent,
+)
+
+TICKET_COUNTER = "ticket_number"
+
+
+class SqlTickets:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_number(self) -> int:
+        """The next public ticket number; the counter row lock makes numbers gapless under concurrency."""
+        bump = (
+            sa.update(counters).where(counters.c.name == TICKET_COUNTER)
+            .values(value=counters.c.value + 1).returning(counters.c.value)
+        )
+        value = (await self.session.execute(bump)).scalar_one_or_none()
+        if value is None:  # first ticket ever on this database
+            await self.session.execute(sa.insert(counters).values(name=TICKET_COUNTER, value=1))
+            value = 1
+        return int(value)
+
+    async def add(self, ticket: Ticket) -> None:
+        self.session.add(ticket)
+        await self.session.flush()
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def by_number(self, number: int) -> Ticket | None:
+        result = await self.session.execute(sa.select(Ticket).where(tickets.c.number == number))
+        return result.scalar_one_or_none()
+
+    async def list(
+        self, *, open_only: bool = True, product: str | None = None, status: str | None = None,
+        reporter: tuple[str, int] | None = None, assignee: str | None = None, limit: int = 50,
+    ) -> Sequence[Ticket]:
+        query = sa.select(Ticket).order_by(tickets.c.created_at, tickets.c.number).limit(limit)
+        if open_only:
+            query = query.where(tickets.c.status != Status.RESOLVED.value)
+        if product:
+            query = query.where(tickets.c.product == product)
+        if status:
+            query = query.where(tickets.c.status == status)
+        if reporter:
+            query = query.where(tickets.c.reporter_platform == reporter[0], tickets.c.reporter_id == reporter[1])
+        if assignee:
+            query = query.where(tickets.c.assignee == assignee)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]:
+        """Open tickets whose next deadline has passed, locked so a second sweeper skips them."""
+        query = (
+            sa.select(Ticket)
+            .where(tickets.c.next_due_at.isnot(None), tickets.c.next_due_at <= now)
+            .order_by(tickets.c.next_due_at).limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def save(self, ticket: Ticket) -> None:
+        await self.session.flush()
+
+
+class SqlEvents:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, event: TicketEvent) -> None:
+        await self.session.execute(sa.insert(ticket_events).values(
+            ticket_id=event.ticket_id, at=event.at, actor=event.actor, kind=event.kind, detail=event.detail,
+        ))
+
+    async def for_ticket(self, ticket_id: int) -> Sequence[TicketEvent]:
+        rows = await self.session.execute(
+            sa.select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.id)
+        )
+        return [TicketEvent(r.ticket_id, r.at, r.actor, r.kind, r.detail, r.id) for r in rows]
+
+
+class SqlMessages:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, link: MessageLink) -> None:
+        """Remember a platform message; raises DuplicateMessage when it is already known."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(sa.insert(platform_messages).values(
+                    platform=link.platform, chat_id=link.chat_id, message_id=link.message_id,
+                    thread_id=link.thread_id, ticket_id=link.ticket_id, role=link.role,
+                ))
+        except IntegrityError:
+            raise DuplicateMessage(f"{link.platform}:{link.chat_id}:{link.message_id}") from None
+
+    async def ticket_for(self, platform: str, chat_id: int, message_id: int) -> int | None:
+        query = sa.select(platform_messages.c.ticket_id).where(
+            platform_messages.c.platform == platform, platform_messages.c.chat_id == chat_id,
+            platform_messages.c.message_id == message_id,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def ticket_for_thread(self, platform: str, chat_id: int, thread_id: int) -> int | None:
+        query = sa.select(platform_messages.c.ticket_id).where(
+            platform_messages.c.platform == platform, platform_messages.c.chat_id == chat_id,
+            platform_messages.c.thread_id == thread_id, platform_messages.c.role == "thread",
+        ).limit(1)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def cards(self, ticket_id: int) -> Sequence[MessageLink]:
+        rows = await self.session.execute(sa.select(platform_messages).where(
+            platform_messages.c.ticket_id == ticket_id, platform_messages.c.role == "card",
+        ).order_by(platform_messages.c.id))
+        return [MessageLink(r.platform, r.chat_id, r.message_id, r.ticket_id, r.role, r.thread_id) for r in rows]
+
+
+def _item(row: sa.Row) -> OutboxItem:
+    return OutboxItem(
+        platform=row.platform, chat_id=row.chat_id, kind=OutboxKind(row.kind), text=row.text,
+        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=row.mentions,
+        dedupe_key=row.dedupe_key, created_at=row.created_at, id=row.id, attempts=row.attempts,
+        status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
+        platform_message_id=row.platform_message_id,
+    )
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, item: OutboxItem) -> None:
+        """Queue a message; one with a dedupe key already queued is silently not queued twice."""
+        values = dict(
+            platform=item.platform, chat_id=item.chat_id, thread_id=item.thread_id, reply_to=item.reply_to,
+            kind=item.kind.value, text=item.text, mentions=item.mentions, ticket_id=item.ticket_id,
+            dedupe_key=item.dedupe_key, status=item.status, attempts=item.attempts,
+            created_at=item.created_at, next_attempt_at=item.next_attempt_at or item.created_at,
+        )
+        if item.dedupe_key is None:
+            await self.session.execute(sa.insert(outbox).values(**values))
+            return
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(sa.insert(outbox).values(**values))
+        except IntegrityError:
+            pass
+
+    async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        query = (
+            sa.select(outbox)
+            .where(outbox.c.platform == platform, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id).limit(limit)
+        )
+        return [_item(row) for row in await self.session.execute(query)]
+
+    async def update(self, item: OutboxItem) -> None:
+        await self.session.execute(sa.update(outbox).where(outbox.c.id == item.id).values(
+            status=item.status, attempts=item.attempts, next_attempt_at=item.next_attempt_at,
+            last_error=item.last_error, platform_message_id=item.platform_message_id,
+        ))
+
+    async def count(self, status: str) -> int:
+        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == status)
+        return int((await self.session.execute(query)).scalar_one())

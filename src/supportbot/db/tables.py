@@ -1,0 +1,138 @@
+"""The schema. Only migrations/ changes it in a database; this module must match the latest migration."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+
+from supportbot.domain.tickets import Resolution, Severity, Status, Ticket
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the engine stores (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; instants must be aware")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _enum(kind: type) -> sa.Enum:
+    return sa.Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                   validate_strings=True, create_constraint=False)
+
+
+counters = sa.Table(
+    "counters", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("number", sa.Integer, nullable=False, unique=True),
+    sa.Column("product", sa.String(64)),
+    sa.Column("severity", _enum(Severity), nullable=False),
+    sa.Column("status", _enum(Status), nullable=False),
+    sa.Column("resolution", _enum(Resolution)),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("reporter_platform", sa.String(16), nullable=False),
+    sa.Column("reporter_id", sa.BigInteger, nullable=False),
+    sa.Column("reporter_name", sa.String(200), nullable=False),
+    sa.Column("assignee", sa.String(200)),
+    sa.Column("pr_links", sa.JSON, nullable=False),
+    sa.Column("missing", sa.JSON, nullable=False),
+    sa.Column("security", sa.Boolean, nullable=False),
+    sa.Column("source_platform", sa.String(16), nullable=False),
+    sa.Column("source_chat_id", sa.BigInteger, nullable=False),
+    sa.Column("source_message_id", sa.BigInteger, nullable=False),
+    sa.Column("thread_id", sa.BigInteger),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("first_response_at", UTCDateTime),
+    sa.Column("last_activity_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("interactions", sa.Integer, nullable=False),
+    sa.Column("escalation_level", sa.Integer, nullable=False),
+    sa.Column("last_escalation_at", UTCDateTime),
+    sa.Column("first_response_missed_notified", sa.Boolean, nullable=False),
+    sa.Column("next_due_at", UTCDateTime),
+    sa.Index("ix_tickets_reporter", "reporter_platform", "reporter_id"),
+    sa.Index("ix_tickets_status_product", "status", "product"),
+)
+# Only open tickets with a clock are ever looked up by due time.
+sa.Index(
+    "ix_tickets_next_due_at", tickets.c.next_due_at,
+    postgresql_where=tickets.c.next_due_at.isnot(None),
+    sqlite_where=tickets.c.next_due_at.isnot(None),
+)
+
+ticket_events = sa.Table(
+    "ticket_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+platform_messages = sa.Table(
+    "platform_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("message_id", sa.BigInteger, nullable=False),
+    sa.Column("thread_id", sa.BigInteger),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.UniqueConstraint("platform", "chat_id", "message_id", name="uq_platform_messages_key"),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("thread_id", sa.BigInteger),
+    sa.Column("reply_to", sa.BigInteger),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("mentions", sa.JSON, nullable=False),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="SET NULL")),
+    sa.Column("dedupe_key", sa.String(200), unique=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("platform_message_id", sa.BigInteger),
+)
+sa.Index("ix_outbox_pending", outbox.c.platform, outbox.c.next_attempt_at,
+         postgresql_where=outbox.c.status == "pending", sqlite_where=outbox.c.status == "pending")
+
+mapper_registry = registry(metadata=metadata)
+mapper_registry.map_imperatively(Ticket, tickets)

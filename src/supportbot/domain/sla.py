@@ -1,0 +1,120 @@
+"""SLA clocks: when a ticket's first response is due and when it next escalates."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.durations import Duration, parse_duration
+from supportbot.domain.tickets import Severity, Status
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The playbook's numbers; every one is a config default, not a constant."""
+
+    emergency_first_response: Duration = parse_duration("1h")
+    emergency_escalate_every: Duration = parse_duration("1h")
+    normal_first_response: Duration = parse_duration("1bd")
+    normal_stagnant_after: Duration = parse_duration("5bd")
+
+
+class EscalationKind(str, enum.Enum):
+    EMERGENCY_UNANSWERED = "emergency_unanswered"  # emergency, no first response yet
+    EMERGENCY_IDLE = "emergency_idle"  # emergency answered, but no activity for escalate_every
+    FIRST_RESPONSE_MISSED = "first_response_missed"  # normal ticket, first response deadline passed
+    STAGNANT = "stagnant"  # normal ticket, no activity for stagnant_after
+
+    @property
+    def repeats(self) -> bool:
+        """True for notices that fire again after an interval (all but a missed first response)."""
+        return self is not EscalationKind.FIRST_RESPONSE_MISSED
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What the SLA clocks need to know about a ticket; all instants timezone-aware."""
+
+    severity: Severity
+    status: Status
+    created_at: datetime
+    first_response_at: datetime | None
+    last_activity_at: datetime
+    # When the last repeating notice (emergency_* or stagnant) fired.
+    last_escalation_at: datetime | None = None
+    first_response_missed_notified: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """True once a team member has responded."""
+        return self.first_response_at is not None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The instants the desk promises, in UTC."""
+
+    first_response_due: datetime | None  # None once answered or resolved
+    next_escalation_at: datetime | None  # None when resolved
+    next_kind: EscalationKind | None
+
+    @property
+    def next_due(self) -> datetime | None:
+        """The instant the sweep should next look at this ticket, or None."""
+        return self.next_escalation_at
+
+
+NO_DEADLINES = Deadlines(first_response_due=None, next_escalation_at=None, next_kind=None)
+
+
+def deadlines(state: ClockState, *, policy: Policy, calendar: BusinessCalendar) -> Deadlines:
+    """The first-response deadline and the next escalation for a ticket in `state`."""
+    if state.status is Status.RESOLVED:
+        return NO_DEADLINES
+    if state.severity is Severity.EMERGENCY:
+        return _emergency(state, policy, calendar)
+    return _normal(state, policy, calendar)
+
+
+def is_due(d: Deadlines, now: datetime) -> bool:
+    """True if the next escalation is at or before `now`."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got naive {now.isoformat()}")
+    return d.next_escalation_at is not None and d.next_escalation_at <= now
+
+
+def _emergency(state: ClockState, policy: Policy, calendar: BusinessCalendar) -> Deadlines:
+    every = policy.emergency_escalate_every
+    if state.answered:
+        first_due = None
+        base = calendar.add(state.last_activity_at, every)
+        kind = EscalationKind.EMERGENCY_IDLE
+    else:
+        first_due = calendar.add(state.created_at, policy.emergency_first_response)
+        base = first_due
+        kind = EscalationKind.EMERGENCY_UNANSWERED
+    if state.last_escalation_at is not None:
+        # Counting from the last firing, not from the base, makes an overdue
+        # ticket fire once after downtime instead of once per missed interval.
+        base = max(base, calendar.add(state.last_escalation_at, every))
+    return Deadlines(first_response_due=first_due, next_escalation_at=base, next_kind=kind)
+
+
+def _normal(state: ClockState, policy: Policy, calendar: BusinessCalendar) -> Deadlines:
+    first_due = None if state.answered else calendar.add(state.created_at, policy.normal_first_response)
+    candidates: list[tuple[datetime, EscalationKind]] = []
+    if first_due is not None and not state.first_response_missed_notified:
+        candidates.append((first_due, EscalationKind.FIRST_RESPONSE_MISSED))
+
+    # Stagnation counts from the later of the last activity and the last
+    # stagnant notice, so it repeats every interval while nothing happens.
+    anchor = state.last_activity_at
+    if state.last_escalation_at is not None and state.last_escalation_at >= state.last_activity_at:
+        anchor = state.last_escalation_at
+    candidates.append((calendar.add(anchor, policy.normal_stagnant_after), EscalationKind.STAGNANT))
+
+    # min() keeps the first of equal instants: a missed first response wins a tie.
+    at, kind = min(candidates, key=lambda candidate: candidate[0])
+    return Deadlines(first_response_due=first_due, next_escalation_at=at, next_kind=kind)

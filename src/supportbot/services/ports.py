@@ -1,0 +1,167 @@
+"""What the use cases need from the outside: platform events in, storage, clock and outbox out."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol, Sequence
+
+from supportbot.domain.people import Sender
+from supportbot.domain.tickets import Ticket
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A chat message as every adapter hands it to the desk."""
+
+    platform: str
+    chat_id: int
+    message_id: int
+    sender: Sender
+    text: str
+    sent_at: datetime
+    reply_to: int | None = None  # the message this one answers
+    thread_id: int | None = None  # Telegram forum topic or Discord thread
+    has_attachment: bool = False
+    private: bool = False  # a one-to-one chat with the bot
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    """A press on a ticket card's button."""
+
+    platform: str
+    chat_id: int
+    message_id: int
+    sender: Sender
+    ticket_number: int
+    action: str  # take | in_progress | fix_provided | resolved
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the desk answers the caller directly (a refusal is a Reply with ok=False)."""
+
+    text: str
+    ok: bool = True
+    ephemeral: bool = False
+    ticket_number: int | None = None
+
+
+class OutboxKind(str, enum.Enum):
+    MESSAGE = "message"  # plain text, optionally with mentions
+    CARD = "card"  # the ticket card with its buttons (the acknowledgement is one)
+    EDIT_CARD = "edit_card"  # re-render every card of the ticket in place
+    DELETE = "delete"  # remove a message that exposed a secret
+
+
+@dataclass
+class OutboxItem:
+    """A message the desk has decided to send; stored in the same transaction as the change."""
+
+    platform: str
+    chat_id: int
+    kind: OutboxKind
+    text: str = ""
+    ticket_id: int | None = None
+    thread_id: int | None = None
+    reply_to: int | None = None
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    dedupe_key: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    id: int | None = None
+    attempts: int = 0
+    status: str = "pending"  # pending | sent | dead
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    platform_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One line of a ticket's history: who did what, when."""
+
+    ticket_id: int
+    at: datetime
+    actor: str
+    kind: str
+    detail: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class MessageLink:
+    """A platform message (or thread) known to belong to a ticket."""
+
+    platform: str
+    chat_id: int
+    message_id: int
+    ticket_id: int
+    role: str  # report | follow_up | card | notice | reply | thread
+    thread_id: int | None = None
+
+
+class DuplicateMessage(Exception):
+    """The platform message is already stored: a redelivery."""
+
+
+class TicketRepository(Protocol):
+    async def next_number(self) -> int: ...
+    async def add(self, ticket: Ticket) -> None: ...
+    async def get(self, ticket_id: int) -> Ticket | None: ...
+    async def by_number(self, number: int) -> Ticket | None: ...
+    async def list(
+        self, *, open_only: bool = True, product: str | None = None, status: str | None = None,
+        reporter: tuple[str, int] | None = None, assignee: str | None = None, limit: int = 50,
+    ) -> Sequence[Ticket]: ...
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]: ...
+
+
+class EventRepository(Protocol):
+    async def add(self, event: TicketEvent) -> None: ...
+    async def for_ticket(self, ticket_id: int) -> Sequence[TicketEvent]: ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, link: MessageLink) -> None: ...
+    async def ticket_for(self, platform: str, chat_id: int, message_id: int) -> int | None: ...
+    async def ticket_for_thread(self, platform: str, chat_id: int, thread_id: int) -> int | None: ...
+    async def cards(self, ticket_id: int) -> Sequence[MessageLink]: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, item: OutboxItem) -> None: ...
+    async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]: ...
+    async def update(self, item: OutboxItem) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything done inside commits together or not at all."""
+
+    tickets: TicketRepository
+    events: EventRepository
+    messages: MessageRepository
+    outbox: OutboxRepository
+
+    async def __aenter__(self) -> "UnitOfWork": ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
