@@ -68,6 +68,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('mentions', sa.JSON(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),

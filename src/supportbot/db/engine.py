@@ -63,7 +63,8 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.session.rollback()
+            # close() rolls back whatever was not committed and, unlike rollback(), leaves the
+            # loaded objects readable for the caller.
             await self.session.close()
         finally:
             if self._lock is not None:

@@ -117,7 +117,7 @@ class SqlMessages:
     async def ticket_for_thread(self, platform: str, chat_id: int, thread_id: int) -> int | None:
         query = sa.select(platform_messages.c.ticket_id).where(
             platform_messages.c.platform == platform, platform_messages.c.chat_id == chat_id,
-            platform_messages.c.thread_id == thread_id, platform_messages.c.role == "thread",
+            platform_messages.c.thread_id == thread_id,
         ).limit(1)
         return (await self.session.execute(query)).scalar_one_or_none()
 
@@ -131,7 +131,7 @@ class SqlMessages:
 def _item(row: sa.Row) -> OutboxItem:
     return OutboxItem(
         platform=row.platform, chat_id=row.chat_id, kind=OutboxKind(row.kind), text=row.text,
-        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=row.mentions,
+        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=row.mentions, payload=row.payload,
         dedupe_key=row.dedupe_key, created_at=row.created_at, id=row.id, attempts=row.attempts,
         status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
         platform_message_id=row.platform_message_id,
@@ -146,7 +146,7 @@ class SqlOutbox:
         """Queue a message; one with a dedupe key already queued is silently not queued twice."""
         values = dict(
             platform=item.platform, chat_id=item.chat_id, thread_id=item.thread_id, reply_to=item.reply_to,
-            kind=item.kind.value, text=item.text, mentions=item.mentions, ticket_id=item.ticket_id,
+            kind=item.kind.value, text=item.text, mentions=item.mentions, payload=item.payload, ticket_id=item.ticket_id,
             dedupe_key=item.dedupe_key, status=item.status, attempts=item.attempts,
             created_at=item.created_at, next_attempt_at=item.next_attempt_at or item.created_at,
         )

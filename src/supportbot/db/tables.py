@@ -122,6 +122,7 @@ outbox = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("mentions", sa.JSON, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="SET NULL")),
     sa.Column("dedupe_key", sa.String(200), unique=True),
     sa.Column("status", sa.String(10), nullable=False),

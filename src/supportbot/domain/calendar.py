@@ -136,7 +136,7 @@ class BusinessCalendar:
         return start.astimezone(UTC) + span.as_timedelta()
 
     def add_business(self, start: datetime, business: timedelta) -> datetime:
-        """The instant, in UTC, when `business` time has passed from the first business instant at or after `start`."""
+        """The UTC instant once `business` time has passed from the first business instant at or after `start`."""
         _require_aware(start, "start")
         if business < timedelta(0):
             raise ValueError(f"business time must not be negative, got {business}")
@@ -230,4 +230,6 @@ class BusinessCalendar:
 
 
 def _wall(moment: time) -> timedelta:
-    return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second, microseconds=moment.microsecond)
+    return timedelta(
+        hours=moment.hour, minutes=moment.minute, seconds=moment.second, microseconds=moment.microsecond
+    )

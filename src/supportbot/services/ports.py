@@ -49,6 +49,7 @@ class Reply:
     ok: bool = True
     ephemeral: bool = False
     ticket_number: int | None = None
+    quiet: bool = False  # only for platforms that must answer every command (Discord interactions)
 
 
 class OutboxKind(str, enum.Enum):
@@ -70,6 +71,7 @@ class OutboxItem:
     thread_id: int | None = None
     reply_to: int | None = None
     mentions: list[dict[str, Any]] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)  # buttons, direct-message target, ...
     dedupe_key: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     id: int | None = None
@@ -100,7 +102,7 @@ class MessageLink:
     chat_id: int
     message_id: int
     ticket_id: int
-    role: str  # report | follow_up | card | notice | reply | thread
+    role: str  # report | follow_up | card | notice | reply
     thread_id: int | None = None
 
 

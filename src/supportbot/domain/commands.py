@@ -1,0 +1,388 @@
+"""The command grammar: chat text such as "/status 12 🟡 deployed" into typed commands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from supportbot.domain.tickets import REOPEN_TO, DeskError, Resolution, Severity, Status
+
+MAX_TICKET_NUMBER = 2**31 - 1
+PERIODS = ("day", "week", "month", "quarter", "year")
+DEFAULT_PERIOD = "week"
+
+T = TypeVar("T")
+C = TypeVar("C", bound="Command")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    audience: str  # "anyone", "team" or "oncall"
+    summary: str
+
+
+_STATUS_USAGE = "<received|in_progress|fix_provided|resolved>"
+COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
+    ("report", "/report <text>", "anyone", "Open a ticket"),
+    ("emergency", "/emergency <text>", "anyone", "Open an emergency ticket"),
+    ("ticket", "/ticket [id]", "anyone", "Show a ticket: status, owner, deadlines"),
+    ("tickets", "/tickets [product] [status]", "team", "List open tickets, oldest first"),
+    ("status", f"/status <id> {_STATUS_USAGE} [note]", "team", "Move a ticket to another status"),
+    ("take", "/take <id>", "team", "Assign a ticket to yourself"),
+    ("assign", "/assign <id> <person>", "team", "Assign a ticket to someone"),
+    ("pr", "/pr <id> <url>", "team", "Attach a pull request"),
+    ("note", "/note <id> <text>", "team", "Add an internal note"),
+    ("severity", "/severity <id> <emergency|normal>", "team", "Re-triage a ticket's severity"),
+    ("resolve", "/resolve <id> [fixed|answered|duplicate|not_an_issue] [note]", "team",
+     "Resolve a ticket"),
+    # Reporters may reopen their own tickets, so /help shows it to them too.
+    ("reopen", "/reopen <id> [in_progress]", "anyone", "Reopen a resolved ticket"),
+    ("oncall", "/oncall", "anyone", "Who is on call now, and until when"),
+    ("handoff", "/handoff <person> [notes]", "oncall", "Hand your on-call shift over"),
+    ("keep", "/keep <id>", "team", "Keep a ticket through a shift handoff"),
+    ("faq", "/faq <key>", "team", "Answer from the FAQ"),
+    ("stats", "/stats [product] [day|week|month|quarter|year]", "team", "Playbook metrics"),
+    ("help", "/help", "anyone", "What you can do here"),
+))  # fmt: skip
+_SPECS = {spec.name: spec for spec in COMMANDS}
+# Telegram sends /start when someone first opens a private chat with the bot.
+ALIASES = {"start": "help"}
+
+
+def usage_for(name: str) -> str:
+    """The usage line of a command, e.g. '/take <id>'."""
+    return _SPECS[ALIASES.get(name, name)].usage
+
+
+class CommandError(DeskError):
+    """A malformed or unknown command: a one-line reason plus the usage."""
+
+    def __init__(self, reason: str, usage: str) -> None:
+        super().__init__(f"{reason} Usage: {usage}")
+        self.reason = reason
+        self.usage = usage
+
+
+# --- the commands ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    """Something a person asked the desk to do."""
+
+
+@dataclass(frozen=True)
+class Report(Command):
+    text: str
+
+
+@dataclass(frozen=True)
+class DeclareEmergency(Command):
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowTicket(Command):
+    number: int | None
+
+
+@dataclass(frozen=True)
+class ListTickets(Command):
+    product: str | None
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class SetStatus(Command):
+    number: int
+    status: Status
+    note: str
+
+
+@dataclass(frozen=True)
+class Take(Command):
+    number: int
+
+
+@dataclass(frozen=True)
+class Assign(Command):
+    number: int
+    person: str
+
+
+@dataclass(frozen=True)
+class AttachPR(Command):
+    number: int
+    url: str
+
+
+@dataclass(frozen=True)
+class AddNote(Command):
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SetSeverity(Command):
+    number: int
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Resolve(Command):
+    number: int
+    reason: Resolution | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Reopen(Command):
+    number: int
+    to: Status = Status.RECEIVED
+
+
+@dataclass(frozen=True)
+class ShowOnCall(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Handoff(Command):
+    person: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Keep(Command):
+    number: int
+
+
+@dataclass(frozen=True)
+class Faq(Command):
+    key: str
+
+
+@dataclass(frozen=True)
+class ShowStats(Command):
+    product: str | None
+    period: str = DEFAULT_PERIOD
+
+
+@dataclass(frozen=True)
+class ShowHelp(Command):
+    pass
+
+
+# --- words ----------------------------------------------------------------------
+
+# Phrases of up to three words, written with "_" and without emoji variation selectors.
+_STATUS_WORDS: dict[str, Status] = {
+    "received": Status.RECEIVED, "🔴": Status.RECEIVED,
+    "in_progress": Status.IN_PROGRESS, "inprogress": Status.IN_PROGRESS,
+    "progress": Status.IN_PROGRESS, "wip": Status.IN_PROGRESS, "⭕": Status.IN_PROGRESS,
+    "fix_provided": Status.FIX_PROVIDED, "fixprovided": Status.FIX_PROVIDED,
+    "fix": Status.FIX_PROVIDED, "🟡": Status.FIX_PROVIDED,
+    "resolved": Status.RESOLVED, "🟢": Status.RESOLVED,
+}  # fmt: skip
+_SEVERITY_WORDS: dict[str, Severity] = {
+    "emergency": Severity.EMERGENCY, "🚨": Severity.EMERGENCY,
+    "normal": Severity.NORMAL, "🐛": Severity.NORMAL,
+}  # fmt: skip
+_RESOLUTION_WORDS: dict[str, Resolution] = {
+    "fixed": Resolution.FIXED, "answered": Resolution.ANSWERED,
+    "duplicate": Resolution.DUPLICATE, "dup": Resolution.DUPLICATE, "dupe": Resolution.DUPLICATE,
+    "not_an_issue": Resolution.NOT_AN_ISSUE, "notanissue": Resolution.NOT_AN_ISSUE,
+}  # fmt: skip
+_PERIOD_WORDS: dict[str, str] = {p: p for p in PERIODS} | {
+    "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
+}  # fmt: skip
+
+_HEAD = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
+_TICKET_ID = re.compile(r"#?([0-9]+)")
+_URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?", re.IGNORECASE)
+
+
+def _norm(word: str) -> str:
+    return word.lower().replace("\ufe0f", "").replace("-", "_")
+
+
+def _echo(word: str) -> str:
+    return f'"{word[:30]}…"' if len(word) > 30 else f'"{word}"'
+
+
+class _Args:
+    """The words after the command name, consumed left to right."""
+
+    def __init__(self, name: str, raw: str, reply_ticket: int | None) -> None:
+        self.name = name
+        self.raw = raw.strip()
+        self.reply_ticket = reply_ticket
+
+    def fail(self, reason: str) -> CommandError:
+        return CommandError(reason, usage_for(self.name))
+
+    def peek(self, count: int = 1) -> list[str]:
+        return self.raw.split(None, count)[:count]
+
+    def pop(self, count: int = 1) -> str:
+        parts = self.raw.split(None, count)
+        self.raw = parts[count] if len(parts) > count else ""
+        return " ".join(parts[:count])
+
+    def rest(self) -> str:
+        rest, self.raw = self.raw, ""
+        return rest
+
+    def done(self, command: C) -> C:
+        """The command, once no words are left over."""
+        if self.raw:
+            raise self.fail(f"Unexpected {_echo(self.peek()[0])}.")
+        return command
+
+    def word_or_fail(self, what: str) -> str:
+        """The next word; raise if there is none."""
+        if not self.raw:
+            raise self.fail(f"Give {what}.")
+        return self.pop()
+
+    def text(self, what: str) -> str:
+        text = self.rest()
+        if not text:
+            raise self.fail(f"Add {what} after /{self.name}.")
+        return text
+
+    def word(self, table: Mapping[str, T]) -> T | None:
+        """Consume the longest phrase (up to three words) found in `table`, if any."""
+        for count in (3, 2, 1):
+            words = self.peek(count)
+            if len(words) == count:
+                value = table.get(_norm("_".join(words)))
+                if value is not None:
+                    self.pop(count)
+                    return value
+        return None
+
+    def required(self, table: Mapping[str, T], what: str) -> T:
+        value = self.word(table)
+        if value is None:
+            words = self.peek()
+            raise self.fail(f"{_echo(words[0])} is not {what}." if words else f"Give {what}.")
+        return value
+
+    def _id_match(self, *, hash_only_on_reply: bool = False) -> re.Match[str] | None:
+        words = self.peek()
+        match = _TICKET_ID.fullmatch(words[0]) if words else None
+        # Replying to a ticket, "/note 3 people affected" is a note, not ticket #3.
+        if match and hash_only_on_reply and self.reply_ticket is not None:
+            return match if match.group().startswith("#") else None
+        return match
+
+    def number(self, *, hash_only_on_reply: bool = False) -> int:
+        """The ticket id given first, else the ticket replied to; raise if there is neither."""
+        match = self._id_match(hash_only_on_reply=hash_only_on_reply)
+        if match:
+            self.pop()
+            digits = match.group(1).lstrip("0")
+            if not digits or len(digits) > 10 or int(digits) > MAX_TICKET_NUMBER:
+                raise self.fail(f"{_echo(match.group())} is not a ticket number.")
+            return int(digits)
+        if self.reply_ticket is not None:
+            return self.reply_ticket
+        words = self.peek()
+        if words:
+            raise self.fail(f"{_echo(words[0])} is not a ticket number.")
+        raise self.fail("Which ticket? Give its number, or reply to the ticket's message.")
+
+    def number_or_none(self) -> int | None:
+        """Like number(), but None when no ticket is named or replied to."""
+        if self._id_match() is None and self.reply_ticket is None:
+            return None
+        return self.number()
+
+
+# --- one parser per command ---------------------------------------------------------
+
+
+def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
+    """An optional product and an optional word from `table`, in either order."""
+    product: str | None = None
+    found: T | None = None
+    while a.raw:
+        value = a.word(table)
+        if value is not None and found is None:
+            found = value
+        elif value is None and product is None:
+            product = a.pop().lower()
+        else:
+            raise a.fail(f"Give at most one product and one {what}.")
+    return product, found
+
+
+def _show_stats(a: _Args) -> Command:
+    product, period = _product_and(a, _PERIOD_WORDS, "period")
+    return ShowStats(product, period or DEFAULT_PERIOD)
+
+
+def _attach_pr(a: _Args) -> Command:
+    number = a.number()
+    url = a.pop() if a.raw else ""
+    # Discord users wrap links in <...> to suppress the preview.
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1]
+    if not url:
+        raise a.fail("Give the pull request's link.")
+    if not _URL.fullmatch(url):
+        raise a.fail(f"{_echo(url)} is not an http(s) link.")
+    return a.done(AttachPR(number, url))
+
+
+def _reopen(a: _Args) -> Command:
+    number = a.number()
+    to = a.word(_STATUS_WORDS) if a.raw else Status.RECEIVED
+    if to not in REOPEN_TO:
+        raise a.fail("A ticket reopens as received or in_progress.")
+    return a.done(Reopen(number, to))
+
+
+_PARSERS: dict[str, Callable[[_Args], Command]] = {
+    "report": lambda a: Report(a.text("a description of the problem")),
+    "emergency": lambda a: DeclareEmergency(a.text("a description of the emergency")),
+    "ticket": lambda a: a.done(ShowTicket(a.number_or_none())),
+    "tickets": lambda a: ListTickets(*_product_and(a, _STATUS_WORDS, "status")),
+    "status": lambda a: SetStatus(a.number(), a.required(_STATUS_WORDS, "a status"), a.rest()),
+    "take": lambda a: a.done(Take(a.number())),
+    "assign": lambda a: a.done(Assign(a.number(), a.word_or_fail("the person to assign"))),
+    "pr": _attach_pr,
+    "note": lambda a: AddNote(a.number(hash_only_on_reply=True), a.text("the note")),
+    "severity": lambda a: a.done(SetSeverity(a.number(), a.required(_SEVERITY_WORDS, "a level"))),
+    "resolve": lambda a: Resolve(a.number(), a.word(_RESOLUTION_WORDS), a.rest()),
+    "reopen": _reopen,
+    "oncall": lambda a: a.done(ShowOnCall()),
+    "handoff": lambda a: Handoff(a.word_or_fail("who takes the shift over"), a.rest()),
+    "keep": lambda a: a.done(Keep(a.number())),
+    "faq": lambda a: a.done(Faq(a.word_or_fail("the FAQ entry's key").lower())),
+    "stats": _show_stats,
+    "help": lambda a: a.done(ShowHelp()),
+}
+
+
+def parse_command(
+    text: str, *, bot_username: str | None = None, reply_ticket: int | None = None
+) -> Command | None:
+    """The command in the text, or None if it is none for this bot; CommandError if malformed."""
+    text = text.lstrip()
+    head = _HEAD.match(text)
+    if head is None:
+        return None
+    name, addressee = head.group(1).lower(), head.group(2)
+    if addressee and bot_username and addressee.lower() != bot_username.lstrip("@").lower():
+        return None
+    name = ALIASES.get(name, name)
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise CommandError(f"Unknown command /{head.group(1)}.", usage_for("help"))
+    return parser(_Args(name, text[head.end() :], reply_ticket))

@@ -1,0 +1,116 @@
+"""Team actions on a ticket: status, assignment, PRs, notes, severity, resolution, reopening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportbot.domain import commands as cmd
+from supportbot.domain import permissions, texts
+from supportbot.domain.people import Sender
+from supportbot.domain.tickets import NotAllowed, Severity, Status, Ticket, TicketNotFound
+from supportbot.services.context import Deps
+from supportbot.services.intake import announce
+from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a command was typed, so the ticket's own chat hears of changes made elsewhere."""
+
+    platform: str
+    chat_id: int
+
+
+async def load(uow: UnitOfWork, number: int, sender: Sender, *, act: bool = True) -> Ticket:
+    """The ticket the sender names; hidden tickets are 'not found', read-only ones 'not allowed'."""
+    ticket = await uow.tickets.by_number(number)
+    if ticket is None or not permissions.can_see(sender, ticket):
+        raise TicketNotFound(number)
+    if act and not permissions.can_act(sender, ticket):
+        raise NotAllowed(f"Only the {'security' if ticket.security else 'support'} team can change ticket #{number}.")
+    return ticket
+
+
+async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) -> Reply:
+    """Apply a ticket-changing command in one transaction with its history and messages."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        if isinstance(command, cmd.Reopen):
+            ticket = await load(uow, command.number, sender, act=False)
+            if not permissions.can_reopen(sender, ticket):
+                raise NotAllowed(f"Only the team or the reporter can reopen ticket #{command.number}.")
+        else:
+            permissions.require_team(sender, _name(command))
+            ticket = await load(uow, command.number, sender)
+        text, detail = await _apply(deps, uow, ticket, command, sender)
+        kind = _name(command)
+        await uow.events.add(TicketEvent(ticket.id, now, sender.name, kind, detail))
+        if not isinstance(command, cmd.AddNote):
+            was_answered = ticket.first_response_at is not None
+            ticket.record_activity(now, by_team=sender.is_team)
+            if not was_answered and ticket.first_response_at is not None:
+                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "first_response", kind))
+            deps.clocks.recompute(ticket)
+            await deps.notifier.refresh_cards(uow, ticket)
+            if (origin.platform, origin.chat_id) != (ticket.source_platform, ticket.source_chat_id):
+                await deps.notifier.to_ticket(uow, ticket, text)
+        await uow.commit()
+    return Reply(text, ticket_number=ticket.number)
+
+
+def _name(command: cmd.Command) -> str:
+    return {
+        cmd.SetStatus: "status", cmd.Take: "take", cmd.Assign: "assign", cmd.AttachPR: "pr",
+        cmd.AddNote: "note", cmd.SetSeverity: "severity", cmd.Resolve: "resolve", cmd.Reopen: "reopen",
+    }[type(command)]
+
+
+async def _apply(
+    deps: Deps, uow: UnitOfWork, ticket: Ticket, command: cmd.Command, sender: Sender,
+) -> tuple[str, str]:
+    """Change the ticket; returns the reply and the history detail."""
+    now = deps.clock.now()
+    match command:
+        case cmd.SetStatus(status=Status.RESOLVED, note=note):
+            ticket.resolve(None, now)
+            return texts.moved(ticket, sender.name), _joined("resolved", note)
+        case cmd.SetStatus(status=status, note=note):
+            ticket.move(status, now)
+            return texts.moved(ticket, sender.name), _joined(status.value, note)
+        case cmd.Resolve(reason=reason, note=note):
+            ticket.resolve(reason, now)
+            return texts.moved(ticket, sender.name), _joined(ticket.resolution.value, note)
+        case cmd.Reopen(to=to):
+            ticket.reopen(to, now)
+            return f"{texts.marker_line(ticket)}: reopened by {sender.name}.", to.value
+        case cmd.Take():
+            ticket.assignee = sender.name
+            return f"✋ Ticket #{ticket.number} taken by {sender.name}.", sender.name
+        case cmd.Assign(person=name):
+            person = deps.directory.person(name)
+            if person is None:
+                raise NotAllowed(texts.UNKNOWN_PERSON.format(
+                    name=name, names=", ".join(p.name for p in deps.directory.people) or "none"))
+            ticket.assignee = person.name
+            return f"👤 Ticket #{ticket.number} assigned to {person.name} (by {sender.name}).", person.name
+        case cmd.AttachPR(url=url):
+            added = ticket.attach_pr(url)
+            return (f"🔗 PR attached to ticket #{ticket.number}: {url}" if added
+                    else f"That PR is already attached to ticket #{ticket.number}."), url
+        case cmd.AddNote(text=note):
+            return f"📝 Note added to ticket #{ticket.number} (internal).", note
+        case cmd.SetSeverity(severity=severity):
+            if severity is ticket.severity:
+                return f"Ticket #{ticket.number} is already {texts.severity_words(severity)}.", severity.value
+            ticket.severity = severity
+            if severity is Severity.EMERGENCY:
+                ticket.escalation_level += 1  # a fresh key, so the opening tag goes out again
+                ticket.last_escalation_at = None
+                await announce(deps, uow, ticket)
+            return (f"Ticket #{ticket.number} is now {texts.severity_words(severity)} (by {sender.name}).",
+                    severity.value)
+    raise NotAllowed("That command does not change a ticket.")  # unreachable by construction
+
+
+def _joined(head: str, note: str) -> str:
+    return f"{head}: {note}" if note else head

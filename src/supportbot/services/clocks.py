@@ -1,0 +1,43 @@
+"""The playbook's clocks applied to stored tickets: deadlines recomputed on every change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.sla import ClockState, Deadlines, Policy, deadlines
+from supportbot.domain.tickets import Severity, Ticket
+
+
+@dataclass
+class Clocks:
+    """Deadlines of tickets under one calendar and policy."""
+
+    calendar: BusinessCalendar
+    policy: Policy
+
+    def deadlines(self, ticket: Ticket) -> Deadlines:
+        """The ticket's first-response deadline and next escalation."""
+        state = ClockState(
+            severity=ticket.severity, status=ticket.status, created_at=ticket.created_at,
+            first_response_at=ticket.first_response_at,
+            last_activity_at=ticket.last_activity_at or ticket.created_at,
+            last_escalation_at=ticket.last_escalation_at,
+            first_response_missed_notified=ticket.first_response_missed_notified,
+        )
+        return deadlines(state, policy=self.policy, calendar=self.calendar)
+
+    def recompute(self, ticket: Ticket) -> None:
+        """Store the earliest deadline as the ticket's next due instant (None once resolved)."""
+        ticket.next_due_at = self.deadlines(ticket).next_due
+
+    def first_response_due(self, ticket: Ticket) -> datetime | None:
+        """When the first response is due, while none has been given."""
+        return self.deadlines(ticket).first_response_due
+
+    def back_at(self, ticket: Ticket, now: datetime) -> str | None:
+        """For a normal ticket opened outside business hours: when the team is back, in local time."""
+        if ticket.severity is Severity.EMERGENCY or self.calendar.is_business_instant(now):
+            return None
+        return self.calendar.format_local(self.calendar.next_business_instant(now))

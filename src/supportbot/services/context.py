@@ -1,0 +1,24 @@
+"""Everything a use case needs, wired once by bootstrap and passed to each call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from supportbot.domain.people import Directory
+from supportbot.services.clocks import Clocks
+from supportbot.services.notify import Notifier
+from supportbot.services.ports import Clock, UnitOfWorkFactory
+
+
+@dataclass
+class Deps:
+    """The desk's collaborators: storage, time, people and places, clocks, outbox builders."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    directory: Directory
+    clocks: Clocks
+    notifier: Notifier
+    disclosure_url: str = "https://example.org/security"
+    faq: dict[str, str] = field(default_factory=dict)
+    oncall: object | None = None  # services.oncall.OnCall, when a rotation is configured

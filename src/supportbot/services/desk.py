@@ -1,0 +1,164 @@
+"""The desk: the one entry point adapters call with messages, commands and button presses."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from supportbot.domain import commands as cmd
+from supportbot.domain import texts
+from supportbot.domain.intake import classify
+from supportbot.domain.people import ChannelKind, Place
+from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
+from supportbot.services import actions, intake, queries
+from supportbot.services.actions import Origin
+from supportbot.services.context import Deps
+from supportbot.services.ports import ButtonPress, DuplicateMessage, IncomingMessage, Reply, TicketEvent
+
+log = logging.getLogger(__name__)
+
+PRIVATE_HINT = "To report a problem, send /report followed by a description. /help lists what you can do."
+BUTTON_COMMANDS = {
+    "take": lambda n: cmd.Take(n),
+    "in_progress": lambda n: cmd.SetStatus(n, Status.IN_PROGRESS, ""),
+    "fix_provided": lambda n: cmd.SetStatus(n, Status.FIX_PROVIDED, ""),
+    "resolved": lambda n: cmd.Resolve(n, None, ""),
+}
+TICKET_ACTIONS = (cmd.SetStatus, cmd.Take, cmd.Assign, cmd.AttachPR, cmd.AddNote, cmd.SetSeverity,
+                  cmd.Resolve, cmd.Reopen)
+
+
+class Desk:
+    """Turns platform events into ticket changes and queued messages; refusals come back as Replies."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def place(self, platform: str, chat_id: int) -> Place | None:
+        """What a chat is for, or None when it is not configured."""
+        return self.deps.directory.place(platform, chat_id)
+
+    async def handle_message(self, msg: IncomingMessage, *, bot_username: str | None = None) -> Reply | None:
+        """A chat message: a command gets a Reply; a report or follow-up is stored; chatter is ignored."""
+        place = self.place(msg.platform, msg.chat_id)
+        if place is None and not msg.private:
+            return None
+        if msg.text.lstrip().startswith("/") and not msg.edited:
+            reply_ticket = await self.ticket_in_context(msg)
+            try:
+                command = cmd.parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
+            except cmd.CommandError as err:
+                return Reply(str(err), ok=False)
+            if command is None:
+                return None
+            return await self.run(command, msg, place, reply_ticket=reply_ticket)
+        if msg.private:
+            return Reply(PRIVATE_HINT)
+        try:
+            await intake.receive(self.deps, msg, place)
+        except DuplicateMessage:
+            log.info("redelivered message %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
+        return None
+
+    async def ticket_in_context(self, msg: IncomingMessage) -> int | None:
+        """The ticket number a message is about by position: a reply to its messages, or its thread."""
+        if msg.reply_to is None and msg.thread_id is None:
+            return None
+        async with self.deps.uow() as uow:
+            ticket = await intake.find_ticket(uow, msg)
+            return ticket.number if ticket else None
+
+    async def run(self, command: cmd.Command, msg: IncomingMessage, place: Place | None, *,
+                  reply_ticket: int | None = None) -> Reply:
+        """Carry out a parsed command; a refusal is a one-line Reply and changes nothing."""
+        try:
+            return await self._run(command, msg, place, reply_ticket)
+        except DeskError as err:
+            return Reply(str(err), ok=False, ephemeral=True)
+        except DuplicateMessage:
+            return Reply("That message was already handled.", ok=False, ephemeral=True)
+
+    async def _run(self, command: cmd.Command, msg: IncomingMessage, place: Place | None,
+                   reply_ticket: int | None) -> Reply:
+        sender = msg.sender
+        match command:
+            case cmd.Report(text=text) | cmd.DeclareEmergency(text=text):
+                emergency = isinstance(command, cmd.DeclareEmergency)
+                return await self.open_from_command(msg, place, text, emergency=emergency)
+            case cmd.ShowTicket(number=number):
+                return await queries.show_ticket(self.deps, number, sender)
+            case cmd.ListTickets():
+                return await queries.list_tickets(self.deps, command, sender)
+            case cmd.ShowHelp():
+                if msg.private and not sender.is_team and msg.text.lstrip().lower().startswith("/start"):
+                    return Reply(texts.START_TEXT)
+                return Reply(queries.help_text(sender, place))
+            case cmd.Faq(key=key):
+                return await self.faq(key, msg, reply_ticket)
+            case cmd.ShowOnCall() | cmd.Handoff() | cmd.Keep():
+                if self.deps.oncall is None:
+                    return Reply("No on-call rotation is configured.", ok=False)
+                return await self.deps.oncall.run(command, sender)
+            case cmd.ShowStats():
+                return Reply("Metrics are not available in this version.", ok=False)
+            case _ if isinstance(command, TICKET_ACTIONS):
+                return await actions.act(self.deps, command, sender, Origin(msg.platform, msg.chat_id))
+        raise NotAllowed("That command is not available here.")
+
+    async def open_from_command(self, msg: IncomingMessage, place: Place | None, text: str, *,
+                                emergency: bool) -> Reply:
+        """/report and /emergency: open a ticket with the command's text."""
+        place = place or Place(ChannelKind.PRIVATE)
+        if place.kind in (ChannelKind.TEAM, ChannelKind.SECURITY):
+            raise NotAllowed("Tickets are opened from a support channel or a private chat, not from here.")
+        found = classify(text, has_attachment=msg.has_attachment)
+        async with self.deps.uow() as uow:
+            if found.secrets or found.security:
+                ticket = await intake.open_security(self.deps, uow, replace(msg, text=text), place, found)
+            else:
+                severity = Severity.EMERGENCY if emergency or place.kind is ChannelKind.EMERGENCY else Severity.NORMAL
+                ticket = await intake.open_ticket(
+                    self.deps, uow, msg, severity=severity, found=found, text=text,
+                    product=intake.guess_product(self.deps, place, text),
+                )
+            await uow.commit()
+        return Reply(f"Ticket #{ticket.number} opened.", ticket_number=ticket.number, ephemeral=True, quiet=True)
+
+    async def faq(self, key: str, msg: IncomingMessage, reply_ticket: int | None) -> Reply:
+        """Answer from the FAQ; in a ticket's conversation it is the team's response on that ticket."""
+        answer = queries.faq_answer(self.deps, key, msg.sender)
+        if reply_ticket is not None:
+            now = self.deps.clock.now()
+            async with self.deps.uow() as uow:
+                ticket = await actions.load(uow, reply_ticket, msg.sender)
+                first = ticket.first_response_at is None
+                ticket.record_activity(now, by_team=True)
+                await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "faq", key))
+                if first:
+                    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "first_response", "faq"))
+                    await self.deps.notifier.refresh_cards(uow, ticket)
+                self.deps.clocks.recompute(ticket)
+                await uow.commit()
+        return Reply(answer, ticket_number=reply_ticket)
+
+    async def press_button(self, press: ButtonPress) -> Reply:
+        """A card button: the same as its command, for the team only."""
+        make = BUTTON_COMMANDS.get(press.action)
+        if make is None:
+            return Reply("That button is no longer valid.", ok=False, ephemeral=True)
+        if not press.sender.is_team:
+            return Reply(texts.NOT_A_TEAM_MEMBER, ok=False, ephemeral=True)
+        try:
+            return await actions.act(self.deps, make(press.ticket_number), press.sender,
+                                     Origin(press.platform, press.chat_id))
+        except DeskError as err:
+            return Reply(str(err), ok=False, ephemeral=True)
+
+    async def open_ticket_numbers(self, sender_is_team: bool, prefix: str = "", limit: int = 25) -> list[tuple[int, str]]:
+        """Open tickets (number, title) whose number starts with prefix: for autocomplete."""
+        if not sender_is_team:
+            return []
+        async with self.deps.uow() as uow:
+            found = await uow.tickets.list(open_only=True, limit=500)
+        return [(t.number, t.title) for t in found
+                if not t.security and str(t.number).startswith(prefix.lstrip("#"))][:limit]

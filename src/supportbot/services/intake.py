@@ -1,0 +1,198 @@
+"""From a chat message to a stored ticket: new reports, follow-ups, edits and exposed secrets."""
+
+from __future__ import annotations
+
+import logging
+
+from supportbot.domain import texts
+from supportbot.domain.intake import Classification, classify, redact, title_from
+from supportbot.domain.people import ChannelKind, Place, Role
+from supportbot.domain.tickets import Severity, Ticket
+from supportbot.services.context import Deps
+from supportbot.services.notify import mentions_of
+from supportbot.services.ports import (
+    DuplicateMessage, IncomingMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent, UnitOfWork,
+)
+
+log = logging.getLogger(__name__)
+
+
+async def find_ticket(uow: UnitOfWork, msg: IncomingMessage) -> Ticket | None:
+    """The ticket a message belongs to: by the message it replies to, or by its thread."""
+    ticket_id = None
+    if msg.reply_to is not None:
+        ticket_id = await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.reply_to)
+    if ticket_id is None and msg.thread_id is not None:
+        ticket_id = await uow.messages.ticket_for_thread(msg.platform, msg.chat_id, msg.thread_id)
+    return await uow.tickets.get(ticket_id) if ticket_id is not None else None
+
+
+def guess_product(deps: Deps, place: Place, text: str) -> str | None:
+    """The place's product, or for the emergency channel a product named in the text."""
+    if place.product:
+        return place.product
+    words = text.casefold()
+    for product in deps.directory.products:
+        if product.key.casefold() in words.split() or product.name.casefold() in words:
+            return product.key
+    return None
+
+
+async def receive(deps: Deps, msg: IncomingMessage, place: Place) -> Ticket | None:
+    """Handle a non-command message in a configured chat; returns the ticket it touched, if any."""
+    found = classify(msg.text, has_attachment=msg.has_attachment)
+    async with deps.uow() as uow:
+        if await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.message_id) is not None:
+            if msg.edited:
+                return await _edited(deps, uow, msg, found)
+            return None  # a redelivery: already handled
+        ticket = await find_ticket(uow, msg)
+        if found.secrets and place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY):
+            return await _commit(uow, await open_security(deps, uow, msg, place, found))
+        if ticket is not None:
+            return await _commit(uow, await follow_up(deps, uow, msg, ticket))
+        if place.kind not in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY) or msg.edited:
+            return None
+        if found.security and not msg.sender.is_team:
+            return await _commit(uow, await open_security(deps, uow, msg, place, found))
+        if msg.sender.is_team or found.chatter:
+            return None
+        severity = Severity.EMERGENCY if place.kind is ChannelKind.EMERGENCY else Severity.NORMAL
+        ticket = await open_ticket(deps, uow, msg, severity=severity, product=guess_product(deps, place, msg.text),
+                                   found=found)
+        return await _commit(uow, ticket)
+
+
+async def _commit(uow: UnitOfWork, ticket: Ticket | None) -> Ticket | None:
+    await uow.commit()
+    return ticket
+
+
+async def open_ticket(
+    deps: Deps, uow: UnitOfWork, msg: IncomingMessage, *, severity: Severity, product: str | None,
+    found: Classification, text: str | None = None,
+) -> Ticket:
+    """Store a new ticket with its report link, history and acknowledgement; raises DuplicateMessage on redelivery."""
+    now = deps.clock.now()
+    body = msg.text if text is None else text
+    ticket = Ticket(
+        number=await uow.tickets.next_number(), product=product, severity=severity,
+        title=title_from(body), body=body, reporter_platform=msg.platform, reporter_id=msg.sender.user_id,
+        reporter_name=msg.sender.name, created_at=now, source_platform=msg.platform,
+        source_chat_id=msg.chat_id, source_message_id=msg.message_id, thread_id=msg.thread_id,
+        missing=found.info.missing(), interactions=1,
+    )
+    deps.clocks.recompute(ticket)
+    await uow.tickets.add(ticket)
+    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id, "report", msg.thread_id))
+    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created",
+                                     f"{severity.value} ticket from {msg.platform}"))
+    back_at = deps.clocks.back_at(ticket, now)
+    await deps.notifier.post_card(uow, ticket, platform=msg.platform, chat_id=msg.chat_id,
+                                  reply_to=msg.message_id, thread_id=msg.thread_id, back_at=back_at)
+    await announce(deps, uow, ticket)
+    return ticket
+
+
+async def announce(deps: Deps, uow: UnitOfWork, ticket: Ticket) -> None:
+    """Tell the team: an emergency tags the on-call engineers and the owners at once; otherwise the owner is named."""
+    owners = deps.directory.owners_of(ticket.product)
+    name = deps.notifier.product_name(ticket)
+    if ticket.severity is Severity.EMERGENCY:
+        on_call = deps.oncall.engineers(deps.clock.now()) if deps.oncall else ()
+        mentions = mentions_of([*on_call, *owners])
+        text = texts.new_emergency_notice(ticket, name)
+        key = f"ticket:{ticket.id}:emergency_opened:{ticket.escalation_level}"
+        await deps.notifier.to_team(uow, text, ticket=ticket, mentions=mentions, dedupe=key)
+        await deps.notifier.to_ticket(uow, ticket, text, mentions=mentions, dedupe=key)
+    else:
+        text = texts.new_ticket_notice(ticket, name, [o.name for o in owners])
+        await deps.notifier.to_team(uow, text, ticket=ticket)
+
+
+async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> Ticket | None:
+    """A message in a ticket's conversation: counts as activity, and a team member's as the response."""
+    try:
+        await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id,
+                                           "follow_up", msg.thread_id))
+    except DuplicateMessage:
+        return None
+    now = deps.clock.now()
+    was_answered = ticket.first_response_at is not None
+    ticket.record_activity(now, by_team=msg.sender.is_team)
+    if not msg.sender.is_team and ticket.missing:
+        still = set(classify(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).info.missing())
+        ticket.missing = [item for item in ticket.missing if item in still]
+    deps.clocks.recompute(ticket)
+    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "message", title_from(msg.text, 120)))
+    if not was_answered and ticket.first_response_at is not None:
+        await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "first_response", ""))
+        await deps.notifier.refresh_cards(uow, ticket)
+    return ticket
+
+
+async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Classification) -> Ticket | None:
+    """An edit of a stored message: the report's text and checklist follow it."""
+    ticket_id = await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.message_id)
+    ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
+    if ticket is None:
+        return None
+    now = deps.clock.now()
+    if found.secrets:
+        await _protect(deps, uow, msg, ticket)
+        await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "edited", "edit exposed a secret"))
+        await uow.commit()
+        return ticket
+    if ticket.source_message_id == msg.message_id and ticket.source_chat_id == msg.chat_id:
+        ticket.body = msg.text
+        ticket.title = title_from(msg.text)
+        ticket.missing = found.info.missing() if ticket.missing else []
+        await deps.notifier.refresh_cards(uow, ticket)
+    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "edited", title_from(msg.text, 120)))
+    await uow.commit()
+    return ticket
+
+
+async def open_security(
+    deps: Deps, uow: UnitOfWork, msg: IncomingMessage, place: Place, found: Classification,
+) -> Ticket:
+    """Take a security report out of public view: remove exposed secrets, point to the private route, tell security."""
+    now = deps.clock.now()
+    body = redact(msg.text)
+    ticket = Ticket(
+        number=await uow.tickets.next_number(), product=place.product, severity=Severity.NORMAL,
+        title=title_from(body), body=body, reporter_platform=msg.platform, reporter_id=msg.sender.user_id,
+        reporter_name=msg.sender.name, created_at=now, source_platform=msg.platform,
+        source_chat_id=msg.chat_id, source_message_id=msg.message_id, security=True, interactions=1,
+    )
+    deps.clocks.recompute(ticket)
+    await uow.tickets.add(ticket)
+    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id, "report"))
+    secrets = [kind.value for kind in found.secrets]
+    detail = "secrets redacted: " + ", ".join(secrets) if secrets else "security wording"
+    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created", f"private security ticket ({detail})"))
+    if found.secrets:
+        await _protect(deps, uow, msg, ticket)
+    else:
+        await deps.notifier.say(uow, platform=msg.platform, chat_id=msg.chat_id, reply_to=msg.message_id,
+                                text=texts.SECURITY_REPLY.format(url=deps.disclosure_url), ticket=ticket)
+    security_team = mentions_of(deps.directory.with_role(Role.SECURITY))
+    for platform, chat_id in sorted(deps.directory.security_chats.items()):
+        await deps.notifier.post_card(uow, ticket, platform=platform, chat_id=chat_id)
+    await deps.notifier.to_security(uow, texts.security_notice(ticket, secrets), ticket=ticket,
+                                    mentions=security_team)
+    return ticket
+
+
+async def _protect(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> None:
+    """Delete the exposing message and send the reporter the disclosure route, privately when possible."""
+    await uow.outbox.add(OutboxItem(
+        platform=msg.platform, chat_id=msg.chat_id, kind=OutboxKind.DELETE, ticket_id=ticket.id,
+        payload={"message_id": msg.message_id},
+    ))
+    await deps.notifier.say(
+        uow, platform=msg.platform, chat_id=msg.chat_id, ticket=ticket,
+        text=texts.SECRET_REPLY.format(url=deps.disclosure_url),
+        payload={"direct_to": msg.sender.user_id,
+                 "fallback_text": texts.SECRET_PUBLIC_REPLY.format(url=deps.disclosure_url)},
+    )

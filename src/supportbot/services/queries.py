@@ -1,0 +1,95 @@
+"""Read-only answers: a ticket's card and history, ticket lists, help, FAQ."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from supportbot.domain import commands as cmd
+from supportbot.domain import permissions, texts
+from supportbot.domain.people import Place, Sender
+from supportbot.domain.tickets import NotAllowed, Ticket
+from supportbot.services.actions import load
+from supportbot.services.context import Deps
+from supportbot.services.ports import Reply, TicketEvent
+
+LIST_LIMIT = 30
+
+
+def age(since: datetime, now: datetime) -> str:
+    """'3d', '5h', '12m' — how long ago."""
+    seconds = max(0, int((now - since).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+async def show_ticket(deps: Deps, number: int | None, sender: Sender) -> Reply:
+    """The card with deadlines and history; without a number, the caller's own tickets."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        if number is None:
+            mine = await uow.tickets.list(open_only=False, reporter=(sender.platform, sender.user_id), limit=LIST_LIMIT)
+            if not mine:
+                return Reply("You have no tickets. Describe a problem with /report <text>.")
+            rows = [texts.list_row(t, age=age(t.created_at, now)) for t in mine]
+            return Reply("Your tickets:\n" + "\n".join(rows))
+        ticket = await load(uow, number, sender, act=False)
+        history = await uow.events.for_ticket(ticket.id)
+    return Reply(render_ticket(deps, ticket, history), ticket_number=ticket.number)
+
+
+def render_ticket(deps: Deps, ticket: Ticket, history: list[TicketEvent] | tuple[TicketEvent, ...]) -> str:
+    """Card, clocks and full history of one ticket."""
+    fmt = deps.clocks.calendar.format_local
+    lines = [deps.notifier.card(ticket), f"Reported by {ticket.reporter_name} on {ticket.source_platform}, "
+             f"{fmt(ticket.created_at)}"]
+    deadlines = deps.clocks.deadlines(ticket)
+    if ticket.first_response_at:
+        lines.append(f"First response: {fmt(ticket.first_response_at)}")
+    if deadlines.next_escalation_at and deadlines.next_kind:
+        lines.append(f"Next escalation ({deadlines.next_kind.value.replace('_', ' ')}): "
+                     f"{fmt(deadlines.next_escalation_at)}")
+    lines.append("History:")
+    lines.extend(texts.history_line(e.at, e.actor, e.kind, e.detail, fmt(e.at)) for e in history)
+    return "\n".join(lines)
+
+
+async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender) -> Reply:
+    """Open tickets, oldest first, filtered by product and status; security ones for the security team only."""
+    permissions.require_team(sender, "tickets")
+    if command.product and deps.directory.product(command.product) is None:
+        raise NotAllowed(texts.NO_PRODUCT.format(
+            key=command.product, keys=", ".join(p.key for p in deps.directory.products) or "none"))
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        found = await uow.tickets.list(
+            open_only=True, product=command.product,
+            status=command.status.value if command.status else None, limit=LIST_LIMIT + 1,
+        )
+    visible = [t for t in found if permissions.can_see(sender, t)]
+    rows = [texts.list_row(t, age=age(t.created_at, now)) for t in visible[:LIST_LIMIT]]
+    if len(visible) > LIST_LIMIT:
+        rows.append(f"… and more; narrow with /tickets <product> <status>.")
+    where = "".join(f" {w}" for w in (command.product, command.status.label if command.status else None) if w)
+    return Reply(texts.ticket_list(rows, f" for{where}" if where else ""))
+
+
+def help_text(sender: Sender, place: Place | None) -> str:
+    """The commands this caller may use here."""
+    audiences = {"anyone"} | ({"team", "oncall"} if sender.is_team else set())
+    lines = [f"{spec.usage} — {spec.summary}" for spec in cmd.COMMANDS if spec.audience in audiences]
+    head = "Team commands:" if sender.is_team else "You can use:"
+    intro = "" if sender.is_team else (
+        "Describe a problem in a product's support channel and I open a ticket.\n")
+    return intro + head + "\n" + "\n".join(lines)
+
+
+def faq_answer(deps: Deps, key: str, sender: Sender) -> str:
+    """The FAQ entry for key, or the list of known keys."""
+    permissions.require_team(sender, "faq")
+    answer = deps.faq.get(key.casefold())
+    if answer is None:
+        known = ", ".join(sorted(deps.faq)) or "none configured"
+        raise NotAllowed(f"No FAQ entry {key!r}. Known keys: {known}.")
+    return answer
