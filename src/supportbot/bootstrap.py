@@ -16,6 +16,7 @@ from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
 from supportbot.services.notify import Notifier
 from supportbot.services.ports import Clock, SystemClock
+from supportbot.chat.outbox_sender import SenderPolicy
 
 # The console chat has no real ids: these stand in for its places.
 CONSOLE_PRODUCT_BASE = 100
@@ -88,6 +89,22 @@ def build_rotation(settings: Settings) -> Rotation:
     return Rotation(tuple(settings.oncall.rotation), settings.oncall.shift.as_timedelta(), starts)
 
 
+def sender_policy(settings: Settings) -> SenderPolicy:
+    """Retry policy of the outbox senders, from [outbox]."""
+    return SenderPolicy(
+        max_attempts=settings.outbox.max_attempts,
+        first_backoff=settings.outbox.first_backoff.as_timedelta().total_seconds(),
+        max_backoff=settings.outbox.max_backoff.as_timedelta().total_seconds(),
+    )
+
+
+def platforms_of(settings: Settings) -> set[str]:
+    """The chat platforms with a token; the console when there is none."""
+    chosen = {name for name, on in (("telegram", settings.telegram_enabled),
+                                    ("discord", settings.discord_enabled)) if on}
+    return chosen or {"console"}
+
+
 @dataclass
 class App:
     """The wired desk and its database."""
@@ -97,6 +114,7 @@ class App:
     deps: Deps
     desk: Desk
     platforms: set[str]
+    sweeper: object | None = None  # services.escalation.Sweeper, once clocks are wired
 
 
 def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = None,

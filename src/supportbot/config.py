@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from importlib.resources import files
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -239,11 +240,21 @@ def _location(error: dict[str, Any], raw: dict[str, Any]) -> str:
     return ".".join(p for p in parts if not p.startswith("function-")) or "(top level)"
 
 
+def find_config(explicit: str | Path | None, env: dict[str, str] | None = None) -> Path | None:
+    """The config file to use: the one given, else $SUPPORTBOT_CONFIG, else ./config.toml, else none."""
+    env = dict(os.environ) if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("SUPPORTBOT_CONFIG"):
+        return Path(env["SUPPORTBOT_CONFIG"])
+    return Path("config.toml") if Path("config.toml").exists() else None
+
+
 def load_settings(path: str | Path | None, env: dict[str, str] | None = None) -> Settings:
     """Read and validate the config file (or the embedded defaults when path is None)."""
     env = dict(os.environ) if env is None else env
-    raw: dict[str, Any] = {}
     where = "embedded defaults"
+    raw: dict[str, Any] = tomllib.loads(files("supportbot").joinpath("default_config.toml").read_text("utf-8"))
     if path is not None:
         where = str(path)
         try:

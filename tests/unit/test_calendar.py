@@ -282,19 +282,25 @@ def _is_closing_instant(cal: BusinessCalendar, instant: datetime) -> bool:
 
 @PROPERTY_SETTINGS
 @given(start=instants, later=st.integers(min_value=0, max_value=7 * 24 * 60), span=spans)
-def test_add_business_is_monotonic_in_start(cal: BusinessCalendar, start: datetime, later: int, span: timedelta) -> None:
+def test_add_business_is_monotonic_in_start(
+    cal: BusinessCalendar, start: datetime, later: int, span: timedelta
+) -> None:
     assert cal.add_business(start, span) <= cal.add_business(start + timedelta(minutes=later), span)
 
 
 @PROPERTY_SETTINGS
 @given(start=instants, span=spans, more=spans)
-def test_add_business_is_monotonic_in_amount(cal: BusinessCalendar, start: datetime, span: timedelta, more: timedelta) -> None:
+def test_add_business_is_monotonic_in_amount(
+    cal: BusinessCalendar, start: datetime, span: timedelta, more: timedelta
+) -> None:
     assert cal.add_business(start, span) <= cal.add_business(start, span + more)
 
 
 @PROPERTY_SETTINGS
 @given(start=instants, span=spans)
-def test_measuring_what_was_added_gives_it_back(cal: BusinessCalendar, start: datetime, span: timedelta) -> None:
+def test_measuring_what_was_added_gives_it_back(
+    cal: BusinessCalendar, start: datetime, span: timedelta
+) -> None:
     origin = cal.next_business_instant(start)
     assert cal.business_between(origin, cal.add_business(start, span)) == span
     assert cal.business_between(start, cal.add_business(start, span)) == span
@@ -302,7 +308,9 @@ def test_measuring_what_was_added_gives_it_back(cal: BusinessCalendar, start: da
 
 @PROPERTY_SETTINGS
 @given(start=instants, span=spans)
-def test_added_business_time_lands_in_business_hours_or_at_close(cal: BusinessCalendar, start: datetime, span: timedelta) -> None:
+def test_added_business_time_lands_in_business_hours_or_at_close(
+    cal: BusinessCalendar, start: datetime, span: timedelta
+) -> None:
     due = cal.add_business(start, span)
     assert due.tzinfo is UTC
     assert cal.is_business_instant(due) or _is_closing_instant(cal, due)

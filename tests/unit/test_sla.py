@@ -113,7 +113,9 @@ def test_after_downtime_an_overdue_emergency_fires_once_then_an_interval_later()
 
 
 def test_emergency_policy_in_business_days_uses_the_calendar() -> None:
-    policy = Policy(emergency_first_response=parse_duration("1bd"), emergency_escalate_every=parse_duration("30m"))
+    policy = Policy(
+        emergency_first_response=parse_duration("1bd"), emergency_escalate_every=parse_duration("30m")
+    )
     d = clocks(emergency(paris(2026, 12, 11, 18)), policy)
     assert d.first_response_due == paris(2026, 12, 14, 17)
     d = clocks(emergency(NIGHT, first_response_at=NIGHT, last_activity_at=NIGHT), policy)
@@ -163,8 +165,8 @@ def test_stagnant_notice_repeats_five_business_days_after_the_last_one() -> None
     d = clocks(normal(MONDAY, first_response_at=reply, last_activity_at=reply, last_escalation_at=fired))
     # Tue 15, Wed 16, Thu 17, Fri 18, Mon 21.
     assert d.next_escalation_at == paris(2026, 12, 21, 11)
-    again = replace(
-        normal(MONDAY, first_response_at=reply, last_activity_at=reply), last_escalation_at=paris(2026, 12, 21, 11)
+    again = normal(
+        MONDAY, first_response_at=reply, last_activity_at=reply, last_escalation_at=paris(2026, 12, 21, 11)
     )
     # 21, 22, 23, then 24 (extra) and 25 (Christmas) skipped whole: 28, 29.
     assert clocks(again).next_escalation_at == paris(2026, 12, 30, 11)

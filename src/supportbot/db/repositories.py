@@ -167,6 +167,31 @@ class SqlOutbox:
         )
         return [_item(row) for row in await self.session.execute(query)]
 
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
+        """Due rows for a platform, leased until `lease_until` so another sender leaves them alone."""
+        query = (
+            sa.select(outbox)
+            .where(outbox.c.platform == platform, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+        )
+        items = [_item(row) for row in await self.session.execute(query)]
+        if items:
+            await self.session.execute(
+                sa.update(outbox).where(outbox.c.id.in_([i.id for i in items]))
+                .values(next_attempt_at=lease_until, attempts=outbox.c.attempts + 1)
+            )
+        for item in items:
+            item.attempts += 1
+        return items
+
+    async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict) -> None:
+        """Cards not yet sent go out with the ticket's latest state."""
+        await self.session.execute(
+            sa.update(outbox).where(outbox.c.ticket_id == ticket_id, outbox.c.kind == OutboxKind.CARD.value,
+                                    outbox.c.status == "pending")
+            .values(text=text, payload=payload)
+        )
+
     async def update(self, item: OutboxItem) -> None:
         await self.session.execute(sa.update(outbox).where(outbox.c.id == item.id).values(
             status=item.status, attempts=item.attempts, next_attempt_at=item.next_attempt_at,

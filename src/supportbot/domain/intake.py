@@ -33,7 +33,7 @@ class SecretKind(str, enum.Enum):
 
 _CHATTER_WORDS = frozenset(
     """
-    thanks thank thx thnx thanx tx ty tysm tyvm you u so much very lot a all guys everyone team
+    thanks thank thx thnx thanx ty tysm tyvm you u so much very lot a all guys everyone team
     gm gn good morning afternoon evening night hi hello hey heya hiya yo ok okay k kk
     lol lmao haha hehe nice cool great awesome perfect np welcome cheers bye sure yes yep
     yeah got it sir mate bro fam

@@ -75,6 +75,7 @@ class Notifier:
     async def refresh_cards(self, uow: UnitOfWork, ticket: Ticket) -> None:
         """Queue an in-place edit of every card of this ticket, on every platform that has one."""
         platforms = {ticket.source_platform} | self.card_platforms(ticket)
+        await uow.outbox.refresh_pending_cards(ticket.id, self.card(ticket), self.buttons(ticket))
         for platform in sorted(platforms):
             await uow.outbox.add(OutboxItem(
                 platform=platform, chat_id=0, kind=OutboxKind.EDIT_CARD, text=self.card(ticket),

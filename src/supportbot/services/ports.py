@@ -138,6 +138,8 @@ class OutboxRepository(Protocol):
     async def add(self, item: OutboxItem) -> None: ...
     async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]: ...
     async def update(self, item: OutboxItem) -> None: ...
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]: ...
+    async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict[str, Any]) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -167,3 +169,34 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Where a sent message landed: its id, and the thread the platform opened for it, if any."""
+
+    message_id: int | None
+    chat_id: int | None = None
+    thread_id: int | None = None
+
+
+class RetryLater(Exception):
+    """The platform could not take the message now (rate limit, server error, network)."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+class PermanentFailure(Exception):
+    """The platform refused the message for good (bad request, forbidden); retrying cannot help."""
+
+
+class ChatPlatform(Protocol):
+    """What the outbox sender needs from a chat platform."""
+
+    name: str
+
+    async def send(self, item: OutboxItem) -> Delivered: ...
+    async def edit(self, item: OutboxItem, card: MessageLink) -> None: ...
+    async def delete(self, item: OutboxItem) -> None: ...

@@ -1,0 +1,192 @@
+"""The local console chat: type as any person in any place; bot messages print as a chat would show them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import sys
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, TextIO
+
+from supportbot.chat.outbox_sender import OutboxSender
+from supportbot.domain import texts
+from supportbot.domain.people import Sender
+from supportbot.services.desk import Desk
+from supportbot.services.ports import ButtonPress, Delivered, IncomingMessage, MessageLink, OutboxItem, Reply
+
+BOT_NAME = "supportbot"
+HELP = (
+    "Console chat. Type a message to post it where you are, as who you are.\n"
+    "  /as <person>     speak as a team member from config, or as any other name (a reporter)\n"
+    "  /in <place>      move to a product key, 'emergency', 'team' or 'security'\n"
+    "  >>N <text>       reply to message N (a follow-up on its ticket)\n"
+    "  /click N <button> press a card's button: take, in_progress, fix_provided, resolved\n"
+    "  /where           who and where you are; /quit (or end of input) to leave\n"
+    "Everything else starting with / is a supportbot command: /help lists them."
+)
+_REPLY = re.compile(r"^>>\s*(\d+)\s+(.*)$", re.DOTALL)
+
+
+def mention_text(mention: dict) -> str:
+    """A mention as the console shows it."""
+    return f"@{mention.get('name', '?')}"
+
+
+class ConsolePlatform:
+    """Prints outgoing messages; numbers every message like a chat would."""
+
+    name = "console"
+
+    def __init__(self, write: Callable[[str], None], places: dict[int, str], ids: itertools.count) -> None:
+        self.write = write
+        self.places = places
+        self.ids = ids
+
+    def _where(self, chat_id: int) -> str:
+        return self.places.get(chat_id, str(chat_id))
+
+    async def send(self, item: OutboxItem) -> Delivered:
+        message_id = next(self.ids)
+        text = item.text
+        if item.mentions:
+            text += "\n" + " ".join(mention_text(m) for m in item.mentions)
+        if item.payload.get("direct_to") is not None:
+            head = f"[private to user {item.payload['direct_to']}] #{message_id} {BOT_NAME}"
+        else:
+            to = f" ↩ #{item.reply_to}" if item.reply_to else ""
+            head = f"[{self._where(item.chat_id)}] #{message_id} {BOT_NAME}{to}"
+        self.write(f"{head}: {_indent(text)}")
+        buttons = item.payload.get("buttons")
+        if buttons:
+            self.write("    " + " ".join(f"[{texts.BUTTON_LABELS[b]}]" for b in buttons))
+        return Delivered(message_id)
+
+    async def edit(self, item: OutboxItem, card: MessageLink) -> None:
+        self.write(f"[{self._where(card.chat_id)}] ✏️ #{card.message_id} now reads: {_indent(item.text)}")
+
+    async def delete(self, item: OutboxItem) -> None:
+        self.write(f"[{self._where(item.chat_id)}] 🗑 message #{item.payload.get('message_id')} deleted")
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")
+
+
+@dataclass
+class ConsoleChat:
+    """Reads lines, turns them into messages from the current person in the current place."""
+
+    desk: Desk
+    sender: OutboxSender
+    places: dict[str, int]  # place name -> chat id
+    write: Callable[[str], None]
+    ids: itertools.count
+    echo: bool = True
+    who: str = "guest"
+    where: str = ""
+    _names: dict[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.where = self.where or next(iter(self.places))
+
+    def identity(self) -> Sender:
+        """The current speaker, resolved to a team member when the name is in config."""
+        person = self.desk.deps.directory.person(self.who)
+        user_id = zlib.crc32(self.who.casefold().encode())
+        return Sender("console", user_id, person.name if person else self.who, person=person)
+
+    async def handle(self, line: str) -> bool:
+        """Handle one input line; False when the user asked to quit."""
+        line = line.rstrip("\n")
+        if not line.strip():
+            return True
+        head, _, rest = line.strip().partition(" ")
+        head = head.lower()
+        if head in ("/quit", "/exit"):
+            return False
+        if head == "/as":
+            self._switch_person(rest.strip())
+        elif head == "/in":
+            self._switch_place(rest.strip().lower())
+        elif head == "/where":
+            self.write(f"You are {self.identity().name} in {self.where}.")
+        elif head in ("/console", "/?"):
+            self.write(HELP)
+        elif head == "/click":
+            await self._click(rest)
+        else:
+            await self._post(line)
+        await self.flush()
+        return True
+
+    def _switch_person(self, name: str) -> None:
+        if not name:
+            self.write("Usage: /as <person>")
+            return
+        self.who = name
+        who = self.identity()
+        self.write(f"— you are now {who.name} ({'team' if who.is_team else 'reporter'})")
+
+    def _switch_place(self, name: str) -> None:
+        if name not in self.places:
+            self.write(f"No place {name!r}. Places: {', '.join(self.places)}")
+            return
+        self.where = name
+        self.write(f"— you are now in {name}")
+
+    async def _post(self, line: str) -> None:
+        reply_to = None
+        match = _REPLY.match(line.strip())
+        if match:
+            reply_to, line = int(match.group(1)), match.group(2)
+        message_id = next(self.ids)
+        sender = self.identity()
+        if self.echo:
+            to = f" ↩ #{reply_to}" if reply_to else ""
+            self.write(f"[{self.where}] #{message_id} {sender.name}{to}: {line}")
+        msg = IncomingMessage("console", self.places[self.where], message_id, sender, line,
+                              self.desk.deps.clock.now(), reply_to=reply_to)
+        reply = await self.desk.handle_message(msg)
+        self._show(reply, message_id)
+
+    async def _click(self, rest: str) -> None:
+        parts = rest.split()
+        if len(parts) != 2 or not parts[0].lstrip("#").isdigit():
+            self.write("Usage: /click <message number> <take|in_progress|fix_provided|resolved>")
+            return
+        message_id = int(parts[0].lstrip("#"))
+        async with self.desk.deps.uow() as uow:
+            ticket_id = await uow.messages.ticket_for("console", self.places[self.where], message_id)
+            ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
+        if ticket is None:
+            self.write(f"Message #{message_id} here is not a ticket card.")
+            return
+        press = ButtonPress("console", self.places[self.where], message_id, self.identity(), ticket.number,
+                            parts[1].lower(), self.desk.deps.clock.now())
+        self._show(await self.desk.press_button(press), None)
+
+    def _show(self, reply: Reply | None, reply_to: int | None) -> None:
+        if reply is None or not reply.text or reply.quiet:
+            return
+        marker = "" if reply.ok else "⚠️ "
+        to = f" ↩ #{reply_to}" if reply_to else ""
+        self.write(f"[{self.where}] #{next(self.ids)} {BOT_NAME}{to}: {marker}{_indent(reply.text)}")
+
+    async def flush(self) -> None:
+        """Deliver everything queued, so the transcript shows it right after the line that caused it."""
+        for _ in range(100):
+            report = await self.sender.flush()
+            if not (report.sent or report.retried or report.dead):
+                return
+
+    async def run(self, stream: TextIO = sys.stdin) -> None:
+        """Read lines until end of input or /quit."""
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, stream.readline)
+            if not line:
+                return
+            if not await self.handle(line):
+                return

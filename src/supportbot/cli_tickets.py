@@ -1,0 +1,96 @@
+"""`supportbot tickets` and `supportbot ticket N`: the desk from the shell, read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportbot.bootstrap import build_app
+from supportbot.domain.people import Person, Role, Sender
+from supportbot.domain.tickets import Status
+from supportbot.services import queries
+
+OPERATOR = Sender("cli", 0, "operator", person=Person("operator", frozenset({Role.ADMIN, Role.SECURITY})))
+
+
+def register(app: typer.Typer, settings_of: Callable, config_option: object) -> None:
+    """Add the ticket commands to the CLI."""
+    out = Console()
+    err = Console(stderr=True)
+
+    @app.command()
+    def tickets(
+        product: Optional[str] = typer.Option(None, "--product", "-p", help="Only this product key."),
+        status: Optional[str] = typer.Option(None, "--status", "-s", help="received, in_progress, fix_provided or resolved."),
+        all_: bool = typer.Option(False, "--all", help="Include resolved tickets."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        config: Optional[Path] = config_option,  # type: ignore[assignment]
+    ) -> None:
+        """List tickets, oldest first (open ones unless --all or --status resolved)."""
+        if status is not None and status not in {s.value for s in Status}:
+            err.print(f"Unknown status {status!r}; use one of: {', '.join(s.value for s in Status)}.")
+            raise typer.Exit(2)
+        bot = build_app(settings_of(config), {"console"})
+
+        async def go():
+            try:
+                async with bot.database() as uow:
+                    return await uow.tickets.list(open_only=not all_ and status != "resolved",
+                                                  product=product, status=status, limit=10_000)
+            finally:
+                await bot.database.dispose()
+
+        found = asyncio.run(go())
+        if as_json:
+            out.print_json(json.dumps([_as_dict(t) for t in found]))
+            return
+        table = Table(title=f"{len(found)} ticket(s)")
+        for column in ("#", "status", "severity", "product", "title", "assignee", "reporter", "created (UTC)"):
+            table.add_column(column)
+        for t in found:
+            table.add_row(str(t.number), f"{t.status.marker} {t.status.label}", t.severity.value,
+                          t.product or "-", t.title, t.assignee or "-", t.reporter_name,
+                          t.created_at.strftime("%Y-%m-%d %H:%M"))
+        out.print(table)
+
+    @app.command()
+    def ticket(number: int = typer.Argument(..., help="The ticket number."),
+               config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+        """Show one ticket: its card, clocks and whole history."""
+        bot = build_app(settings_of(config), {"console"})
+
+        async def go():
+            try:
+                return await queries.show_ticket(bot.deps, number, OPERATOR)
+            finally:
+                await bot.database.dispose()
+
+        from supportbot.domain.tickets import TicketNotFound
+
+        try:
+            reply = asyncio.run(go())
+        except TicketNotFound as error:
+            err.print(str(error))
+            raise typer.Exit(1) from None
+        out.print(reply.text, highlight=False, markup=False)
+
+
+def _as_dict(ticket) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "number": ticket.number, "status": ticket.status.value, "marker": ticket.status.marker,
+        "severity": ticket.severity.value, "product": ticket.product, "title": ticket.title,
+        "assignee": ticket.assignee, "reporter": ticket.reporter_name, "platform": ticket.source_platform,
+        "resolution": ticket.resolution.value if ticket.resolution else None, "pr_links": ticket.pr_links,
+        "security": ticket.security, "created_at": iso(ticket.created_at),
+        "first_response_at": iso(ticket.first_response_at), "last_activity_at": iso(ticket.last_activity_at),
+        "resolved_at": iso(ticket.resolved_at), "next_due_at": iso(ticket.next_due_at),
+    }
