@@ -22,6 +22,8 @@ def upgrade() -> None:
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_counters'))
     )
+    # The ticket number counter exists from the start, so concurrent first tickets only ever UPDATE it.
+    op.execute("INSERT INTO counters (name, value) VALUES ('ticket_number', 0)")
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),

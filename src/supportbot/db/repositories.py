@@ -29,9 +29,8 @@ class SqlTickets:
             .values(value=counters.c.value + 1).returning(counters.c.value)
         )
         value = (await self.session.execute(bump)).scalar_one_or_none()
-        if value is None:  # first ticket ever on this database
-            await self.session.execute(sa.insert(counters).values(name=TICKET_COUNTER, value=1))
-            value = 1
+        if value is None:
+            raise RuntimeError("the ticket counter is missing: run `supportbot db upgrade`")
         return int(value)
 
     async def add(self, ticket: Ticket) -> None:

@@ -1,0 +1,90 @@
+"""Shared fixtures: a controllable clock and the real databases (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+
+from supportbot.db import migrate
+from supportbot.db.engine import Database
+from supportbot.db.tables import metadata
+
+PG_URL = os.environ.get("SUPPORTBOT_TEST_DATABASE_URL")
+PG_SKIP_REASON = "SUPPORTBOT_TEST_DATABASE_URL is not set: PostgreSQL tests need a server (CI sets it)"
+
+
+class ManualClock:
+    """A clock tests move by hand: no sleeping to wait for time."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # Mon 10:00 Paris
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+    def set(self, instant: datetime) -> None:
+        self.current = instant
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def _pg_url_for(database: str) -> str:
+    base = sa.engine.make_url(PG_URL)
+    return base.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"supportbot_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(sa.text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    yield _pg_url_for(name)
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def sqlite_url(folder: Path) -> str:
+    return f"sqlite+aiosqlite:///{folder / 'supportbot.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database on each engine; PostgreSQL is skipped (with the reason) when not configured."""
+    if request.param == "sqlite":
+        db = Database.from_url(sqlite_url(tmp_path))
+    else:
+        db = Database.from_url(request.getfixturevalue("pg_database"), pool_size=20, max_overflow=40)
+    await migrate.upgrade(db.engine)
+    try:
+        yield db
+    finally:
+        if db.engine.dialect.name == "postgresql":
+            async with db.engine.begin() as conn:  # leave the shared test database empty for the next test
+                names = ", ".join(t.name for t in metadata.sorted_tables)
+                await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await db.dispose()
