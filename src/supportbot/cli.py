@@ -27,7 +27,8 @@ def _settings(path: Optional[Path]) -> Settings:
     try:
         return load_settings(find_config(path))
     except ConfigError as error:
-        err.print(f"[red]config error[/red]\n{error}", markup=True, highlight=False)
+        err.print("config error", style="red")
+        err.print(str(error), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -44,13 +45,13 @@ def run(config: Optional[Path] = ConfigOption) -> None:
         if platforms == {"console"}:
             where = settings.database.url.get_secret_value()
             err.print(f"No platform token configured: starting the local console chat on {where}.\n"
-                      "Type /console for console help, /help for commands; end of input quits.", highlight=False)
+                      "Type /console for console help, /help for commands; end of input quits.", highlight=False, markup=False, soft_wrap=True)
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             asyncio.run(runtime.run_console(bot))
         else:
             asyncio.run(runtime.run_platforms(bot))
     except runtime.SchemaOutdated as error:
-        err.print(str(error), highlight=False)
+        err.print(str(error), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -68,21 +69,21 @@ def check_config(path: Path = typer.Argument(..., help="The TOML file to check."
     """Validate a config file and summarise it; exit code 2 when it is invalid."""
     settings = _settings(path)
     on = [name for name, enabled in (("telegram", settings.telegram_enabled), ("discord", settings.discord_enabled)) if enabled]
-    out.print(f"[green]{path}: valid[/green]")
+    out.print(f"[green]{path}: valid[/green]", soft_wrap=True)
     out.print(f"Products ({len(settings.products)}): " + ", ".join(
         f"{p.key} ({p.name}; owners {', '.join(p.owners) or 'none'}; telegram {p.telegram_chats or '-'}; "
-        f"discord {p.discord_channels or '-'})" for p in settings.products), highlight=False)
-    out.print(f"Emergency channels: telegram {settings.emergency.telegram_chats or '-'}, discord {settings.emergency.discord_channels or '-'}", highlight=False)
-    out.print(f"People ({len(settings.people)}): " + ", ".join(f"{p.name} [{', '.join(p.roles) or 'no role'}]" for p in settings.people), highlight=False)
+        f"discord {p.discord_channels or '-'})" for p in settings.products), highlight=False, markup=False, soft_wrap=True)
+    out.print(f"Emergency channels: telegram {settings.emergency.telegram_chats or '-'}, discord {settings.emergency.discord_channels or '-'}", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"People ({len(settings.people)}): " + ", ".join(f"{p.name} [{', '.join(p.roles) or 'no role'}]" for p in settings.people), highlight=False, markup=False, soft_wrap=True)
     policy = settings.policy
     out.print(f"Policy: emergency first response {policy.emergency.first_response}, escalate every "
               f"{policy.emergency.escalate_every}; normal first response {policy.normal.first_response}, "
-              f"stagnant after {policy.normal.stagnant_after}", highlight=False)
+              f"stagnant after {policy.normal.stagnant_after}", highlight=False, markup=False, soft_wrap=True)
     hours = settings.business_hours
     out.print(f"Business hours: {', '.join(hours.days)} {hours.open:%H:%M}–{hours.close:%H:%M} {hours.timezone}, "
-              f"holidays {hours.holidays.country or 'none'} + {len(hours.holidays.extra)} extra", highlight=False)
-    out.print(f"On call: {', '.join(settings.oncall.rotation) or 'no rotation'} ({settings.oncall.shift} shifts)", highlight=False)
-    out.print(f"Platforms on: {', '.join(on) or 'none (console chat)'}", highlight=False)
+              f"holidays {hours.holidays.country or 'none'} + {len(hours.holidays.extra)} extra", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"On call: {', '.join(settings.oncall.rotation) or 'no rotation'} ({settings.oncall.shift} shifts)", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"Platforms on: {', '.join(on) or 'none (console chat)'}", highlight=False, markup=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")

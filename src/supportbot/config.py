@@ -81,6 +81,24 @@ class HolidaysConfig(Section):
     subdivision: str | None = None
     extra: list[date] = []
 
+    @model_validator(mode="after")
+    def _check(self) -> "HolidaysConfig":
+        import holidays
+
+        # An empty string in TOML means "none", as an absent key does.
+        object.__setattr__(self, "country", self.country or None)
+        object.__setattr__(self, "subdivision", self.subdivision or None)
+        if self.country is None:
+            if self.subdivision:
+                raise ValueError("subdivision needs a country")
+            return self
+        supported = holidays.list_supported_countries()
+        if self.country.upper() not in supported:
+            raise ValueError(f"unknown holiday country {self.country!r}; use an ISO code such as FR, US, DE")
+        if self.subdivision and self.subdivision not in supported[self.country.upper()]:
+            raise ValueError(f"unknown subdivision {self.subdivision!r} for {self.country.upper()}")
+        return self
+
 
 class BusinessHoursConfig(Section):
     timezone: str = "Europe/Paris"

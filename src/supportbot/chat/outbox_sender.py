@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from supportbot.domain import texts
 from supportbot.services.ports import (
-    ChatPlatform, Clock, Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater,
+    ChatPlatform, Clock, Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater, Throttled,
     UnitOfWork, UnitOfWorkFactory,
 )
 
@@ -64,6 +64,10 @@ class OutboxSender:
                 continue
             try:
                 delivered = await self._deliver(item)
+            except Throttled as err:
+                blocked.add(item.chat_id)
+                await self._later(item, str(err), err.after, count=False)
+                report.retried += 1
             except RetryLater as err:
                 blocked.add(item.chat_id)
                 dead = await self._retry(item, str(err), err.after)

@@ -188,6 +188,14 @@ class RetryLater(Exception):
         self.after = after
 
 
+class Throttled(Exception):
+    """Our own rate limiter holds the message back: not a failed try, just not yet."""
+
+    def __init__(self, after: float) -> None:
+        super().__init__(f"rate limited by the bot for {after:.1f}s")
+        self.after = after
+
+
 class PermanentFailure(Exception):
     """The platform refused the message for good (bad request, forbidden); retrying cannot help."""
 
