@@ -96,13 +96,16 @@ class SqlMessages:
         self.session = session
 
     async def add(self, link: MessageLink) -> None:
-        """Remember a platform message; raises DuplicateMessage when it is already known."""
+        """Remember a platform message; raises DuplicateMessage when it is already known.
+
+        No savepoint: a duplicate means the whole event was handled before, so the caller
+        rolls the whole transaction back (PostgreSQL would refuse to go on anyway).
+        """
         try:
-            async with self.session.begin_nested():
-                await self.session.execute(sa.insert(platform_messages).values(
-                    platform=link.platform, chat_id=link.chat_id, message_id=link.message_id,
-                    thread_id=link.thread_id, ticket_id=link.ticket_id, role=link.role,
-                ))
+            await self.session.execute(sa.insert(platform_messages).values(
+                platform=link.platform, chat_id=link.chat_id, message_id=link.message_id,
+                thread_id=link.thread_id, ticket_id=link.ticket_id, role=link.role,
+            ))
         except IntegrityError:
             raise DuplicateMessage(f"{link.platform}:{link.chat_id}:{link.message_id}") from None
 
@@ -125,6 +128,15 @@ class SqlMessages:
             platform_messages.c.ticket_id == ticket_id, platform_messages.c.role == "card",
         ).order_by(platform_messages.c.id))
         return [MessageLink(r.platform, r.chat_id, r.message_id, r.ticket_id, r.role, r.thread_id) for r in rows]
+
+
+def _dialect_insert(session: AsyncSession):
+    """INSERT with ON CONFLICT support for the engine in use (both speak it)."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _item(row: sa.Row) -> OutboxItem:
@@ -152,11 +164,8 @@ class SqlOutbox:
         if item.dedupe_key is None:
             await self.session.execute(sa.insert(outbox).values(**values))
             return
-        try:
-            async with self.session.begin_nested():
-                await self.session.execute(sa.insert(outbox).values(**values))
-        except IntegrityError:
-            pass
+        insert = _dialect_insert(self.session)(outbox).values(**values)
+        await self.session.execute(insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]))
 
     async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]:
         query = (
