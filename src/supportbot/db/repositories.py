@@ -17,6 +17,20 @@ from supportbot.services.ports import (
 
 TICKET_COUNTER = "ticket_number"
 
+# Built once: constructing a statement per call costs more than running it on SQLite.
+_BUMP_COUNTER = (
+    sa.update(counters).where(counters.c.name == sa.bindparam("counter"))
+    .values(value=counters.c.value + 1).returning(counters.c.value)
+)
+_INSERT_EVENT = sa.insert(ticket_events)
+_INSERT_LINK = sa.insert(platform_messages)
+_INSERT_OUTBOX = sa.insert(outbox)
+_TICKET_FOR = sa.select(platform_messages.c.ticket_id).where(
+    platform_messages.c.platform == sa.bindparam("platform"),
+    platform_messages.c.chat_id == sa.bindparam("chat_id"),
+    platform_messages.c.message_id == sa.bindparam("message_id"),
+)
+
 
 class SqlTickets:
     def __init__(self, session: AsyncSession) -> None:
@@ -24,11 +38,7 @@ class SqlTickets:
 
     async def next_number(self) -> int:
         """The next public ticket number; the counter row lock makes numbers gapless under concurrency."""
-        bump = (
-            sa.update(counters).where(counters.c.name == TICKET_COUNTER)
-            .values(value=counters.c.value + 1).returning(counters.c.value)
-        )
-        value = (await self.session.execute(bump)).scalar_one_or_none()
+        value = (await self.session.execute(_BUMP_COUNTER, {"counter": TICKET_COUNTER})).scalar_one_or_none()
         if value is None:
             raise RuntimeError("the ticket counter is missing: run `supportbot db upgrade`")
         return int(value)
@@ -80,7 +90,7 @@ class SqlEvents:
         self.session = session
 
     async def add(self, event: TicketEvent) -> None:
-        await self.session.execute(sa.insert(ticket_events).values(
+        await self.session.execute(_INSERT_EVENT, dict(
             ticket_id=event.ticket_id, at=event.at, actor=event.actor, kind=event.kind, detail=event.detail,
         ))
 
@@ -102,7 +112,7 @@ class SqlMessages:
         rolls the whole transaction back (PostgreSQL would refuse to go on anyway).
         """
         try:
-            await self.session.execute(sa.insert(platform_messages).values(
+            await self.session.execute(_INSERT_LINK, dict(
                 platform=link.platform, chat_id=link.chat_id, message_id=link.message_id,
                 thread_id=link.thread_id, ticket_id=link.ticket_id, role=link.role,
             ))
@@ -110,11 +120,8 @@ class SqlMessages:
             raise DuplicateMessage(f"{link.platform}:{link.chat_id}:{link.message_id}") from None
 
     async def ticket_for(self, platform: str, chat_id: int, message_id: int) -> int | None:
-        query = sa.select(platform_messages.c.ticket_id).where(
-            platform_messages.c.platform == platform, platform_messages.c.chat_id == chat_id,
-            platform_messages.c.message_id == message_id,
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        params = {"platform": platform, "chat_id": chat_id, "message_id": message_id}
+        return (await self.session.execute(_TICKET_FOR, params)).scalar_one_or_none()
 
     async def ticket_for_thread(self, platform: str, chat_id: int, thread_id: int) -> int | None:
         query = sa.select(platform_messages.c.ticket_id).where(
@@ -162,7 +169,7 @@ class SqlOutbox:
             created_at=item.created_at, next_attempt_at=item.next_attempt_at or item.created_at,
         )
         if item.dedupe_key is None:
-            await self.session.execute(sa.insert(outbox).values(**values))
+            await self.session.execute(_INSERT_OUTBOX, values)
             return
         insert = _dialect_insert(self.session)(outbox).values(**values)
         await self.session.execute(insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]))
