@@ -71,6 +71,22 @@ class SqlTickets:
             query = query.where(tickets.c.assignee == assignee)
         return (await self.session.execute(query)).scalars().all()
 
+    async def created_since(self, start: datetime, product: str | None = None) -> Sequence[Ticket]:
+        """Tickets opened at or after start, oldest first."""
+        query = sa.select(Ticket).where(tickets.c.created_at >= start).order_by(tickets.c.created_at)
+        if product:
+            query = query.where(tickets.c.product == product)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def count_open(self, product: str | None = None, security: bool = False) -> int:
+        """How many tickets are open now (security ones only when asked)."""
+        query = sa.select(sa.func.count()).select_from(tickets).where(tickets.c.status != Status.RESOLVED.value)
+        if product:
+            query = query.where(tickets.c.product == product)
+        if not security:
+            query = query.where(tickets.c.security.is_(False))
+        return int((await self.session.execute(query)).scalar_one())
+
     async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]:
         """Open tickets whose next deadline has passed, locked so a second sweeper skips them."""
         query = (
@@ -93,6 +109,16 @@ class SqlEvents:
         await self.session.execute(_INSERT_EVENT, dict(
             ticket_id=event.ticket_id, at=event.at, actor=event.actor, kind=event.kind, detail=event.detail,
         ))
+
+    async def tickets_with(self, kind: str, details: Sequence[str], ticket_ids: Sequence[int]) -> set[int]:
+        """Which of these tickets have an event of this kind with one of these details."""
+        if not ticket_ids:
+            return set()
+        query = sa.select(ticket_events.c.ticket_id).where(
+            ticket_events.c.kind == kind, ticket_events.c.detail.in_(list(details)),
+            ticket_events.c.ticket_id.in_(list(ticket_ids)),
+        )
+        return {row[0] for row in await self.session.execute(query)}
 
     async def for_ticket(self, ticket_id: int) -> Sequence[TicketEvent]:
         rows = await self.session.execute(

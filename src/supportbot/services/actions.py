@@ -49,7 +49,8 @@ async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) 
             was_answered = ticket.first_response_at is not None
             ticket.record_activity(now, by_team=sender.is_team)
             if not was_answered and ticket.first_response_at is not None:
-                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "first_response", kind))
+                how = "resolve" if ticket.status is Status.RESOLVED else kind  # counted by /stats
+                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "first_response", how))
             deps.clocks.recompute(ticket)
             await deps.notifier.refresh_cards(uow, ticket)
             if (origin.platform, origin.chat_id) != (ticket.source_platform, ticket.source_chat_id):

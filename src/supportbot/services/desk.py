@@ -10,7 +10,7 @@ from supportbot.domain import texts
 from supportbot.domain.intake import classify
 from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
-from supportbot.services import actions, intake, queries
+from supportbot.services import actions, intake, metrics, queries
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
 from supportbot.services.ports import ButtonPress, DuplicateMessage, IncomingMessage, Reply, TicketEvent
@@ -100,7 +100,7 @@ class Desk:
                     return Reply("No on-call rotation is configured.", ok=False)
                 return await self.deps.oncall.run(command, sender)
             case cmd.ShowStats():
-                return Reply("Metrics are not available in this version.", ok=False)
+                return await metrics.show_stats(self.deps, command, sender)
             case _ if isinstance(command, TICKET_ACTIONS):
                 return await actions.act(self.deps, command, sender, Origin(msg.platform, msg.chat_id))
         raise NotAllowed("That command is not available here.")

@@ -1,0 +1,30 @@
+"""/stats: the playbook's metrics for the team."""
+
+from __future__ import annotations
+
+from supportbot.domain import commands as cmd
+from supportbot.domain import metrics, permissions, texts
+from supportbot.domain.people import Sender
+from supportbot.domain.tickets import NotAllowed
+from supportbot.services.context import Deps
+from supportbot.services.ports import Reply
+
+# A first response that resolves the issue: an FAQ answer, or resolving it outright.
+RESOLVING_FIRST_RESPONSES = ("faq", "resolve")
+
+
+async def show_stats(deps: Deps, command: cmd.ShowStats, sender: Sender) -> Reply:
+    """Issue count, backlog, first response time, resolution figures for a product and period."""
+    permissions.require_team(sender, "stats")
+    if command.product and deps.directory.product(command.product) is None:
+        raise NotAllowed(texts.NO_PRODUCT.format(
+            key=command.product, keys=", ".join(p.key for p in deps.directory.products) or "none"))
+    start = metrics.period_start(deps.clock.now(), command.period)
+    security = permissions.sees_security(sender)
+    async with deps.uow() as uow:
+        opened = [t for t in await uow.tickets.created_since(start, command.product) if security or not t.security]
+        backlog = await uow.tickets.count_open(command.product, security=security)
+        at_first = await uow.events.tickets_with(
+            "first_response", RESOLVING_FIRST_RESPONSES, [t.id for t in opened])
+    result = metrics.compute(opened, backlog, period=command.period, resolved_at_first_response=at_first)
+    return Reply(metrics.render(result, f" for {command.product}" if command.product else ""))
