@@ -14,7 +14,9 @@ from supportbot.domain.sla import Policy
 from supportbot.services.clocks import Clocks
 from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
+from supportbot.services.escalation import Sweeper
 from supportbot.services.notify import Notifier
+from supportbot.services.oncall import OnCall
 from supportbot.services.ports import Clock, SystemClock
 from supportbot.chat.outbox_sender import SenderPolicy
 
@@ -114,7 +116,7 @@ class App:
     deps: Deps
     desk: Desk
     platforms: set[str]
-    sweeper: object | None = None  # services.escalation.Sweeper, once clocks are wired
+    sweeper: Sweeper | None = None
 
 
 def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = None,
@@ -123,12 +125,13 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     database = database or Database.from_url(settings.database.url.get_secret_value())
     directory = build_directory(settings, platforms)
     clocks = Clocks(build_calendar(settings), build_policy(settings))
+    clock = clock or SystemClock()
     deps = Deps(
-        uow=database, clock=clock or SystemClock(), directory=directory, clocks=clocks,
-        notifier=Notifier(directory, clocks), disclosure_url=settings.security.disclosure_url,
+        uow=database, clock=clock, directory=directory, clocks=clocks,
+        notifier=Notifier(directory, clocks, clock=clock), disclosure_url=settings.security.disclosure_url,
         faq={k.casefold(): v for k, v in settings.faq.items()},
     )
-    from supportbot.services.oncall import OnCall
-
-    deps.oncall = OnCall(deps, build_rotation(settings)) if settings.oncall.rotation else None
-    return App(settings, database, deps, Desk(deps), platforms)
+    if settings.oncall.rotation:
+        deps.oncall = OnCall(deps, build_rotation(settings),
+                             remind_before=settings.oncall.remind_before.as_timedelta())
+    return App(settings, database, deps, Desk(deps), platforms, sweeper=Sweeper(deps))

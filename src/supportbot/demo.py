@@ -12,7 +12,7 @@ from typing import Callable
 from supportbot.bootstrap import App, build_app, console_chat_ids, sender_policy
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
 from supportbot.chat.outbox_sender import OutboxSender
-from supportbot.config import Settings
+from supportbot.config import EmergencyPolicy, Settings
 from supportbot.runtime import prepare_database
 
 # Monday 7 Dec 2026, 10:00 in Paris: inside business hours, so the normal clock runs.
@@ -38,7 +38,41 @@ thanks!
 /in court
 /as dave
 /take 1
+# Who is on call? Anyone may ask.
+/oncall
+# An emergency. The demo squeezes the emergency clock to 10 minutes (the playbook says 1 hour).
+/in emergency
+/as erin
+/emergency Withdrawals from the Court v2 vault revert for everyone since today's deploy, funds are stuck!
+# Nobody answers: the sweep tags the on-call team, once per missed interval.
+/wait 600
+/wait 600
+# Bob, on call, takes it; from now on the clock watches for silence instead.
+/in team
+/as Bob
+/take 2
+/wait 600
+/status 2 fix_provided hotfix deployed
+/resolve 2 fixed
+# Resolved: the clock has stopped, so waiting brings no more tags.
+/wait 1800
+# Two more reports; Bob takes both, keeps one, and hands his shift over to Alice.
+/in curate
+/as frank
+The Curate list page shows a blank screen in Firefox 120 when I open my submissions.
+/in court
+/as grace
+My juror rewards from the last session never arrived, account 0x52908400098527886E0F7030069857D2E4169EE7.
+/in team
+/as Bob
+/take 3
+/take 4
+/keep 4
+/handoff Alice going offline; #3 needs a Firefox repro
+/oncall
 """
+# Short enough that the demo shows an emergency escalating within minutes of transcript.
+DEMO_EMERGENCY_POLICY = EmergencyPolicy(first_response="10m", escalate_every="10m")
 
 
 class DemoClock:
@@ -58,8 +92,10 @@ async def run_demo(settings: Settings, write: Callable[[str], None] = print, scr
     """Play the script and print the transcript; 0 when it ran through."""
     with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
-        settings = settings.model_copy(update={"database": settings.database.model_copy(
-            update={"url": settings.database.url.__class__(url)})})
+        settings = settings.model_copy(update={
+            "database": settings.database.model_copy(update={"url": settings.database.url.__class__(url)}),
+            "policy": settings.policy.model_copy(update={"emergency": DEMO_EMERGENCY_POLICY}),
+        })
         clock = DemoClock(DEMO_START)
         app = build_app(settings, {"console"}, clock=clock)
         try:
@@ -89,10 +125,12 @@ def _chat(app: App, write: Callable[[str], None]) -> ConsoleChat:
 
 
 async def _wait(app: App, chat: ConsoleChat, clock: DemoClock, line: str, write: Callable[[str], None]) -> None:
-    """`/wait 3600` moves the clock and runs the sweep as the scheduler would."""
+    """`/wait 3600` moves the clock and runs the sweep and the shift reminder as the scheduler would."""
     seconds = float(line.split()[1])
     clock.advance(seconds)
     write(f"   (… {int(seconds // 60)} minutes later)")
     if app.sweeper is not None:
         await app.sweeper.sweep()
+    if app.deps.oncall is not None:
+        await app.deps.oncall.remind()
     await chat.flush()

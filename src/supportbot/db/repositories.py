@@ -110,6 +110,13 @@ class SqlEvents:
             ticket_id=event.ticket_id, at=event.at, actor=event.actor, kind=event.kind, detail=event.detail,
         ))
 
+    async def add_many(self, events: Sequence[TicketEvent]) -> None:
+        """Store several history lines with one statement (the sweep writes a batch at a time)."""
+        if events:
+            await self.session.execute(_INSERT_EVENT, [dict(
+                ticket_id=e.ticket_id, at=e.at, actor=e.actor, kind=e.kind, detail=e.detail,
+            ) for e in events])
+
     async def tickets_with(self, kind: str, details: Sequence[str], ticket_ids: Sequence[int]) -> set[int]:
         """Which of these tickets have an event of this kind with one of these details."""
         if not ticket_ids:
@@ -172,6 +179,18 @@ def _dialect_insert(session: AsyncSession):
     return insert
 
 
+_UPSERT_OUTBOX: dict[str, sa.Insert] = {}
+
+
+def _upsert_outbox(session: AsyncSession) -> sa.Insert:
+    """INSERT into the outbox that skips rows whose dedupe key is queued already; built once per engine kind."""
+    name = session.bind.dialect.name
+    if name not in _UPSERT_OUTBOX:
+        insert = _dialect_insert(session)(outbox)
+        _UPSERT_OUTBOX[name] = insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+    return _UPSERT_OUTBOX[name]
+
+
 def _item(row: sa.Row) -> OutboxItem:
     return OutboxItem(
         platform=row.platform, chat_id=row.chat_id, kind=OutboxKind(row.kind), text=row.text,
@@ -199,6 +218,17 @@ class SqlOutbox:
             return
         insert = _dialect_insert(self.session)(outbox).values(**values)
         await self.session.execute(insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]))
+
+    async def add_many(self, items: Sequence[OutboxItem]) -> None:
+        """Queue several messages with one statement; keyed ones already queued are skipped, as by add()."""
+        if not items:
+            return
+        await self.session.execute(_upsert_outbox(self.session), [dict(
+            platform=i.platform, chat_id=i.chat_id, thread_id=i.thread_id, reply_to=i.reply_to,
+            kind=i.kind.value, text=i.text, mentions=i.mentions, payload=i.payload, ticket_id=i.ticket_id,
+            dedupe_key=i.dedupe_key, status=i.status, attempts=i.attempts,
+            created_at=i.created_at, next_attempt_at=i.next_attempt_at or i.created_at,
+        ) for i in items])
 
     async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]:
         query = (

@@ -135,5 +135,27 @@ outbox = sa.Table(
 sa.Index("ix_outbox_pending", outbox.c.platform, outbox.c.next_attempt_at,
          postgresql_where=outbox.c.status == "pending", sqlite_where=outbox.c.status == "pending")
 
+# On-call handoffs: each overrides the rotation from `at` until `until` (the end of the shift handed over).
+handoffs = sa.Table(
+    "handoffs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("from_person", sa.String(200), nullable=False),
+    sa.Column("to_person", sa.String(200), nullable=False),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("until", UTCDateTime, nullable=False),
+    sa.Index("ix_handoffs_until", "until"),
+)
+
+# Tickets a team member keeps through their next handoff (/keep); consumed by that handoff.
+handoff_keeps = sa.Table(
+    "handoff_keeps", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person", sa.String(200), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("person", "ticket_id", name="uq_handoff_keeps_person_ticket"),
+)
+
 mapper_registry = registry(metadata=metadata)
 mapper_registry.map_imperatively(Ticket, tickets)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from supportbot.domain import texts
 from supportbot.domain.people import Directory, Person
 from supportbot.domain.tickets import Status, Ticket
 from supportbot.services.clocks import Clocks
-from supportbot.services.ports import OutboxItem, OutboxKind, UnitOfWork
+from supportbot.services.ports import Clock, OutboxItem, OutboxKind, SystemClock, UnitOfWork
 
 
 def mention_of(person: Person) -> dict[str, Any]:
@@ -44,6 +45,13 @@ class Notifier:
 
     directory: Directory
     clocks: Clocks
+    # Rows are due from the desk's now, not the host's: with a clock behind the host's
+    # (a replayed or scripted conversation) they would otherwise never be due.
+    clock: Clock = SystemClock()
+
+    def now(self) -> datetime:
+        """The desk's current time, for stamping queued messages."""
+        return self.clock.now()
 
     def product_name(self, ticket: Ticket) -> str | None:
         product = self.directory.product(ticket.product) if ticket.product else None
@@ -69,7 +77,7 @@ class Notifier:
         await uow.outbox.add(OutboxItem(
             platform=platform, chat_id=chat_id, kind=OutboxKind.CARD, text=self.card(ticket, back_at=back_at),
             ticket_id=ticket.id, reply_to=reply_to, thread_id=thread_id,
-            payload=self.buttons(ticket), dedupe_key=dedupe,
+            payload=self.buttons(ticket), dedupe_key=dedupe, created_at=self.now(),
         ))
 
     async def refresh_cards(self, uow: UnitOfWork, ticket: Ticket) -> None:
@@ -79,7 +87,7 @@ class Notifier:
         for platform in sorted(platforms):
             await uow.outbox.add(OutboxItem(
                 platform=platform, chat_id=0, kind=OutboxKind.EDIT_CARD, text=self.card(ticket),
-                ticket_id=ticket.id, payload=self.buttons(ticket),
+                ticket_id=ticket.id, payload=self.buttons(ticket), created_at=self.now(),
             ))
 
     def card_platforms(self, ticket: Ticket) -> set[str]:
@@ -95,7 +103,7 @@ class Notifier:
         await uow.outbox.add(OutboxItem(
             platform=platform, chat_id=chat_id, kind=OutboxKind.MESSAGE, text=text,
             ticket_id=ticket.id if ticket else None, reply_to=reply_to, thread_id=thread_id,
-            mentions=list(mentions), dedupe_key=dedupe, payload=payload or {},
+            mentions=list(mentions), dedupe_key=dedupe, payload=payload or {}, created_at=self.now(),
         ))
 
     async def to_ticket(self, uow: UnitOfWork, ticket: Ticket, text: str, *,

@@ -1,26 +1,53 @@
-"""On-call: who is on shift now, and until when."""
+"""On-call: who is on shift now and until when, handing a shift over, and the end-of-shift reminder."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from supportbot.domain import commands as cmd
-from supportbot.domain.oncall import Rotation, Shift
+from supportbot.domain import permissions, texts
+from supportbot.domain.oncall import Handoff, Rotation, Schedule, Shift
 from supportbot.domain.people import Person, Sender
+from supportbot.domain.tickets import DeskError, NotAllowed, Ticket
+from supportbot.services.actions import load
 from supportbot.services.context import Deps
-from supportbot.services.ports import Reply
+from supportbot.services.notify import mention_of
+from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
+
+# More open tickets than one person can hold; a handoff moves all of them.
+MAX_HELD = 10_000
 
 
 class OnCall:
-    """The rotation from config."""
+    """The rotation from config with the stored handoffs laid over it.
 
-    def __init__(self, deps: Deps, rotation: Rotation) -> None:
+    Handoffs live in the database. `engineers()` answers without one, so it reads a copy that
+    every handoff, /oncall, reminder and sweep refreshes: another replica's handoff shows
+    here at the next sweep at the latest.
+    """
+
+    def __init__(self, deps: Deps, rotation: Rotation, *, remind_before: timedelta = timedelta(hours=1)) -> None:
         self.deps = deps
         self.rotation = rotation
+        self.remind_before = remind_before
+        self._handoffs: tuple[Handoff, ...] = ()
+        self._reminded: set[str] = set()
+
+    # -- who ---------------------------------------------------------------------------------
+
+    async def refresh(self, uow: UnitOfWork, now: datetime) -> None:
+        """Reload the handoffs that still override the rotation."""
+        self._handoffs = tuple(await uow.handoffs.active(now))
+
+    @property
+    def schedule(self) -> Schedule:
+        """The rotation with the known handoffs applied."""
+        return Schedule.of(self.rotation, self._handoffs)
 
     def shift_at(self, now: datetime) -> Shift | None:
-        """The shift covering `now`."""
-        return self.rotation.shift_at(now)
+        """The shift covering `now`, handoffs applied."""
+        return self.schedule.shift_at(now)
 
     def engineers(self, now: datetime) -> tuple[Person, ...]:
         """The on-call engineers right now, as people."""
@@ -32,13 +59,135 @@ class OnCall:
         """Everyone in the rotation."""
         return tuple(p for n in self.rotation.people if (p := self.deps.directory.person(n)))
 
+    # -- commands ----------------------------------------------------------------------------
+
     async def run(self, command: cmd.Command, sender: Sender) -> Reply:
-        """Answer /oncall."""
+        """Answer /oncall, /handoff and /keep; a refusal is a one-line Reply that changed nothing."""
+        try:
+            match command:
+                case cmd.ShowOnCall():
+                    return await self.show()
+                case cmd.Handoff(person=person, notes=notes):
+                    return await self.hand_off(sender, person, notes.strip())
+                case cmd.Keep(number=number):
+                    return await self.keep(sender, number)
+        except DeskError as err:
+            return Reply(str(err), ok=False, ephemeral=True)
+        return Reply("That is not an on-call command.", ok=False, ephemeral=True)
+
+    async def show(self) -> Reply:
+        """/oncall: who is on call now, until when, and who is next."""
         now = self.deps.clock.now()
+        async with self.deps.uow() as uow:
+            await self.refresh(uow, now)
         shift = self.shift_at(now)
         if shift is None:
-            return Reply("Nobody is on call: the rotation is empty.", ok=False)
-        fmt = self.deps.clocks.calendar.format_local
-        following = self.rotation.following(shift)
-        nxt = f"\nNext: {following.person} from {fmt(following.starts)}." if following else ""
-        return Reply(f"📟 On call now: {shift.person} until {fmt(shift.ends)}.{nxt}")
+            return Reply(texts.ONCALL_EMPTY, ok=False)
+        local = self.deps.clocks.calendar.format_local
+        following = self.schedule.following(shift)
+        return Reply(texts.oncall_now(
+            shift.person, local(shift.ends), handed_by=shift.handoff.from_person if shift.handoff else None,
+            following=(following.person, local(following.starts)) if following else None,
+        ))
+
+    async def hand_off(self, sender: Sender, to_name: str, notes: str) -> Reply:
+        """/handoff: the shift goes to `to_name` now; the outgoing engineer's open tickets follow, except kept ones."""
+        now = self.deps.clock.now()
+        directory = self.deps.directory
+        async with self.deps.uow() as uow:
+            await self.refresh(uow, now)
+            current = self.shift_at(now)
+            if current is None:
+                raise NotAllowed(texts.ONCALL_EMPTY)
+            if not permissions.can_hand_off(sender, current.person):
+                raise NotAllowed(texts.HANDOFF_REFUSED.format(person=current.person))
+            incoming = directory.person(to_name)
+            if incoming is None:
+                raise NotAllowed(texts.UNKNOWN_PERSON.format(
+                    name=to_name, names=", ".join(p.name for p in directory.people) or "none"))
+            if incoming.name == current.person:
+                raise NotAllowed(texts.HANDOFF_TO_SELF.format(person=incoming.name))
+            handoff = self.schedule.handoff_now(now, incoming.name, notes)
+            assert handoff is not None
+            handoff_id = await uow.handoffs.add(handoff)
+            handed, kept = await self._move_tickets(uow, handoff, sender.name)
+            emergencies = await uow.handoffs.open_emergencies()
+            summary = texts.handoff_summary(
+                by=sender.name, from_person=handoff.from_person, to_person=handoff.to_person,
+                until=self.deps.clocks.calendar.format_local(handoff.until), notes=notes,
+                handed=handed, kept=kept, emergencies=emergencies,
+            )
+            await self.deps.notifier.to_team(uow, summary, mentions=[mention_of(incoming)],
+                                             dedupe=f"handoff:{handoff_id}")
+            await uow.commit()
+        self._handoffs = (*self._handoffs, replace(handoff, id=handoff_id))
+        if not directory.team_chats:
+            return Reply(summary)
+        # The summary itself went to the team chat; the caller only needs to know it happened.
+        return Reply(texts.handoff_done(handoff.to_person, self.deps.clocks.calendar.format_local(handoff.until)))
+
+    async def _move_tickets(self, uow: UnitOfWork, handoff: Handoff, actor: str) -> tuple[list[int], list[int]]:
+        """Reassign the outgoing engineer's open tickets; returns the numbers handed over and kept."""
+        held = await uow.tickets.list(open_only=True, assignee=handoff.from_person, limit=MAX_HELD)
+        keeps = await uow.keeps.of(handoff.from_person)
+        handed, kept = [], []
+        for ticket in held:
+            if ticket.id in keeps:
+                kept.append(ticket.number)
+                continue
+            # A reassignment by the rotation, not an answer to the reporter: the clocks keep running.
+            ticket.assignee = handoff.to_person
+            self.deps.clocks.recompute(ticket)
+            detail = texts.handoff_history(handoff.from_person, handoff.to_person, handoff.notes)
+            await uow.events.add(TicketEvent(ticket.id, handoff.at, actor, "handoff", detail))
+            await self.deps.notifier.refresh_cards(uow, ticket)
+            handed.append(ticket.number)
+        await uow.keeps.release(handoff.from_person)  # a keep lasts through one handoff
+        return handed, kept
+
+    async def keep(self, sender: Sender, number: int) -> Reply:
+        """/keep: a ticket the sender holds stays with them through their next handoff."""
+        permissions.require_team(sender, "keep")
+        now = self.deps.clock.now()
+        async with self.deps.uow() as uow:
+            ticket = await load(uow, number, sender)
+            _check_held(ticket, sender)
+            added = await uow.keeps.add(ticket.id, sender.name, now)
+            if added:
+                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "keep", "through the next handoff"))
+            await uow.commit()
+        return Reply((texts.KEEP_DONE if added else texts.KEEP_ALREADY).format(number=number), ticket_number=number)
+
+    # -- reminder ----------------------------------------------------------------------------
+
+    async def remind(self) -> int:
+        """Before a shift ends, remind its engineer of their open tickets, once per shift; returns reminders sent."""
+        now = self.deps.clock.now()
+        async with self.deps.uow() as uow:
+            await self.refresh(uow, now)
+            shift = self.shift_at(now)
+            if shift is None or not shift.ends - self.remind_before <= now < shift.ends:
+                return 0
+            key = f"shift-reminder:{shift.person}:{int(shift.ends.timestamp())}"
+            if key in self._reminded:
+                return 0
+            held = await uow.tickets.list(open_only=True, assignee=shift.person, limit=MAX_HELD)
+            following = self.schedule.following(shift)
+            person = self.deps.directory.person(shift.person)
+            text = texts.shift_reminder(
+                shift.person, self.deps.clocks.calendar.format_local(shift.ends),
+                following=following.person if following else None, tickets=[t.number for t in held],
+            )
+            # The key keeps a restarted process or a second replica from reminding twice.
+            await self.deps.notifier.to_team(uow, text, mentions=[mention_of(person)] if person else [], dedupe=key)
+            await uow.commit()
+        self._reminded = {k for k in self._reminded if int(k.rsplit(":", 1)[1]) > now.timestamp()} | {key}
+        return 1
+
+
+def _check_held(ticket: Ticket, sender: Sender) -> None:
+    if not ticket.is_open:
+        raise NotAllowed(texts.KEEP_RESOLVED.format(number=ticket.number))
+    if ticket.assignee != sender.name:
+        holder = f"assigned to {ticket.assignee}" if ticket.assignee else "not assigned"
+        raise NotAllowed(texts.KEEP_NOT_HELD.format(number=ticket.number, holder=holder))
