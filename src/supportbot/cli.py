@@ -39,6 +39,8 @@ def run(config: Optional[Path] = ConfigOption) -> None:
 
     settings = _settings(config)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every job run at INFO: that would bury everything else.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     platforms = platforms_of(settings)
     bot = build_app(settings, platforms)
     try:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from supportbot.bootstrap import App, console_chat_ids, sender_policy
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
-from supportbot.chat.outbox_sender import OutboxSender
+from supportbot.chat.outbox_sender import BATCH, OutboxSender
 from supportbot.db import migrate
 from supportbot.scheduler import make_scheduler
 
@@ -75,14 +75,17 @@ async def run_platforms(app: App) -> None:
     if "telegram" in app.platforms:
         from supportbot.chat.telegram_bot import TelegramAdapter
 
-        adapters.append(TelegramAdapter.from_app(app))
+        adapters.append(TelegramAdapter(app.desk, telegram_options(app)))
     if "discord" in app.platforms:
         from supportbot.chat.discord_bot import DiscordAdapter
 
         adapters.append(DiscordAdapter.from_app(app))
-    senders = [OutboxSender(a.platform, uow=app.database, clock=app.deps.clock,
-                            policy=sender_policy(app.settings)) for a in adapters]
-    scheduler = make_scheduler(periodic_jobs(app, senders))
+    pumps = [OutboxPump(OutboxSender(a.platform, uow=app.database, clock=app.deps.clock,
+                                     policy=sender_policy(app.settings))) for a in adapters]
+    for adapter, pump in zip(adapters, pumps):
+        if hasattr(adapter, "on_commit"):  # the adapter says when it has queued something
+            adapter.on_commit = pump.wake
+    scheduler = make_scheduler(periodic_jobs(app, pumps))
     stop = asyncio.Event()
     try:
         for adapter in adapters:
@@ -91,10 +94,68 @@ async def run_platforms(app: App) -> None:
         log.info("supportbot running on %s", ", ".join(sorted(app.platforms)))
         await _wait_for_signal(stop)
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # not yet when an adapter failed to start
+            scheduler.shutdown(wait=False)
+        for pump in pumps:
+            await pump.close()
         for adapter in reversed(adapters):
             await adapter.stop()
         await app.database.dispose()
+
+
+def telegram_options(app: App):
+    """The [telegram] settings as the adapter takes them (chat/ does not read config)."""
+    from supportbot.chat.telegram_bot import TelegramOptions
+
+    tg = app.settings.telegram
+    return TelegramOptions(
+        token=tg.token.get_secret_value(), api_base_url=tg.api_base_url, mode=tg.mode, poll_timeout=tg.poll_timeout,
+        webhook_url=tg.webhook_url, webhook_listen=tg.webhook_listen, webhook_port=tg.webhook_port,
+        webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
+    )
+
+
+class OutboxPump:
+    """One platform's outbox flushes, never two at once (order per chat): on the scheduler's beat,
+    and right after an adapter queued something, so a reply does not wait for the next beat."""
+
+    def __init__(self, sender: OutboxSender) -> None:
+        self.sender = sender
+        self.platform = sender.platform
+        self._busy = False
+        self._again = False
+        self._closed = False
+        self._tasks: set[asyncio.Task] = set()
+
+    async def flush(self) -> None:
+        """Flush until nothing due is left; a call while a flush runs makes it go round once more."""
+        if self._busy or self._closed:
+            self._again = True
+            return
+        self._busy = True
+        try:
+            while not self._closed:
+                self._again = False
+                report = await self.sender.flush()
+                full = report.sent + report.retried + report.dead >= BATCH
+                if not (self._again or full):
+                    return
+        finally:
+            self._busy = False
+
+    def wake(self) -> None:
+        """Flush soon, without waiting for it."""
+        if self._closed:
+            return
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self, grace: float = 10.0) -> None:
+        """No new flushes; let the one running finish."""
+        self._closed = True
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
 
 
 async def _wait_for_signal(stop: asyncio.Event) -> None:

@@ -31,6 +31,7 @@ import time
 import traceback
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import unquote
 
@@ -47,7 +48,8 @@ from .discord_state import (
 
 DEFAULT_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.fake.discord-bot-token"
 DEFAULT_APPLICATION_ID = 1300000000000000001
-JSON_HEADERS = {"Content-Type": "application/json"}  # exactly this: discord.py compares the header verbatim
+JSON_HEADERS = {"Content-Type": "application/json"}
+NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")  # exactly this: discord.py compares the header verbatim
 
 
 @dataclass
@@ -59,6 +61,7 @@ class _Rule:
     is_global: bool = False
     scope: str = "user"
     body: dict | None = None
+    after_handling: bool = False  # the request takes effect, and the answer is still the error
 
 
 @dataclass
@@ -479,7 +482,7 @@ class FakeDiscord:
             rule = next((r for r in self._rules if r.count > 0 and r.substring in route_key), None)
             if rule is not None:
                 rule.count -= 1
-        if rule is not None:
+        if rule is not None and not rule.after_handling:
             return self._injected(rule, bucket)
         limited, headers = self._take_bucket(bucket, major)
         if limited is not None:
@@ -496,6 +499,8 @@ class FakeDiscord:
             resp = _json(status, body) if body is not None else web.Response(status=status)
         resp.headers.update(headers)
         await self._flush_all()
+        if rule is not None:  # handled, but the caller never hears of it (a timeout on the way back)
+            return self._injected(rule, bucket)
         return resp
 
     def _take_bucket(self, bucket: str, major: tuple) -> tuple[web.Response | None, dict]:
@@ -705,9 +710,22 @@ class FakeDiscord:
                 ch.archived = False
                 self._emit("THREAD_UPDATE", w.channel_payload(ch), guild_id=ch.guild_id, intents=I_GUILDS)
         validate_message(payload, has_files=bool(files))
+        earlier = self._same_nonce(w.bot.id, payload)
+        if earlier is not None:  # enforce_nonce: the message made by an earlier try, not a second one
+            return 200, w.message_payload(earlier)
         msg = self._new_message(ch, w.bot.id, payload, files)
         self._emit_message("MESSAGE_CREATE", msg)
         return 200, w.message_payload(msg)
+
+    def _same_nonce(self, author_id: int, payload: dict) -> Message | None:
+        nonce = payload.get("nonce")
+        if not nonce or not payload.get("enforce_nonce"):
+            return None
+        horizon = time.time() - NONCE_WINDOW
+        for msg in reversed(list(self.world.messages.values())):
+            if msg.author_id == author_id and msg.nonce == str(nonce) and not msg.deleted:
+                return msg if datetime.fromisoformat(msg.timestamp).timestamp() >= horizon else None
+        return None
 
     def _r_get_message(self, p, payload, files, q):
         w = self.world
@@ -722,6 +740,8 @@ class FakeDiscord:
         msg = w.message(ch.id, _int(p["message_id"]))
         if msg.author_id != w.bot.id:
             raise err("edit_others")
+        if ch.is_thread and ch.archived:  # only sending a message unarchives a thread
+            raise err("thread_archived")
         validate_message(payload or {}, has_files=bool(files), edit=True)
         self._apply_edit(msg, payload or {}, files)
         self._emit_message("MESSAGE_UPDATE", msg)
@@ -731,6 +751,8 @@ class FakeDiscord:
         w = self.world
         ch = w.channel(_int(p["channel_id"]))
         msg = w.message(ch.id, _int(p["message_id"]))
+        if ch.is_thread and ch.archived:
+            raise err("thread_archived")
         if msg.author_id != w.bot.id:
             if ch.type == DM:
                 raise err("dm_action")
@@ -1117,6 +1139,15 @@ class FakeDiscord:
                        guild_id=guild_id, intents=I_GUILD_MEMBERS)
         self._deliver()
 
+    def archive_thread(self, thread_id: int, archived: bool = True) -> None:
+        """A thread goes quiet (auto-archive): editing or deleting in it answers 400 50083 until unarchived."""
+        w = self.world
+        with w.lock:
+            th = w.channel(thread_id)
+            th.archived = archived
+            self._emit("THREAD_UPDATE", w.channel_payload(th), guild_id=th.guild_id, intents=I_GUILDS)
+        self._deliver()
+
     def set_bot_permissions(self, guild_id: int, permissions: int) -> None:
         """Permission bits of the bot's own role in the guild (see P_* in discord_state)."""
         w = self.world
@@ -1153,9 +1184,11 @@ class FakeDiscord:
             self._rules.append(_Rule(route_substring, count, 429, retry_after, is_global, scope))
 
     def fail_next(self, route_substring: str, status: int = 500, count: int = 1, *,
-                  body: dict | None = None) -> None:
+                  body: dict | None = None, after_handling: bool = False) -> None:
+        """The next `count` matching requests answer `status`; with after_handling they take effect first
+        (a message is posted, then the answer is lost: what a retry must not post twice)."""
         with self.world.lock:
-            self._rules.append(_Rule(route_substring, count, status, body=body))
+            self._rules.append(_Rule(route_substring, count, status, body=body, after_handling=after_handling))
 
     # ------------------------------------------------------------------ control: gateway
     def gateway_disconnect(self, code: int = 4000) -> None:
@@ -1387,11 +1420,13 @@ class FakeDiscord:
         return self._command_interaction(4, channel_id, user_id, name, options, focused, require_synced)
 
     def _component(self, channel_id: int, message_id: int, user_id: int, custom_id: str,
-                   values: list | None) -> int:
+                   values: list | None, strict: bool = True) -> int:
         w = self.world
         with w.lock:
             msg = w.message(channel_id, message_id)
             comp = _find_component(msg.components, custom_id)
+            if comp is None and not strict:  # a forged or stale client: the id is not on the message
+                comp = {"type": 2, "custom_id": custom_id}
             if comp is None:
                 raise LookupError(f"message {message_id} has no component {custom_id!r}")
             data: dict[str, Any] = {"custom_id": custom_id, "component_type": comp.get("type", 2)}
@@ -1403,9 +1438,12 @@ class FakeDiscord:
         self._deliver()
         return iid
 
-    def press(self, channel_id: int, message_id: int, user_id: int, custom_id: str) -> int:
-        """A user presses a button on a message; returns the interaction id."""
-        return self._component(channel_id, message_id, user_id, custom_id, None)
+    def press(self, channel_id: int, message_id: int, user_id: int, custom_id: str, *, strict: bool = True) -> int:
+        """A user presses a button on a message; returns the interaction id.
+
+        strict=False sends the custom id even when the message has no such button: what a bot must
+        be ready for, since custom ids come back from the client."""
+        return self._component(channel_id, message_id, user_id, custom_id, None, strict)
 
     def select(self, channel_id: int, message_id: int, user_id: int, custom_id: str, values: list) -> int:
         return self._component(channel_id, message_id, user_id, custom_id, values)

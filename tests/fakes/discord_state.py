@@ -108,6 +108,7 @@ ERRORS = {
     "invalid_form": (400, 50035, "Invalid Form Body"),
     "already_acked": (400, 40060, "Interaction has already been acknowledged."),
     "thread_exists": (400, 160004, "A thread has already been created for this message"),
+    "thread_archived": (400, 50083, "Thread is archived"),
 }
 
 

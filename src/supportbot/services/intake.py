@@ -188,8 +188,10 @@ async def _protect(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ti
     """Delete the exposing message and send the reporter the disclosure route, privately when possible."""
     await uow.outbox.add(OutboxItem(
         platform=msg.platform, chat_id=msg.chat_id, kind=OutboxKind.DELETE, ticket_id=ticket.id,
+        thread_id=msg.thread_id,
         # Where to say so if the platform refuses the deletion.
         payload={"message_id": msg.message_id, "security_chats": dict(deps.directory.security_chats)},
+        created_at=deps.clock.now(),
     ))
     await deps.notifier.say(
         uow, platform=msg.platform, chat_id=msg.chat_id, ticket=ticket,

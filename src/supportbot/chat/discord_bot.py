@@ -1,0 +1,265 @@
+"""The Discord adapter: a discord.py client whose events go to the desk; its start, stop and outbox platform."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from supportbot.chat import discord_parse as parse
+from supportbot.chat import discord_render as render
+from supportbot.chat.discord_commands import answer, build_tree, refuse
+from supportbot.chat.discord_delivery import DiscordDelivery
+from supportbot.chat.discord_parse import PLATFORM, Location
+from supportbot.domain.people import Sender
+from supportbot.services.desk import Desk
+from supportbot.services.ports import ButtonPress, Reply
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg"
+READY_WITHIN = 60.0  # seconds start() waits for the gateway before going on without it
+LOGIN_RETRY_MAX = 60.0
+RATE_LIMIT_WAIT = 30.0  # longest 429 wait discord.py sleeps through; longer ones go back to the outbox
+
+
+@dataclass(frozen=True)
+class DiscordOptions:
+    """The [discord] settings, as plain values."""
+
+    token: str
+    api_base_url: str = DEFAULT_API
+    gateway_url: str = DEFAULT_GATEWAY
+    guilds: tuple[int, ...] = ()
+    team_roles: frozenset[int] = frozenset()
+
+
+def intents() -> discord.Intents:
+    """Only what the desk needs: servers, their messages with text (privileged), direct messages.
+    Not members or presences: team roles come with each message and interaction."""
+    wanted = discord.Intents.none()
+    wanted.guilds = wanted.guild_messages = wanted.message_content = wanted.dm_messages = True
+    return wanted
+
+
+def point_at(options: DiscordOptions) -> None:
+    """discord.py takes both addresses from class attributes, read when a request or connection starts."""
+    discord.http.Route.BASE = options.api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(options.gateway_url)
+
+
+class SupportClient(discord.Client):
+    """discord.py's client, handing each event to the adapter."""
+
+    def __init__(self, adapter: "DiscordAdapter") -> None:
+        # A text bot: the warnings that voice support is missing are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            intents=intents(), chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
+            allowed_mentions=discord.AllowedMentions.none(), max_ratelimit_timeout=RATE_LIMIT_WAIT,
+        )
+        self.adapter = adapter
+        self.tree = build_tree(self, adapter)
+
+    async def on_ready(self) -> None:
+        await self.adapter.ready()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.message(message)
+
+    async def on_raw_message_edit(self, event: discord.RawMessageUpdateEvent) -> None:
+        await self.adapter.edited(event)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            await self.adapter.pressed(interaction)
+
+
+class DiscordAdapter:
+    """Messages, edits, slash commands and card buttons in; the outbox out through `platform`."""
+
+    def __init__(self, desk: Desk, options: DiscordOptions) -> None:
+        self.desk = desk
+        self.options = options
+        point_at(options)
+        self.client = SupportClient(self)
+        self.platform = DiscordDelivery(self.client)
+        # Called after each event that may have queued messages, so the outbox sends them at once.
+        self.on_commit: Callable[[], None] = lambda: None
+        self._ready = asyncio.Event()
+        self._synced = False
+        self._ignored: set[int] = set()
+        self._task: asyncio.Task | None = None
+
+    @classmethod
+    def from_app(cls, app) -> "DiscordAdapter":
+        """The adapter for a wired app (its [discord] settings handed over as plain values)."""
+        conf = app.settings.discord
+        return cls(app.desk, DiscordOptions(
+            token=conf.token.get_secret_value(), api_base_url=conf.api_base_url, gateway_url=conf.gateway_url,
+            guilds=tuple(conf.guilds), team_roles=frozenset(conf.team_roles)))
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in (waiting for Discord if it is unreachable), connect to the gateway, and wait a while
+        until the servers are known and the slash commands registered."""
+        await self._login()
+        self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        self._task.add_done_callback(_gateway_ended)
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=READY_WITHIN,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if self._task in done:
+            self._task.result()  # a refused intent, say: the error tells what to change
+            raise RuntimeError("the Discord gateway connection ended before it was ready")
+        if not done:
+            log.warning("discord: not ready after %.0fs; going on, events will follow", READY_WITHIN)
+
+    async def _login(self) -> None:
+        wait = 1.0
+        while True:
+            try:
+                await self.client.login(self.options.token)
+                return
+            except discord.LoginFailure:
+                log.error("discord: the bot token was refused; check [discord] token or DISCORD_BOT_TOKEN")
+                raise
+            except (discord.DiscordServerError, OSError, asyncio.TimeoutError) as err:
+                log.warning("discord: cannot reach Discord (%s); retrying in %.0fs", err, wait)
+                await asyncio.sleep(wait)
+                wait = min(LOGIN_RETRY_MAX, wait * 2)
+
+    async def stop(self) -> None:
+        """Close the gateway connection and the HTTP session."""
+        await self.client.close()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, 10)
+            except (asyncio.TimeoutError, asyncio.CancelledError, discord.DiscordException) as err:
+                log.info("discord: gateway task ended with %r", err)
+
+    async def ready(self) -> None:
+        """The servers are known: sync the slash commands once, then let start() return."""
+        if not self._synced:
+            self._synced = True
+            await self._sync_commands()
+        log.info("discord: ready as %s in %d server(s)", self.client.user, len(self.client.guilds))
+        self._ready.set()
+
+    async def _sync_commands(self) -> None:
+        guilds = self.options.guilds or tuple(g.id for g in self.client.guilds)
+        for guild_id in guilds:
+            guild = discord.Object(guild_id)
+            self.client.tree.copy_global_to(guild=guild)
+            try:
+                synced = await self.client.tree.sync(guild=guild)
+            except Exception as err:  # the bot still works without them: messages and buttons
+                log.error("discord: cannot register slash commands in server %s (%s); invite the bot with "
+                          "the applications.commands scope", guild_id, err)
+            else:
+                log.info("discord: %d slash commands registered in server %s", len(synced), guild_id)
+
+    # --- the Host the slash commands use -----------------------------------------------------
+
+    def sender(self, user: discord.abc.User) -> Sender:
+        """The author as the desk sees them: team by config or by a team role."""
+        return parse.sender_of(user, self.desk.deps.directory, self.options.team_roles)
+
+    async def where(self, interaction: discord.Interaction) -> Location | None:
+        return await parse.location(self.client, interaction.channel, interaction.channel_id)
+
+    def committed(self) -> None:
+        self.on_commit()
+
+    # --- events -------------------------------------------------------------------------
+
+    async def message(self, message: discord.Message) -> None:
+        """A new message: a report, a follow-up, a typed command, or nothing for the desk."""
+        msg = await self._incoming(message, edited=False)
+        if msg is None:
+            return
+        name = self.client.user.name if self.client.user else None
+        try:
+            reply = await self.desk.handle_message(msg, bot_username=name)
+        except Exception:
+            log.exception("discord: message %s in %s failed", message.id, msg.chat_id)
+            return
+        finally:
+            self.committed()
+        if reply is not None and reply.text and not reply.quiet:
+            await self._reply_to(message, reply)
+
+    async def edited(self, event: discord.RawMessageUpdateEvent) -> None:
+        """An edit of a message's text or attachments updates its ticket (embeds unfurling is no edit)."""
+        if not event.data.get("edited_timestamp"):
+            return
+        before, after = event.cached_message, event.message
+        if before is not None and (before.content, len(before.attachments)) == (after.content, len(after.attachments)):
+            return
+        msg = await self._incoming(after, edited=True)
+        if msg is None or msg.private:
+            return
+        try:
+            await self.desk.handle_message(msg)
+        except Exception:
+            log.exception("discord: edit of message %s failed", after.id)
+        finally:
+            self.committed()
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        """A card button: its custom id is checked, then the desk decides (the team only)."""
+        parsed = render.parse_custom_id((interaction.data or {}).get("custom_id"))
+        where = await self.where(interaction)
+        if parsed is None or where is None or interaction.message is None:
+            await refuse(interaction, render.BUTTON_INVALID)
+            return
+        number, action = parsed
+        press = ButtonPress(PLATFORM, where.chat_id, interaction.message.id, self.sender(interaction.user), number,
+                            action, self.desk.deps.clock.now())
+
+        async def work() -> Reply:
+            try:
+                return await self.desk.press_button(press)
+            finally:
+                self.committed()
+
+        await answer(interaction, work())
+
+    async def _incoming(self, message: discord.Message, *, edited: bool):
+        if not parse.is_talk(message):
+            return None
+        where = await parse.location(self.client, message.channel)
+        if where is None:
+            return None
+        if not where.private and self.desk.place(PLATFORM, where.chat_id) is None:
+            if where.chat_id not in self._ignored:
+                self._ignored.add(where.chat_id)
+                log.info("discord: channel %s is not in the config; its messages are ignored", where.chat_id)
+            return None
+        return parse.incoming(message, where, self.sender(message.author), edited=edited)
+
+    async def _reply_to(self, message: discord.Message, reply: Reply) -> None:
+        """Answer a typed command where it was typed (a message cannot be ephemeral)."""
+        text = reply.text if reply.ok else render.WARNING + reply.text
+        try:
+            for part in render.chunks(text):
+                await message.reply(part, mention_author=False, allowed_mentions=render.allowed_mentions())
+        except discord.HTTPException as err:
+            log.warning("discord: could not answer message %s: %s", message.id, err)
+
+
+def _gateway_ended(task: asyncio.Task) -> None:
+    """Say so when the gateway gives up for good (discord.py reconnects by itself otherwise)."""
+    if not task.cancelled() and task.exception() is not None:
+        err = task.exception()
+        hint = (" Enable the Message Content Intent for the bot in the Developer Portal."
+                if isinstance(err, discord.PrivilegedIntentsRequired) else "")
+        log.error("discord: gateway connection ended: %s%s", err, hint)

@@ -1,0 +1,179 @@
+"""Discord forms of the desk's texts: card embeds and buttons, mentions, and Discord's length limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Sequence
+
+import discord
+
+from supportbot.domain import texts
+from supportbot.domain.commands import MAX_TICKET_NUMBER
+from supportbot.domain.tickets import MARKERS, Status
+
+MAX_CONTENT = 2000
+MAX_EMBED_TITLE = 256
+MAX_EMBED_DESCRIPTION = 4096
+MAX_THREAD_NAME = 100
+MAX_CHOICE_NAME = 100
+ELLIPSIS = "…"
+WARNING = "⚠️ "  # before a refusal
+BUTTON_INVALID = "That button is no longer valid."
+CUSTOM_ID_PREFIX = "sb"
+_CUSTOM_ID = re.compile(r"sb:([1-9][0-9]{0,9}):([a-z_]{1,32})")
+
+STATUS_COLOURS = {
+    Status.RECEIVED: discord.Colour(0xE74C3C),  # red
+    Status.IN_PROGRESS: discord.Colour(0xE67E22),  # orange
+    Status.FIX_PROVIDED: discord.Colour(0xF1C40F),  # yellow
+    Status.RESOLVED: discord.Colour(0x2ECC71),  # green
+}
+NEUTRAL_COLOUR = discord.Colour(0x95A5A6)
+BUTTON_STYLES = {
+    "take": discord.ButtonStyle.primary,
+    "resolved": discord.ButtonStyle.success,
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """The text cut to `limit` characters, ending with an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def chunks(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """The text in pieces of at most `limit` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+# --- buttons ---------------------------------------------------------------------
+
+
+def custom_id(number: int, action: str) -> str:
+    """The custom id of a card button: 'sb:<ticket number>:<action>'."""
+    return f"{CUSTOM_ID_PREFIX}:{number}:{action}"
+
+
+def parse_custom_id(value: object) -> tuple[int, str] | None:
+    """(ticket number, action) from a button's custom id, or None when it is not one of ours.
+
+    The custom id comes back from the client, so it is checked like any user input."""
+    if not isinstance(value, str) or len(value) > 100:
+        return None
+    match = _CUSTOM_ID.fullmatch(value)
+    if match is None:
+        return None
+    number, action = int(match.group(1)), match.group(2)
+    if number > MAX_TICKET_NUMBER or action not in texts.BUTTON_ACTIONS:
+        return None
+    return number, action
+
+
+def card_view(payload: dict[str, Any]) -> discord.ui.View | None:
+    """The card's buttons from an outbox payload ({"buttons": [...], "ticket_number": n}); None for none.
+
+    The view is stopped before it is sent: presses of every card, old or new, are handled by the
+    adapter's interaction handler, so discord.py need not keep one view per message in memory."""
+    number = payload.get("ticket_number")
+    actions = [a for a in payload.get("buttons") or () if a in texts.BUTTON_LABELS]
+    if not actions or not isinstance(number, int):
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in actions:
+        view.add_item(discord.ui.Button(label=texts.BUTTON_LABELS[action], custom_id=custom_id(number, action),
+                                        style=BUTTON_STYLES.get(action, discord.ButtonStyle.secondary)))
+    view.stop()
+    return view
+
+
+# --- the card --------------------------------------------------------------------
+
+
+def status_of(card_text: str) -> Status | None:
+    """The status a card shows, from the marker its headline starts with."""
+    for status, marker in MARKERS.items():
+        if card_text.startswith(marker):
+            return status
+    return None
+
+
+def card_embed(card_text: str) -> discord.Embed:
+    """The card as an embed: the headline as title, the rest as description, coloured by status."""
+    headline, _, body = card_text.partition("\n")
+    status = status_of(card_text)
+    return discord.Embed(
+        title=clip(headline, MAX_EMBED_TITLE),
+        description=clip(body, MAX_EMBED_DESCRIPTION) or None,
+        colour=STATUS_COLOURS.get(status, NEUTRAL_COLOUR) if status else NEUTRAL_COLOUR,
+    )
+
+
+def card_title(card_text: str) -> str:
+    """The ticket's title as the card shows it (the line under the headline)."""
+    lines = card_text.split("\n")
+    return lines[1] if len(lines) > 1 else ""
+
+
+def thread_name(number: int | None, title: str) -> str:
+    """'#12 Staking fails…': the name of a ticket's thread; its status lives in the card."""
+    head = f"#{number}" if number is not None else "Ticket"
+    name = " ".join(f"{head} {title}".split())
+    return clip(name, MAX_THREAD_NAME)
+
+
+# --- mentions --------------------------------------------------------------------
+
+
+def mention_text(mention: dict[str, Any]) -> str:
+    """A mention as Discord writes it: <@user> or <@&role>, else the plain name."""
+    if mention.get("discord_role_id") is not None:
+        return f"<@&{int(mention['discord_role_id'])}>"
+    if mention.get("discord_id") is not None:
+        return f"<@{int(mention['discord_id'])}>"
+    return f"@{mention.get('name', '?')}"
+
+
+def mention_line(mentions: Sequence[dict[str, Any]]) -> str:
+    """Every mention once, in order, on one line."""
+    seen: list[str] = []
+    for mention in mentions:
+        text = mention_text(mention)
+        if text not in seen:
+            seen.append(text)
+    return " ".join(seen)
+
+
+def allowed_mentions(mentions: Iterable[dict[str, Any]] = ()) -> discord.AllowedMentions:
+    """Exactly the users and roles the desk asked to tag: no text a user wrote can ping anyone else."""
+    users: list[discord.Object] = []
+    roles: list[discord.Object] = []
+    for mention in mentions:
+        if mention.get("discord_role_id") is not None:
+            roles.append(discord.Object(int(mention["discord_role_id"])))
+        elif mention.get("discord_id") is not None:
+            users.append(discord.Object(int(mention["discord_id"])))
+    return discord.AllowedMentions(everyone=False, users=_unique(users), roles=_unique(roles), replied_user=False)
+
+
+def _unique(objects: list[discord.Object]) -> list[discord.Object]:
+    seen: dict[int, discord.Object] = {}
+    for obj in objects:
+        seen.setdefault(obj.id, obj)
+    return list(seen.values())
+
+
+def message_content(text: str, mentions: Sequence[dict[str, Any]] = ()) -> str:
+    """A plain message: the text, then its mentions, within Discord's 2,000 characters (mentions kept whole)."""
+    line = mention_line(mentions)
+    if not line:
+        return clip(text, MAX_CONTENT)
+    room = MAX_CONTENT - len(line) - 1
+    return f"{clip(text, max(room, 0))}\n{line}" if room > 0 else clip(line, MAX_CONTENT)
