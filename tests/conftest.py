@@ -46,26 +46,32 @@ def _pg_url_for(database: str) -> str:
     return base.set(database=database).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> str:
-    """A fresh PostgreSQL database for this test run, dropped at the end."""
-    if not PG_URL:
-        pytest.skip(PG_SKIP_REASON)
+def _admin(statement: str) -> None:
+    """Run one statement on the PostgreSQL server, outside any event loop a test may be running."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    name = f"supportbot_test_{uuid.uuid4().hex[:10]}"
-
-    async def admin(statement: str) -> None:
+    async def run() -> None:
         engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
         async with engine.connect() as conn:
             await conn.execute(sa.text(statement))
         await engine.dispose()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    name = f"supportbot_test_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
     yield _pg_url_for(name)
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sqlite_url(folder: Path) -> str:
@@ -84,7 +90,8 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         yield db
     finally:
         if db.engine.dialect.name == "postgresql":
-            async with db.engine.begin() as conn:  # leave the shared test database empty for the next test
-                names = ", ".join(t.name for t in metadata.sorted_tables)
+            async with db.engine.begin() as conn:  # leave the shared database as a fresh migration does
+                names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "counters")
                 await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                await conn.execute(sa.text("UPDATE counters SET value = 0"))
         await db.dispose()

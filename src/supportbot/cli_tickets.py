@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from supportbot import runtime
 from supportbot.bootstrap import build_app
 from supportbot.domain.people import Person, Role, Sender
 from supportbot.domain.tickets import Status
@@ -40,13 +41,14 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
         async def go():
             try:
+                await runtime.prepare_database(bot)
                 async with bot.database() as uow:
                     return await uow.tickets.list(open_only=not all_ and status != "resolved",
                                                   product=product, status=status, limit=10_000)
             finally:
                 await bot.database.dispose()
 
-        found = asyncio.run(go())
+        found = _run(go(), err)
         if as_json:
             out.print_json(json.dumps([_as_dict(t) for t in found]))
             return
@@ -67,6 +69,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
         async def go():
             try:
+                await runtime.prepare_database(bot)
                 return await queries.show_ticket(bot.deps, number, OPERATOR)
             finally:
                 await bot.database.dispose()
@@ -74,11 +77,20 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
         from supportbot.domain.tickets import TicketNotFound
 
         try:
-            reply = asyncio.run(go())
+            reply = _run(go(), err)
         except TicketNotFound as error:
             err.print(str(error))
             raise typer.Exit(1) from None
         out.print(reply.text, highlight=False, markup=False)
+
+
+def _run(job, err: Console):
+    """Run a read of the desk; an outdated PostgreSQL schema is a one-line error, not a traceback."""
+    try:
+        return asyncio.run(job)
+    except runtime.SchemaOutdated as error:
+        err.print(str(error), highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _as_dict(ticket) -> dict:

@@ -22,7 +22,7 @@ from supportbot.runtime import periodic_jobs
 from supportbot.services.escalation import Sweeper
 from supportbot.services.ports import IncomingMessage
 
-from support.databases import migrated, pg_database_before_the_loop  # noqa: F401  (fixtures)
+from support.databases import migrated  # noqa: F401  (fixture)
 
 COURT = CONSOLE_PRODUCT_BASE
 ERIN = Sender("console", 4343, "erin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from supportbot.domain import texts
 from supportbot.services.ports import (
@@ -45,6 +45,9 @@ class OutboxSender:
         self.uow = uow
         self.clock = clock
         self.policy = policy or SenderPolicy()
+        # chat -> (row id, when it is tried again): a row waiting for a retry holds back the
+        # rows queued after it to the same chat, across flushes, so messages arrive in order.
+        self._holds: dict[int, tuple[int, datetime]] = {}
 
     async def flush(self) -> FlushReport:
         """Send what is due now; returns how many were sent, put back, or given up on."""
@@ -53,24 +56,28 @@ class OutboxSender:
         async with self.uow() as uow:
             items = await uow.outbox.claim(self.platform.name, now, now + LEASE, BATCH)
             await uow.commit()
-        blocked: set[int] = set()  # chats with a message waiting: later ones must not overtake it
+        # A hold whose time has come ends: its row is due again and, queued first, goes first.
+        self._holds = {chat: hold for chat, hold in self._holds.items() if hold[1] > now}
         latest_edit = {item.ticket_id: item.id for item in items if item.kind is OutboxKind.EDIT_CARD}
         for item in items:
             if item.kind is OutboxKind.EDIT_CARD and latest_edit.get(item.ticket_id) != item.id:
                 await self._finish(item, None, superseded=True)  # a later edit shows the newer state
                 continue
-            if item.chat_id in blocked:
-                await self._later(item, "waiting for an earlier message to this chat", 0.0, count=False)
+            hold = self._holds.get(item.chat_id)
+            if hold is not None and hold[0] < item.id:
+                # Wait exactly as long as the earlier row, so both are due together, in queue order.
+                wait = max(0.0, (hold[1] - self.clock.now()).total_seconds())
+                await self._later(item, "waiting for an earlier message to this chat", wait, count=False)
                 continue
             try:
                 delivered = await self._deliver(item)
             except Throttled as err:
-                blocked.add(item.chat_id)
                 await self._later(item, str(err), err.after, count=False)
+                self._hold(item)
                 report.retried += 1
             except RetryLater as err:
-                blocked.add(item.chat_id)
                 dead = await self._retry(item, str(err), err.after)
+                self._hold(item)
                 report.dead += dead
                 report.retried += not dead
             except PermanentFailure as err:
@@ -79,12 +86,20 @@ class OutboxSender:
             except Exception as err:  # a bug or an unexpected error must not stop the other messages
                 log.exception("unexpected error sending outbox row %s", item.id)
                 dead = await self._retry(item, f"{type(err).__name__}: {err}", None)
+                self._hold(item)
                 report.dead += dead
                 report.retried += not dead
             else:
                 await self._finish(item, delivered)
                 report.sent += 1
         return report
+
+    def _hold(self, item: OutboxItem) -> None:
+        """Hold back later rows to the item's chat while it waits for a retry; release them once it is done."""
+        if item.status == "pending" and item.next_attempt_at is not None:
+            self._holds[item.chat_id] = (item.id, item.next_attempt_at)
+        elif self._holds.get(item.chat_id, (None,))[0] == item.id:
+            del self._holds[item.chat_id]
 
     async def _deliver(self, item: OutboxItem) -> Delivered | None:
         if item.kind is OutboxKind.DELETE:
@@ -160,4 +175,4 @@ class OutboxSender:
                                           reason=reason)
         for platform, chat_id in sorted(item.payload.get("security_chats", {}).items()):
             await uow.outbox.add(OutboxItem(platform=platform, chat_id=int(chat_id), kind=OutboxKind.MESSAGE,
-                                            text=text, ticket_id=item.ticket_id))
+                                            text=text, ticket_id=item.ticket_id, created_at=self.clock.now()))

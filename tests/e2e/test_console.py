@@ -1,0 +1,123 @@
+"""`supportbot demo` and `supportbot run` on the console chat, started as a user starts them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.cli import run_supportbot
+
+pytestmark = pytest.mark.e2e
+
+REPORT = "On the court page I click Stake and get an error"
+# The console numbers every message in one sequence: the report is #1 and its card #2.
+CONVERSATION = f"""\
+/in court
+/as dave
+{REPORT}
+/as Alice
+/take 1
+/status 1 in_progress
+>>2 Could you send your wallet address?
+/resolve 1 fixed
+/ticket 1
+"""
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory):
+    """One console session in a fresh folder with no config: (folder, finished process)."""
+    folder = tmp_path_factory.mktemp("console")
+    return folder, run_supportbot("run", cwd=folder, stdin=CONVERSATION)
+
+
+def test_demo_plays_a_whole_ticket_lifecycle(tmp_path: Path) -> None:
+    done = run_supportbot("demo", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    for line in ("🔴 Ticket #1 received", "⭕️ Ticket #1 in progress", "🟡 Ticket #1 fix provided",
+                 "🟢 Ticket #1 resolved"):
+        assert line in done.stdout
+    assert "⚠️ Only the support team can use /take." in done.stdout
+    assert list(tmp_path.iterdir()) == []  # the demo's database is temporary
+
+
+def test_run_without_config_starts_the_console_chat(first_run) -> None:
+    folder, done = first_run
+
+    assert done.returncode == 0, done.stderr
+    assert "starting the local console chat" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (folder / "supportbot.db").exists()
+
+
+def test_a_report_gets_a_card_and_the_team_is_told(first_run) -> None:
+    _, done = first_run
+
+    assert f"[court] #1 dave: {REPORT}" in done.stdout
+    assert "[court] #2 supportbot ↩ #1: 🔴 Ticket #1 received — Court v2 · 🐛 normal" in done.stdout
+    assert "• the affected account (0x address)" in done.stdout
+    assert "[✋ Take] [⭕️ In progress] [🟡 Fix provided] [🟢 Resolved]" in done.stdout
+    assert "[team] #3 supportbot: 🐛 New ticket #1 for Court v2 (owner: Carol)" in done.stdout
+
+
+def test_the_team_moves_the_ticket_and_the_card_follows(first_run) -> None:
+    _, done = first_run
+
+    assert "✋ Ticket #1 taken by Alice." in done.stdout
+    assert "⭕️ Ticket #1 in progress (by Alice)." in done.stdout
+    assert "[court] ✏️ #2 now reads: ⭕️ Ticket #1 in progress" in done.stdout
+    assert "🟢 Ticket #1 resolved as fixed (by Alice)." in done.stdout
+    assert "[court] ✏️ #2 now reads: 🟢 Ticket #1 resolved" in done.stdout
+
+
+def test_a_reply_to_the_card_lands_in_the_tickets_history(first_run) -> None:
+    _, done = first_run
+
+    assert "Alice ↩ #2: Could you send your wallet address?" in done.stdout
+    history = done.stdout.split("History:", 1)[1]
+    assert "· dave · created: normal ticket from console" in history
+    assert "· Alice · first_response: take" in history
+    assert "· Alice · message: Could you send your wallet address?" in history
+    assert "· Alice · resolve: fixed" in history
+
+
+def test_the_ticket_survives_a_restart(first_run) -> None:
+    folder, _ = first_run
+
+    again = run_supportbot("run", cwd=folder, stdin="/as Alice\n/ticket 1\n")
+
+    assert again.returncode == 0, again.stderr
+    assert "🟢 Ticket #1 resolved — Court v2" in again.stdout
+    assert "Resolution: fixed" in again.stdout and "Reported by dave on console" in again.stdout
+
+
+def test_a_reporter_is_refused_a_team_command_in_one_line(tmp_path: Path) -> None:
+    done = run_supportbot("run", cwd=tmp_path, stdin=f"/in court\n/as dave\n{REPORT}\n/take 1\n")
+
+    assert done.returncode == 0, done.stderr
+    assert "supportbot ↩ #4: ⚠️ Only the support team can use /take." in done.stdout
+
+
+def test_a_malformed_command_shows_its_usage(tmp_path: Path) -> None:
+    done = run_supportbot("run", cwd=tmp_path, stdin="/as Alice\n/status one\n")
+
+    assert done.returncode == 0, done.stderr
+    assert '⚠️ "one" is not a ticket number. Usage: /status <id>' in done.stdout
+
+
+def test_a_seed_phrase_is_deleted_and_only_the_security_chat_hears_of_it(tmp_path: Path) -> None:
+    seed = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+
+    done = run_supportbot("run", cwd=tmp_path, stdin=f"/in court\n/as dave\nmy seed is {seed}\n")
+
+    assert done.returncode == 0, done.stderr
+    assert "[court] 🗑 message #1 deleted" in done.stdout
+    assert "[private to user " in done.stdout and "Treat that wallet as compromised" in done.stdout
+    assert "[security] #3 supportbot: 🔴 Ticket #1 received — Court v2 · 🐛 normal · 🛡 security" in done.stdout
+    typed = f"[court] #1 dave: my seed is {seed}"
+    assert typed in done.stdout  # the console echoes what dave typed; the bot repeats it nowhere
+    assert "sausage" not in done.stdout.replace(typed, "")
+    assert "my seed is [redacted]" in done.stdout  # what the security team sees
+    assert not any(line.startswith("[team]") for line in done.stdout.splitlines())

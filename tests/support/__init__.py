@@ -1,0 +1,1 @@
+"""Test helpers: in-memory fakes of our own ports and small builders."""

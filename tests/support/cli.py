@@ -1,0 +1,34 @@
+"""Running `supportbot` as a user does: a separate process, in a folder of its own, with a clean environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# A safety net against a hung process, not a performance expectation.
+TIMEOUT = 60
+# Variables that would make the bot connect somewhere or read another config.
+FOREIGN = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "DATABASE_URL", "SUPPORTBOT_CONFIG")
+
+
+def command() -> list[str]:
+    """The installed `supportbot` script beside this interpreter, else the module."""
+    script = Path(sys.executable).with_name("supportbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "supportbot.cli"]
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The current environment without platform tokens or config overrides, HOME set to `home`."""
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN and not k.startswith(("TELEGRAM", "DISCORD"))}
+    env.update(HOME=str(home), PYTHONIOENCODING="utf-8", COLUMNS="200", NO_COLOR="1")
+    return env
+
+
+def run_supportbot(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `supportbot ARGS` in `cwd` (also its HOME); returns the finished process with its output."""
+    return subprocess.run(
+        [*command(), *args], cwd=cwd, env=clean_env(cwd), input=stdin, capture_output=True,
+        text=True, encoding="utf-8", timeout=TIMEOUT,
+    )

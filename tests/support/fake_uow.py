@@ -1,0 +1,361 @@
+"""An in-memory unit of work implementing exactly the storage ports of services/ports.py.
+
+Each unit of work works on a private copy of the committed rows and publishes it on
+commit, so a use case that raises half-way leaves nothing behind, as with a database.
+One writer at a time, like SQLite: units of work are not meant to overlap.
+
+To fake a new repository, write a class with `empty()`, `copy(rows)` and `__init__(rows)`,
+and list it in `FakeUnitOfWork.repositories` (or in a subclass's) under its port name.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Sequence
+
+from supportbot.domain.oncall import Handoff
+from supportbot.domain.tickets import Severity, Status, Ticket
+from supportbot.services.ports import DuplicateMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent
+
+
+def copy_ticket(ticket: Ticket) -> Ticket:
+    """A detached copy of a ticket (its lists copied too)."""
+    return dataclasses.replace(ticket, pr_links=list(ticket.pr_links), missing=list(ticket.missing))
+
+
+def ticket_values(ticket: Ticket) -> dict[str, Any]:
+    """Every field of a ticket, for comparing states."""
+    return {f.name: getattr(ticket, f.name) for f in dataclasses.fields(ticket)}
+
+
+# --- tickets ---------------------------------------------------------------------
+
+
+@dataclass
+class TicketRows:
+    by_id: dict[int, Ticket] = field(default_factory=dict)
+    last_number: int = 0
+    last_id: int = 0
+
+
+class FakeTickets:
+    def __init__(self, rows: TicketRows) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> TicketRows:
+        return TicketRows()
+
+    @staticmethod
+    def copy(rows: TicketRows) -> TicketRows:
+        return TicketRows({i: copy_ticket(t) for i, t in rows.by_id.items()}, rows.last_number, rows.last_id)
+
+    async def next_number(self) -> int:
+        self.rows.last_number += 1
+        return self.rows.last_number
+
+    async def add(self, ticket: Ticket) -> None:
+        if any(t.number == ticket.number for t in self.rows.by_id.values()):
+            raise ValueError(f"ticket number {ticket.number} is taken")
+        self.rows.last_id += 1
+        ticket.id = self.rows.last_id
+        self.rows.by_id[ticket.id] = ticket
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return self.rows.by_id.get(ticket_id)
+
+    async def by_number(self, number: int) -> Ticket | None:
+        return next((t for t in self.rows.by_id.values() if t.number == number), None)
+
+    async def list(
+        self, *, open_only: bool = True, product: str | None = None, status: str | None = None,
+        reporter: tuple[str, int] | None = None, assignee: str | None = None, limit: int = 50,
+    ) -> Sequence[Ticket]:
+        found = [
+            t for t in self.rows.by_id.values()
+            if not (open_only and t.status is Status.RESOLVED)
+            and (product is None or t.product == product)
+            and (status is None or t.status.value == status)
+            and (reporter is None or (t.reporter_platform, t.reporter_id) == reporter)
+            and (assignee is None or t.assignee == assignee)
+        ]
+        return sorted(found, key=lambda t: (t.created_at, t.number))[:limit]
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]:
+        due = [t for t in self.rows.by_id.values() if t.next_due_at is not None and t.next_due_at <= now]
+        return sorted(due, key=lambda t: t.next_due_at)[:limit]
+
+    async def created_since(self, start: datetime, product: str | None = None) -> Sequence[Ticket]:
+        found = [t for t in self.rows.by_id.values()
+                 if t.created_at >= start and (product is None or t.product == product)]
+        return sorted(found, key=lambda t: t.created_at)
+
+    async def count_open(self, product: str | None = None, security: bool = False) -> int:
+        return sum(1 for t in self.rows.by_id.values()
+                   if t.is_open and (product is None or t.product == product) and (security or not t.security))
+
+
+# --- history ---------------------------------------------------------------------
+
+
+class FakeEvents:
+    def __init__(self, rows: list[TicketEvent]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> list[TicketEvent]:
+        return []
+
+    @staticmethod
+    def copy(rows: list[TicketEvent]) -> list[TicketEvent]:
+        return list(rows)  # events are frozen
+
+    async def add(self, event: TicketEvent) -> None:
+        self.rows.append(dataclasses.replace(event, id=len(self.rows) + 1))
+
+    async def add_many(self, events: Sequence[TicketEvent]) -> None:
+        for event in events:
+            await self.add(event)
+
+    async def for_ticket(self, ticket_id: int) -> Sequence[TicketEvent]:
+        return [e for e in self.rows if e.ticket_id == ticket_id]
+
+    async def tickets_with(self, kind: str, details: Sequence[str], ticket_ids: Sequence[int]) -> set[int]:
+        return {e.ticket_id for e in self.rows
+                if e.kind == kind and e.detail in details and e.ticket_id in ticket_ids}
+
+
+# --- platform messages -------------------------------------------------------------
+
+
+class FakeMessages:
+    def __init__(self, rows: list[MessageLink]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> list[MessageLink]:
+        return []
+
+    @staticmethod
+    def copy(rows: list[MessageLink]) -> list[MessageLink]:
+        return list(rows)  # links are frozen
+
+    async def add(self, link: MessageLink) -> None:
+        key = (link.platform, link.chat_id, link.message_id)
+        if any((r.platform, r.chat_id, r.message_id) == key for r in self.rows):
+            raise DuplicateMessage(":".join(map(str, key)))
+        self.rows.append(link)
+
+    async def ticket_for(self, platform: str, chat_id: int, message_id: int) -> int | None:
+        return next((r.ticket_id for r in self.rows
+                     if (r.platform, r.chat_id, r.message_id) == (platform, chat_id, message_id)), None)
+
+    async def ticket_for_thread(self, platform: str, chat_id: int, thread_id: int) -> int | None:
+        return next((r.ticket_id for r in self.rows
+                     if (r.platform, r.chat_id, r.thread_id) == (platform, chat_id, thread_id)), None)
+
+    async def cards(self, ticket_id: int) -> Sequence[MessageLink]:
+        return [r for r in self.rows if r.ticket_id == ticket_id and r.role == "card"]
+
+
+# --- outbox ------------------------------------------------------------------------
+
+
+class FakeOutbox:
+    def __init__(self, rows: list[OutboxItem]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> list[OutboxItem]:
+        return []
+
+    @staticmethod
+    def copy(rows: list[OutboxItem]) -> list[OutboxItem]:
+        return copy.deepcopy(rows)
+
+    async def add(self, item: OutboxItem) -> None:
+        """Queue a row; one whose dedupe key is already queued is silently dropped, as in the database."""
+        if item.dedupe_key is not None and any(r.dedupe_key == item.dedupe_key for r in self.rows):
+            return
+        row = copy.deepcopy(item)
+        row.id = len(self.rows) + 1
+        row.next_attempt_at = item.next_attempt_at or item.created_at
+        self.rows.append(row)
+
+    async def add_many(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            await self.add(item)
+
+    def _due(self, platform: str, now: datetime, limit: int) -> list[OutboxItem]:
+        due = [r for r in self.rows if r.platform == platform and r.status == "pending"
+               and r.next_attempt_at is not None and r.next_attempt_at <= now]
+        return sorted(due, key=lambda r: r.id)[:limit]
+
+    async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        return [copy.deepcopy(r) for r in self._due(platform, now, limit)]
+
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
+        claimed = []
+        for row in self._due(platform, now, limit):
+            item = copy.deepcopy(row)
+            item.attempts += 1
+            claimed.append(item)
+            row.attempts += 1
+            row.next_attempt_at = lease_until
+        return claimed
+
+    async def update(self, item: OutboxItem) -> None:
+        row = next(r for r in self.rows if r.id == item.id)
+        row.status, row.attempts, row.next_attempt_at = item.status, item.attempts, item.next_attempt_at
+        row.last_error, row.platform_message_id = item.last_error, item.platform_message_id
+
+    async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict[str, Any]) -> None:
+        for row in self.rows:
+            if row.ticket_id == ticket_id and row.kind is OutboxKind.CARD and row.status == "pending":
+                row.text, row.payload = text, copy.deepcopy(payload)
+
+
+# --- on call ---------------------------------------------------------------------------
+
+
+class FakeHandoffs:
+    """Handoffs, and the open-emergency summary the handoff reads from the tickets."""
+
+    def __init__(self, rows: list[Handoff]) -> None:
+        self.rows = rows
+        self.tickets: TicketRows | None = None  # the unit of work hands over its ticket rows
+
+    @staticmethod
+    def empty() -> list[Handoff]:
+        return []
+
+    @staticmethod
+    def copy(rows: list[Handoff]) -> list[Handoff]:
+        return list(rows)  # handoffs are frozen
+
+    async def add(self, handoff: Handoff) -> int:
+        self.rows.append(dataclasses.replace(handoff, id=len(self.rows) + 1))
+        return len(self.rows)
+
+    async def active(self, now: datetime) -> Sequence[Handoff]:
+        return sorted((h for h in self.rows if h.until > now), key=lambda h: (h.at, h.id))
+
+    async def open_emergencies(self) -> Sequence[tuple[int, str | None]]:
+        assert self.tickets is not None
+        return sorted((t.number, t.assignee) for t in self.tickets.by_id.values()
+                      if t.severity is Severity.EMERGENCY and t.is_open and not t.security)
+
+
+class FakeKeeps:
+    def __init__(self, rows: set[tuple[str, int]]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> set[tuple[str, int]]:
+        return set()
+
+    @staticmethod
+    def copy(rows: set[tuple[str, int]]) -> set[tuple[str, int]]:
+        return set(rows)
+
+    async def add(self, ticket_id: int, person: str, at: datetime) -> bool:
+        added = (person, ticket_id) not in self.rows
+        self.rows.add((person, ticket_id))
+        return added
+
+    async def of(self, person: str) -> set[int]:
+        return {ticket_id for who, ticket_id in self.rows if who == person}
+
+    async def release(self, person: str) -> None:
+        self.rows -= {row for row in self.rows if row[0] == person}
+
+
+# --- the unit of work ------------------------------------------------------------------
+
+
+class FakeUnitOfWork:
+    """One 'transaction' over a FakeStore: repositories see a private copy until commit()."""
+
+    repositories: ClassVar[dict[str, Any]] = {
+        "tickets": FakeTickets, "events": FakeEvents, "messages": FakeMessages, "outbox": FakeOutbox,
+        "handoffs": FakeHandoffs, "keeps": FakeKeeps,
+    }
+
+    tickets: FakeTickets
+    events: FakeEvents
+    messages: FakeMessages
+    outbox: FakeOutbox
+    handoffs: FakeHandoffs
+    keeps: FakeKeeps
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.committed = False
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self._rows = {name: repo.copy(self.store.rows[name]) for name, repo in self.repositories.items()}
+        for name, repo in self.repositories.items():
+            setattr(self, name, repo(self._rows[name]))
+        self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._rows = {}
+
+    async def commit(self) -> None:
+        self.store.rows = {name: repo.copy(self._rows[name]) for name, repo in self.repositories.items()}
+        self.store.commits += 1
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self._rows = {name: repo.copy(self.store.rows[name]) for name, repo in self.repositories.items()}
+        for name, repo in self.repositories.items():
+            setattr(self, name, repo(self._rows[name]))
+        self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
+
+
+class FakeStore:
+    """The committed state; call it for a unit of work (it is a UnitOfWorkFactory)."""
+
+    unit_of_work: type[FakeUnitOfWork] = FakeUnitOfWork
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Any] = {name: repo.empty() for name, repo in self.unit_of_work.repositories.items()}
+        self.commits = 0
+
+    def __call__(self) -> FakeUnitOfWork:
+        return self.unit_of_work(self)
+
+    # -- reading the committed state in assertions --------------------------------
+
+    @property
+    def tickets(self) -> list[Ticket]:
+        return sorted(self.rows["tickets"].by_id.values(), key=lambda t: t.number)
+
+    def ticket(self, number: int) -> Ticket:
+        return next(t for t in self.tickets if t.number == number)
+
+    @property
+    def events(self) -> list[TicketEvent]:
+        return list(self.rows["events"])
+
+    @property
+    def links(self) -> list[MessageLink]:
+        return list(self.rows["messages"])
+
+    @property
+    def outbox(self) -> list[OutboxItem]:
+        return list(self.rows["outbox"])
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything stored, as plain comparable values: equal snapshots mean nothing changed."""
+        return {
+            "tickets": [ticket_values(t) for t in self.tickets],
+            "events": self.events,
+            "links": self.links,
+            "outbox": [dataclasses.asdict(r) for r in self.outbox],
+            "counter": self.rows["tickets"].last_number,
+        }
