@@ -240,10 +240,18 @@ class SqlOutbox:
 
     async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
         """Due rows for a platform, leased until `lease_until` so another sender leaves them alone."""
+        earlier = outbox.alias("earlier")
+        # A row waiting behind an earlier one to the same chat (retrying, or leased by another
+        # sender) stays put, so replicas never deliver a chat's messages out of order.
+        waiting = sa.exists().where(
+            earlier.c.platform == outbox.c.platform, earlier.c.chat_id == outbox.c.chat_id,
+            earlier.c.status == "pending", earlier.c.id < outbox.c.id, earlier.c.next_attempt_at > now,
+        )
         query = (
             sa.select(outbox)
-            .where(outbox.c.platform == platform, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+            .where(outbox.c.platform == platform, outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                   ~waiting)
+            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True, of=outbox)
         )
         items = [_item(row) for row in await self.session.execute(query)]
         if items:
