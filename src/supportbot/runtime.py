@@ -7,13 +7,16 @@ import itertools
 import logging
 import sys
 from datetime import timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from supportbot.bootstrap import App, console_chat_ids, sender_policy
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
 from supportbot.chat.outbox_sender import BATCH, OutboxSender
 from supportbot.db import migrate
 from supportbot.scheduler import make_scheduler
+
+if TYPE_CHECKING:
+    from supportbot.chat.telegram_bot import TelegramOptions
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ async def run_platforms(app: App) -> None:
         await app.database.dispose()
 
 
-def telegram_options(app: App):
+def telegram_options(app: App) -> "TelegramOptions":
     """The [telegram] settings as the adapter takes them (chat/ does not read config)."""
     from supportbot.chat.telegram_bot import TelegramOptions
 
@@ -136,7 +139,11 @@ class OutboxPump:
         try:
             while not self._closed:
                 self._again = False
-                report = await self.sender.flush()
+                try:
+                    report = await self.sender.flush()
+                except Exception:  # the scheduler's next beat tries again
+                    log.exception("outbox flush for %s failed", self.platform.name)
+                    return
                 full = report.sent + report.retried + report.dead >= BATCH
                 if not (self._again or full):
                     return

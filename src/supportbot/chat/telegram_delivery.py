@@ -1,0 +1,181 @@
+"""Telegram as a ChatPlatform: outbox rows to Bot API calls, Telegram's errors to the outbox's three outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, Sequence
+
+import httpx
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from supportbot.chat import telegram_render as tr
+from supportbot.chat.telegram_limits import FloodLimiter
+from supportbot.services.ports import Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+REPLY_MAX_WAIT = 5.0  # a command's answer waits this long at most for a free slot, then goes anyway
+REPLY_TRIES = 3
+NOT_MODIFIED = "message is not modified"
+ALREADY_DELETED = "message to delete not found"
+
+
+def retry_after_seconds(err: RetryAfter) -> float:
+    """RetryAfter.retry_after in seconds: an int or a timedelta, depending on PTB_TIMEDELTA."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = err.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramPlatform:
+    """Sends, edits and deletes through the Bot API under our own flood limiter.
+
+    No call is retried here: the outbox retries, and only when Telegram did not take the message
+    (429, 5xx, network); a 400 or 403 is final."""
+
+    name = PLATFORM
+
+    def __init__(self, bot: Bot, limiter: FloodLimiter | None = None) -> None:
+        self.bot = bot
+        self.limiter = limiter or FloodLimiter()
+        # Parts of a long message already delivered, by outbox row: a retry sends only the rest.
+        self._delivered_parts: dict[tuple[int, int], list[int]] = {}
+
+    # --- ChatPlatform ---------------------------------------------------------------
+
+    async def send(self, item: OutboxItem) -> Delivered:
+        """Send a card or a message; a message meant for a user privately falls back to its chat."""
+        direct_to = item.payload.get("direct_to")
+        if item.kind is OutboxKind.MESSAGE and direct_to is not None:
+            try:
+                return await self._send(item, int(direct_to), tr.message_pieces(item.text), reply_to=None, thread_id=None)
+            except PermanentFailure as err:  # never started the bot, or blocked it
+                log.info("could not write to user %s privately (%s); saying it in chat %s", direct_to, err, item.chat_id)
+            fallback = str(item.payload.get("fallback_text") or item.text)
+            return await self._send(item, item.chat_id, tr.message_pieces(fallback), reply_to=None,
+                                    thread_id=item.thread_id)
+        if item.kind is OutboxKind.CARD:
+            pieces = [tr.truncate(tr.message_pieces(item.text, item.mentions, headline=True))]
+            return await self._send(item, item.chat_id, pieces[0], reply_to=item.reply_to, thread_id=item.thread_id,
+                                    markup=tr.keyboard(item.payload), whole=True)
+        return await self._send(item, item.chat_id, tr.message_pieces(item.text, item.mentions),
+                                reply_to=item.reply_to, thread_id=item.thread_id)
+
+    async def edit(self, item: OutboxItem, card: MessageLink) -> None:
+        """Re-render one card in place; an unchanged card is fine, a vanished one is final."""
+        text = tr.render(tr.truncate(tr.message_pieces(item.text, item.mentions, headline=True)))
+        await self._call(
+            "editMessageText", card.chat_id,
+            lambda: self.bot.edit_message_text(
+                text, chat_id=card.chat_id, message_id=card.message_id, parse_mode=ParseMode.HTML,
+                reply_markup=tr.keyboard(item.payload), link_preview_options=NO_PREVIEW),
+            ok_if=NOT_MODIFIED,
+        )
+
+    async def delete(self, item: OutboxItem) -> None:
+        """Remove a message that exposed a secret; a message already gone counts as removed."""
+        message_id = int(item.payload["message_id"])
+        await self._call("deleteMessage", item.chat_id,
+                         lambda: self.bot.delete_message(item.chat_id, message_id),
+                         ok_if=ALREADY_DELETED, limited=False)
+
+    # --- direct answers to commands ----------------------------------------------------
+
+    async def answer(self, chat_id: int, text: str, *, ok: bool = True, reply_to: int | None = None,
+                     thread_id: int | None = None) -> None:
+        """Send a command's reply right away (it is not stored, so it does not go through the outbox)."""
+        for number, part in enumerate(tr.split(tr.message_pieces(text, warning=not ok))):
+            await self._answer_part(chat_id, tr.render(part), reply_to if number == 0 else None, thread_id)
+
+    async def _answer_part(self, chat_id: int, html: str, reply_to: int | None, thread_id: int | None) -> None:
+        for _ in range(REPLY_TRIES):
+            await self.limiter.acquire(chat_id, REPLY_MAX_WAIT)
+            try:
+                await self.bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+                                            reply_parameters=_reply(reply_to), link_preview_options=NO_PREVIEW)
+                return
+            except RetryAfter as err:
+                after = retry_after_seconds(err)
+                self.limiter.hold(chat_id, after)
+                await asyncio.sleep(min(after, REPLY_MAX_WAIT))
+            except TimedOut:  # Telegram may have taken it: sending again could show it twice
+                log.warning("reply to chat %s timed out; not sent again", chat_id)
+                return
+            except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as err:
+                log.warning("reply to chat %s refused: %s", chat_id, err.message)
+                return
+            except TelegramError as err:
+                log.warning("reply to chat %s failed (%s); trying again", chat_id, err.message)
+                await asyncio.sleep(1)
+        log.error("reply to chat %s given up after %s tries", chat_id, REPLY_TRIES)
+
+    # --- the calls ----------------------------------------------------------------------
+
+    async def _send(self, item: OutboxItem, chat_id: int, pieces: Sequence[tr.Piece], *, reply_to: int | None,
+                    thread_id: int | None, markup: Any = None, whole: bool = False) -> Delivered:
+        """Send pieces as one message or, when too long, several; the first is the one linked to the ticket."""
+        parts = [list(pieces)] if whole else tr.split(pieces)
+        if not parts or not tr.visible(parts[0]).strip():
+            raise PermanentFailure(f"sendMessage to chat {chat_id}: the message has no text")
+        key = (item.id or id(item), chat_id)
+        done = self._delivered_parts.setdefault(key, [])
+        try:
+            for number, part in enumerate(parts):
+                if number < len(done):
+                    continue  # delivered by an earlier try of this row
+                last = number == len(parts) - 1
+                message = await self._call(
+                    "sendMessage", chat_id,
+                    lambda: self.bot.send_message(
+                        chat_id, tr.render(part), parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+                        reply_parameters=_reply(reply_to if number == 0 else None),
+                        reply_markup=markup if last else None, link_preview_options=NO_PREVIEW),
+                )
+                done.append(message.message_id)
+        except PermanentFailure:
+            del self._delivered_parts[key]
+            raise
+        del self._delivered_parts[key]
+        return Delivered(done[0], chat_id=chat_id, thread_id=thread_id)
+
+    async def _call(self, method: str, chat_id: int, call: Callable[[], Awaitable[Any]], *, ok_if: str = "",
+                    limited: bool = True) -> Any:
+        """One Bot API call, counted by the limiter, its error turned into RetryLater or PermanentFailure."""
+        if limited:
+            self.limiter.take(chat_id)  # raises Throttled: the outbox waits without counting a try
+        try:
+            return await call()
+        except RetryAfter as err:
+            after = retry_after_seconds(err)
+            self.limiter.hold(chat_id, after)
+            raise RetryLater(f"{method} to chat {chat_id}: Telegram asks to wait {after:.0f}s", after) from None
+        except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as err:
+            if ok_if and ok_if in err.message.lower():
+                return None
+            detail = f" (the group is now {err.new_chat_id}: update the config)" if isinstance(err, ChatMigrated) else ""
+            raise PermanentFailure(f"{method} to chat {chat_id}: {err.message}{detail}") from None
+        except TimedOut as err:
+            # Sent again either way (at least once); only a read or write timeout can mean it arrived.
+            unsent = isinstance(err.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            maybe = "" if unsent else " (Telegram may have taken it)"
+            raise RetryLater(f"{method} to chat {chat_id}: timed out{maybe}") from None
+        except NetworkError as err:  # 5xx, connection errors
+            raise RetryLater(f"{method} to chat {chat_id}: {err.message}") from None
+        except TelegramError as err:  # an answer we could not read
+            raise RetryLater(f"{method} to chat {chat_id}: {err.message}") from None
+
+
+def _reply(message_id: int | None) -> ReplyParameters | None:
+    # Still send when the message replied to is gone (a deleted report must not block its acknowledgement).
+    return ReplyParameters(message_id, allow_sending_without_reply=True) if message_id else None

@@ -1,0 +1,77 @@
+"""Webhook mode: Telegram POSTs each update; we answer 200 only once the desk has committed it.
+
+Built on aiohttp (installed with discord.py) rather than python-telegram-bot's webhook server,
+which needs the tornado extra and answers 200 before the update is handled: a crash then would
+lose it. Here a failure answers 500 and Telegram delivers the update again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Bot, Update
+
+from supportbot.chat.telegram_polling import handle_with_retries
+from supportbot.chat.telegram_updates import ALLOWED_UPDATES, chat_key
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# One update at a time keeps each chat's messages in order, even across replicas; a support desk's
+# traffic is far below what one connection carries.
+MAX_CONNECTIONS = 1
+
+
+class WebhookServer:
+    """Listens for Telegram's POSTs on the webhook URL's path and registers that URL with Telegram."""
+
+    def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]], *, url: str, listen: str, port: int,
+                 secret: str | None) -> None:
+        self.bot = bot
+        self.handle = handle
+        self.url = url
+        self.listen = listen
+        self.port = port
+        self.secret = secret
+        self.path = urlsplit(url).path or "/"
+        self._runner: web.AppRunner | None = None
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def start(self) -> None:
+        """Serve, then tell Telegram where to send updates."""
+        app = web.Application()
+        app.router.add_post(self.path, self._receive)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.listen, self.port)
+        await site.start()
+        await self.bot.set_webhook(self.url, allowed_updates=list(ALLOWED_UPDATES), secret_token=self.secret,
+                                   max_connections=MAX_CONNECTIONS)
+        log.info("webhook listening on %s:%s%s for %s", self.listen, self.port, self.path, self.url)
+
+    async def stop(self) -> None:
+        """Stop listening; the webhook stays registered, so Telegram keeps updates until we are back."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        if self.secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret):
+            log.warning("webhook request without the right secret token from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = Update.de_json(json.loads(await request.read()), self.bot)
+        except (ValueError, TypeError, KeyError) as err:
+            log.warning("unreadable webhook body: %s", err)
+            return web.Response(status=400, text="bad update")
+        lock = self._locks.setdefault(chat_key(update), asyncio.Lock())
+        async with lock:
+            handled = await handle_with_retries(update, self.handle, tries=2)
+        # 500 asks Telegram to deliver it again later.
+        return web.Response(status=200 if handled else 500, text="ok" if handled else "try again")
