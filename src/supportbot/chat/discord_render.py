@@ -8,7 +8,6 @@ from typing import Any, Iterable, Sequence
 import discord
 
 from supportbot.domain import texts
-from supportbot.domain.commands import MAX_TICKET_NUMBER
 from supportbot.domain.tickets import MARKERS, Status
 
 MAX_CONTENT = 2000
@@ -71,10 +70,7 @@ def parse_custom_id(value: object) -> tuple[int, str] | None:
     match = _CUSTOM_ID.fullmatch(value)
     if match is None:
         return None
-    number, action = int(match.group(1)), match.group(2)
-    if number > MAX_TICKET_NUMBER or action not in texts.BUTTON_ACTIONS:
-        return None
-    return number, action
+    return texts.button_target(match.group(1), match.group(2))
 
 
 def card_view(payload: dict[str, Any]) -> discord.ui.View | None:

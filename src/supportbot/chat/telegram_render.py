@@ -10,7 +10,6 @@ from typing import Any, Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from supportbot.domain import texts
-from supportbot.domain.commands import MAX_TICKET_NUMBER
 
 MAX_MESSAGE_LENGTH = 4096  # visible characters after entity parsing, counted in UTF-16 units
 MAX_CALLBACK_ANSWER = 200
@@ -38,10 +37,7 @@ def parse_callback(data: object) -> tuple[int, str] | None:
     match = _CALLBACK.fullmatch(data)
     if match is None:
         return None
-    number, action = int(match.group(1)), match.group(2)
-    if number > MAX_TICKET_NUMBER or action not in texts.BUTTON_ACTIONS:
-        return None
-    return number, action
+    return texts.button_target(match.group(1), match.group(2))
 
 
 def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:

@@ -7,9 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from supportbot.domain.tickets import REOPEN_TO, DeskError, Resolution, Severity, Status
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO, DeskError, Resolution, Severity, Status
 
-MAX_TICKET_NUMBER = 2**31 - 1
 PERIODS = ("day", "week", "month", "quarter", "year")
 DEFAULT_PERIOD = "week"
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable, Sequence
 
 from supportbot.domain.sla import EscalationKind
-from supportbot.domain.tickets import Resolution, Severity, Status, Ticket
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, Resolution, Severity, Status, Ticket
 
 MAX_TITLE = 80
 BOT_ACTOR = "supportbot"  # who the history names for what the bot did on its own
@@ -18,6 +18,18 @@ BUTTON_LABELS = {
     "resolved": "🟢 Resolved",
 }
 BUTTON_ACTIONS = tuple(BUTTON_LABELS)
+
+
+def button_target(number: str, action: str) -> tuple[int, str] | None:
+    """(ticket number, action) of a card button from the parts a client sent back, or None.
+
+    Button data returns from the client, so it is checked like any user input."""
+    if not number.isascii() or not number.isdigit() or len(number) > 10:
+        return None
+    ticket = int(number)
+    if not 1 <= ticket <= MAX_TICKET_NUMBER or action not in BUTTON_ACTIONS:
+        return None
+    return ticket, action
 
 CHATTER_IGNORED = ""
 NOT_A_TEAM_MEMBER = "Only the support team can do that."

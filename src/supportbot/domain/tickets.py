@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+MAX_TICKET_NUMBER = 2**31 - 1  # ticket numbers fit every platform's 32-bit integer fields
+
+
 class Status(str, enum.Enum):
     RECEIVED = "received"
     IN_PROGRESS = "in_progress"
