@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from typing import Callable
 
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.sla import ClockState, Deadlines, EscalationKind, Policy, deadlines
@@ -16,6 +18,12 @@ class Clocks:
 
     calendar: BusinessCalendar
     policy: Policy
+    # One change asks for the same deadlines several times (store, card, reply): compute them once.
+    _cached: Callable[[ClockState], Deadlines] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._cached = lru_cache(maxsize=4096)(
+            lambda state: deadlines(state, policy=self.policy, calendar=self.calendar))
 
     def deadlines(self, ticket: Ticket) -> Deadlines:
         """The ticket's first-response deadline and next escalation."""
@@ -26,7 +34,7 @@ class Clocks:
             last_escalation_at=ticket.last_escalation_at,
             first_response_missed_notified=ticket.first_response_missed_notified,
         )
-        return deadlines(state, policy=self.policy, calendar=self.calendar)
+        return self._cached(state)
 
     def recompute(self, ticket: Ticket) -> None:
         """Store the earliest deadline as the ticket's next due instant (None once resolved)."""

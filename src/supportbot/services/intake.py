@@ -11,7 +11,7 @@ from supportbot.domain.tickets import Severity, Ticket
 from supportbot.services.context import Deps
 from supportbot.services.notify import mentions_of
 from supportbot.services.ports import (
-    DuplicateMessage, IncomingMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent, UnitOfWork,
+    IncomingMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent, UnitOfWork,
 )
 
 log = logging.getLogger(__name__)
@@ -112,11 +112,9 @@ async def announce(deps: Deps, uow: UnitOfWork, ticket: Ticket) -> None:
 
 async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> Ticket | None:
     """A message in a ticket's conversation: counts as activity, and a team member's as the response."""
-    try:
-        await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id,
-                                           "follow_up", msg.thread_id))
-    except DuplicateMessage:
-        return None
+    # A redelivery raises DuplicateMessage: the desk rolls the whole event back and ignores it.
+    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id,
+                                       "follow_up", msg.thread_id))
     now = deps.clock.now()
     was_answered = ticket.first_response_at is not None
     ticket.record_activity(now, by_team=msg.sender.is_team)
