@@ -19,7 +19,10 @@ from supportbot.chat.telegram_updates import ALLOWED_UPDATES, chat_key
 log = logging.getLogger(__name__)
 
 BATCH = 100  # the most getUpdates returns
-HANDLE_TRIES = 4
+# An update that fails (the database restarting, say) is tried again for about ten minutes
+# before it is given up on, so a short outage loses nothing and a poison update cannot stall
+# every chat for ever; a given-up update is logged whole, so its text can still be recovered.
+HANDLE_TRIES = 25
 MAX_BACKOFF = 30.0
 
 Handler = Callable[[Update], Awaitable[None]]
@@ -49,8 +52,8 @@ async def handle_with_retries(update: Update, handle: Handler, *, tries: int = H
         except Exception:
             log.exception("handling update %s failed (try %s of %s)", update.update_id, attempt, tries)
             if attempt < tries:
-                await asyncio.sleep(first_wait * 2 ** (attempt - 1))
-    log.error("update %s skipped after %s tries", update.update_id, tries)
+                await asyncio.sleep(min(MAX_BACKOFF, first_wait * 2 ** (attempt - 1)))
+    log.error("update %s given up after %s tries; its content: %s", update.update_id, tries, update.to_json())
     return False
 
 
