@@ -12,6 +12,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from supportbot.chat import discord_parse as parse
+from supportbot.chat.retrying import with_retries
 from supportbot.chat import discord_render as render
 from supportbot.chat.discord_commands import answer, build_tree, refuse
 from supportbot.chat.discord_delivery import DiscordDelivery
@@ -187,13 +188,16 @@ class DiscordAdapter:
         if msg is None:
             return
         name = self.client.user.name if self.client.user else None
-        try:
-            reply = await self.desk.handle_message(msg, bot_username=name)
-        except Exception:
-            log.exception("discord: message %s in %s failed", message.id, msg.chat_id)
-            return
-        finally:
-            self.committed()
+        replies = []
+
+        async def handle() -> None:
+            replies.append(await self.desk.handle_message(msg, bot_username=name))
+
+        # The gateway does not send a message twice: keep trying through a short outage.
+        handled = await with_retries(handle, what=f"discord message {message.id} in {msg.chat_id}",
+                                     content=lambda: repr(msg))
+        self.committed()
+        reply = replies[-1] if handled else None
         if reply is not None and reply.text and not reply.quiet:
             await self._reply_to(message, reply)
 

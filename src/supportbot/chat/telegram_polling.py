@@ -14,15 +14,12 @@ from typing import Awaitable, Callable, Sequence
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, TelegramError, TimedOut
 
+from supportbot.chat.retrying import FIRST_WAIT, TRIES, with_retries
 from supportbot.chat.telegram_updates import ALLOWED_UPDATES, chat_key
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # the most getUpdates returns
-# An update that fails (the database restarting, say) is tried again for about ten minutes
-# before it is given up on, so a short outage loses nothing and a poison update cannot stall
-# every chat for ever; a given-up update is logged whole, so its text can still be recovered.
-HANDLE_TRIES = 25
 MAX_BACKOFF = 30.0
 
 Handler = Callable[[Update], Awaitable[None]]
@@ -41,20 +38,11 @@ async def handle_in_order(updates: Sequence[Update], handle: Handler) -> None:
     await asyncio.gather(*(one_chat(u) for u in by_chat.values()))
 
 
-async def handle_with_retries(update: Update, handle: Handler, *, tries: int = HANDLE_TRIES,
-                              first_wait: float = 0.5) -> bool:
-    """Handle one update, trying again after an unexpected error (the database may be busy);
-    an update that keeps failing is logged and skipped so it cannot stall every chat."""
-    for attempt in range(1, tries + 1):
-        try:
-            await handle(update)
-            return True
-        except Exception:
-            log.exception("handling update %s failed (try %s of %s)", update.update_id, attempt, tries)
-            if attempt < tries:
-                await asyncio.sleep(min(MAX_BACKOFF, first_wait * 2 ** (attempt - 1)))
-    log.error("update %s given up after %s tries; its content: %s", update.update_id, tries, update.to_json())
-    return False
+async def handle_with_retries(update: Update, handle: Handler, *, tries: int = TRIES,
+                              first_wait: float = FIRST_WAIT) -> bool:
+    """Handle one update, trying again after an error (the database may be restarting)."""
+    return await with_retries(lambda: handle(update), what=f"update {update.update_id}",
+                              content=update.to_json, tries=tries, first_wait=first_wait)
 
 
 class Poller:
