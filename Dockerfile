@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SUPPORTBOT_CONFIG=/config/config.toml
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md LICENSE alembic.ini ./
 COPY src ./src
 COPY migrations ./migrations
 RUN pip install '.[postgres]'
