@@ -31,7 +31,6 @@ def button_target(number: str, action: str) -> tuple[int, str] | None:
         return None
     return ticket, action
 
-CHATTER_IGNORED = ""
 NOT_A_TEAM_MEMBER = "Only the support team can do that."
 UNKNOWN_PERSON = "I don't know anyone called {name!r}. Team members: {names}."
 NO_PRODUCT = "There is no product {key!r}. Products: {keys}."
@@ -115,9 +114,9 @@ def moved(ticket: Ticket, actor: str) -> str:
     return text
 
 
-def history_line(at: datetime, actor: str, kind: str, detail: str, zone_format: str) -> str:
-    """One line of the ticket history."""
-    return f"{zone_format} · {actor} · {kind}" + (f": {detail}" if detail else "")
+def history_line(when: str, actor: str, kind: str, detail: str) -> str:
+    """One line of the ticket history: when (already in local time), who, what."""
+    return f"{when} · {actor} · {kind}" + (f": {detail}" if detail else "")
 
 
 def ticket_list(rows: Iterable[str], where: str) -> str:

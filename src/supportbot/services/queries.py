@@ -51,7 +51,7 @@ def render_ticket(deps: Deps, ticket: Ticket, history: list[TicketEvent] | tuple
         lines.append(f"Next escalation ({deadlines.next_kind.value.replace('_', ' ')}): "
                      f"{fmt(deadlines.next_escalation_at)}")
     lines.append("History:")
-    lines.extend(texts.history_line(e.at, e.actor, e.kind, e.detail, fmt(e.at)) for e in history)
+    lines.extend(texts.history_line(fmt(e.at), e.actor, e.kind, e.detail) for e in history)
     return "\n".join(lines)
 
 
@@ -70,7 +70,7 @@ async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender) -> 
     visible = [t for t in found if permissions.can_see(sender, t)]
     rows = [texts.list_row(t, age=age(t.created_at, now)) for t in visible[:LIST_LIMIT]]
     if len(visible) > LIST_LIMIT:
-        rows.append(f"… and more; narrow with /tickets <product> <status>.")
+        rows.append("… and more; narrow with /tickets <product> <status>.")
     where = "".join(f" {w}" for w in (command.product, command.status.label if command.status else None) if w)
     return Reply(texts.ticket_list(rows, f" for{where}" if where else ""))
 
