@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from supportbot.domain.people import Directory
 from supportbot.services.clocks import Clocks
 from supportbot.services.notify import Notifier
 from supportbot.services.ports import Clock, UnitOfWorkFactory
+
+if TYPE_CHECKING:  # OnCall itself takes Deps
+    from supportbot.services.oncall import OnCall
 
 
 @dataclass
@@ -21,4 +25,4 @@ class Deps:
     notifier: Notifier
     disclosure_url: str = "https://example.org/security"
     faq: dict[str, str] = field(default_factory=dict)
-    oncall: object | None = None  # services.oncall.OnCall, when a rotation is configured
+    oncall: OnCall | None = None  # set when a rotation is configured
