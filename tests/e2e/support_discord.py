@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from fakes.discord_api import FakeDiscord
 from fakes.discord_state import FORUM as FORUM_TYPE
+from support.e2e_config import clock_sections
 
 GUILD = 3000
 COURT, CURATE_FORUM, EMERGENCY, TEAM, SECURITY, ELSEWHERE = 3101, 3102, 3900, 3001, 3700, 3999
@@ -81,25 +82,7 @@ url = "sqlite+aiosqlite:///{tmp / 'supportbot.db'}"
 {discord_section(fake)}
 {telegram_section}
 
-[scheduler]
-sweep_interval = "1s"
-outbox_interval = "1s"
-
-[business_hours]
-timezone = "UTC"
-days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-open = "00:00"
-close = "23:59"
-
-[policy.emergency]
-first_response = "{emergency}"
-escalate_every = "{emergency}"
-
-[outbox]
-max_attempts = 12
-first_backoff = "1s"
-max_backoff = "4s"
-
+{clock_sections(emergency)}
 [[people]]
 name = "Alice"
 discord_id = {ALICE}

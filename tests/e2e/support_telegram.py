@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.e2e_config import clock_sections
 
 COURT = -100101  # a product support group
 FORUM = -100200  # a product support forum (a topic per ticket)
@@ -78,25 +79,7 @@ api_base_url = "{fake.base_url}"
 poll_timeout = 2
 {telegram_extra}
 
-[scheduler]
-sweep_interval = "1s"
-outbox_interval = "1s"
-
-[business_hours]
-timezone = "UTC"
-days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-open = "00:00"
-close = "23:59"
-
-[policy.emergency]
-first_response = "{emergency}"
-escalate_every = "{emergency}"
-
-[outbox]
-max_attempts = 12
-first_backoff = "1s"
-max_backoff = "4s"
-
+{clock_sections(emergency)}
 [[people]]
 name = "Alice"
 telegram_id = {ALICE}

@@ -1,0 +1,27 @@
+"""Config shared by the end-to-end tests: fast clocks, always-open hours, quick retries."""
+
+
+def clock_sections(emergency: str) -> str:
+    """[scheduler], [business_hours], [policy.emergency] and [outbox] for a bot under test:
+    sweeps and flushes every second, business hours around the clock (so a test never depends
+    on the day it runs), the emergency clock set to `emergency`, retries a few seconds apart."""
+    return f"""
+[scheduler]
+sweep_interval = "1s"
+outbox_interval = "1s"
+
+[business_hours]
+timezone = "UTC"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+open = "00:00"
+close = "23:59"
+
+[policy.emergency]
+first_response = "{emergency}"
+escalate_every = "{emergency}"
+
+[outbox]
+max_attempts = 12
+first_backoff = "1s"
+max_backoff = "4s"
+"""
