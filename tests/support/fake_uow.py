@@ -194,9 +194,6 @@ class FakeOutbox:
                and r.next_attempt_at is not None and r.next_attempt_at <= now]
         return sorted(due, key=lambda r: r.id)[:limit]
 
-    async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        return [copy.deepcopy(r) for r in self._due(platform, now, limit)]
-
     async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
         claimed = []
         for row in self._due(platform, now, limit):

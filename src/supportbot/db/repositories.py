@@ -97,9 +97,6 @@ class SqlTickets:
         )
         return (await self.session.execute(query)).scalars().all()
 
-    async def save(self, ticket: Ticket) -> None:
-        await self.session.flush()
-
 
 class SqlEvents:
     def __init__(self, session: AsyncSession) -> None:
@@ -230,14 +227,6 @@ class SqlOutbox:
             created_at=i.created_at, next_attempt_at=i.next_attempt_at or i.created_at,
         ) for i in items])
 
-    async def due(self, platform: str, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        query = (
-            sa.select(outbox)
-            .where(outbox.c.platform == platform, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-            .order_by(outbox.c.id).limit(limit)
-        )
-        return [_item(row) for row in await self.session.execute(query)]
-
     async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
         """Due rows for a platform, leased until `lease_until` so another sender leaves them alone."""
         earlier = outbox.alias("earlier")
@@ -276,7 +265,3 @@ class SqlOutbox:
             status=item.status, attempts=item.attempts, next_attempt_at=item.next_attempt_at,
             last_error=item.last_error, platform_message_id=item.platform_message_id,
         ))
-
-    async def count(self, status: str) -> int:
-        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == status)
-        return int((await self.session.execute(query)).scalar_one())
