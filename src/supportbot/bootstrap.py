@@ -97,6 +97,9 @@ def sender_policy(settings: Settings) -> SenderPolicy:
         max_attempts=settings.outbox.max_attempts,
         first_backoff=settings.outbox.first_backoff.as_timedelta().total_seconds(),
         max_backoff=settings.outbox.max_backoff.as_timedelta().total_seconds(),
+        outage_max_wait=settings.outbox.outage_max_wait.as_timedelta().total_seconds(),
+        fold_after=settings.outbox.fold_after.as_timedelta().total_seconds(),
+        parallel_chats=settings.outbox.parallel_chats,
     )
 
 

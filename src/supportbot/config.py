@@ -178,6 +178,14 @@ class OutboxConfig(Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
     first_backoff: WallClock = "1s"
     max_backoff: WallClock = "5m"
+    # While a platform is down (5xx, timeouts, no connection) its messages keep their tries and
+    # wait; the sender probes again after a pause that doubles up to this.
+    outage_max_wait: WallClock = "1m"
+    # Acknowledgements that waited longer than this through an outage go out folded into one
+    # "sorry for the delay" message per chat instead of one each.
+    fold_after: WallClock = "10m"
+    # Chats sent to at the same time (each chat still in order): one slow chat never holds up the rest.
+    parallel_chats: int = Field(default=8, ge=1, le=64)
 
 
 class Settings(Section):

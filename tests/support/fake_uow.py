@@ -18,7 +18,9 @@ from typing import Any, ClassVar, Sequence
 
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.tickets import Severity, Status, Ticket
-from supportbot.services.ports import DuplicateMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent
+from supportbot.services.ports import (
+    DeadLetter, DuplicateMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent,
+)
 
 
 def copy_ticket(ticket: Ticket) -> Ticket:
@@ -270,6 +272,61 @@ class FakeKeeps:
         self.rows -= {row for row in self.rows if row[0] == person}
 
 
+class FakeHandled:
+    def __init__(self, rows: dict[str, datetime]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> dict[str, datetime]:
+        return {}
+
+    @staticmethod
+    def copy(rows: dict[str, datetime]) -> dict[str, datetime]:
+        return dict(rows)
+
+    async def add(self, key: str, at: datetime) -> bool:
+        if key in self.rows:
+            return False
+        self.rows[key] = at
+        return True
+
+    async def has(self, key: str) -> bool:
+        return key in self.rows
+
+
+class FakeDeadLetters:
+    def __init__(self, rows: list[DeadLetter]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> list[DeadLetter]:
+        return []
+
+    @staticmethod
+    def copy(rows: list[DeadLetter]) -> list[DeadLetter]:
+        return list(rows)
+
+    async def park(self, letter: DeadLetter) -> int | None:
+        if any((r.platform, r.kind, r.ref) == (letter.platform, letter.kind, letter.ref) for r in self.rows):
+            return None
+        self.rows.append(dataclasses.replace(letter, id=len(self.rows) + 1))
+        return len(self.rows)
+
+    async def get(self, letter_id: int) -> DeadLetter | None:
+        return next((r for r in self.rows if r.id == letter_id), None)
+
+    async def list(self, *, status: str | None = None, platform: str | None = None,
+                   limit: int = 100) -> Sequence[DeadLetter]:
+        found = [r for r in self.rows if (status is None or r.status == status)
+                 and (platform is None or r.platform == platform)]
+        return found[:limit]
+
+    async def set_status(self, letter_id: int, status: str, at: datetime | None = None) -> None:
+        for i, row in enumerate(self.rows):
+            if row.id == letter_id:
+                self.rows[i] = dataclasses.replace(row, status=status, replayed_at=at or row.replayed_at)
+
+
 # --- the unit of work ------------------------------------------------------------------
 
 
@@ -278,7 +335,7 @@ class FakeUnitOfWork:
 
     repositories: ClassVar[dict[str, Any]] = {
         "tickets": FakeTickets, "events": FakeEvents, "messages": FakeMessages, "outbox": FakeOutbox,
-        "handoffs": FakeHandoffs, "keeps": FakeKeeps,
+        "handoffs": FakeHandoffs, "keeps": FakeKeeps, "handled": FakeHandled, "dead_letters": FakeDeadLetters,
     }
 
     tickets: FakeTickets
@@ -287,6 +344,8 @@ class FakeUnitOfWork:
     outbox: FakeOutbox
     handoffs: FakeHandoffs
     keeps: FakeKeeps
+    handled: FakeHandled
+    dead_letters: FakeDeadLetters
 
     def __init__(self, store: FakeStore) -> None:
         self.store = store

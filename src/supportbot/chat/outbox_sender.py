@@ -23,6 +23,9 @@ class SenderPolicy:
     max_attempts: int = 8
     first_backoff: float = 1.0
     max_backoff: float = 300.0
+    outage_max_wait: float = 60.0  # seconds: the longest pause between probes of a platform that is down
+    fold_after: float = 600.0  # seconds: acknowledgements older than this after an outage are folded
+    parallel_chats: int = 8
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait before try number attempts+1: doubling from first_backoff."""

@@ -11,6 +11,7 @@ import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlOutbox, SqlTickets
 
@@ -92,6 +93,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.handoffs = SqlHandoffs(self.session)
         self.keeps = SqlKeeps(self.session)
+        self.handled = SqlHandled(self.session)
+        self.dead_letters = SqlDeadLetters(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -157,5 +157,32 @@ handoff_keeps = sa.Table(
     sa.UniqueConstraint("person", "ticket_id", name="uq_handoff_keeps_person_ticket"),
 )
 
+# Every platform event the desk has handled (commands and button presses included), recorded in the
+# same transaction as its effects: a redelivered event finds its key here and changes nothing.
+# Once-only jobs (the shift reminder) record their key here too.
+handled_events = sa.Table(
+    "handled_events", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+# Platform events that could not be handled after a short retry: parked with the error, raw as
+# received, so one bad event never holds up the others and nothing a user sent is lost.
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("ref", sa.String(100), nullable=False),
+    sa.Column("chat_id", sa.BigInteger),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("replayed_at", UTCDateTime),
+    sa.UniqueConstraint("platform", "kind", "ref", name="uq_dead_letters_event"),
+)
+sa.Index("ix_dead_letters_status", dead_letters.c.status, dead_letters.c.id)
+
 mapper_registry = registry(metadata=metadata)
 mapper_registry.map_imperatively(Ticket, tickets)

@@ -13,6 +13,7 @@ from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
 from supportbot.services import actions, intake, metrics, queries
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
+from supportbot.services.handling import Recording, message_key, press_key
 from supportbot.services.ports import ButtonPress, DuplicateMessage, IncomingMessage, Reply, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ BUTTON_COMMANDS = {
     "fix_provided": lambda n: cmd.SetStatus(n, Status.FIX_PROVIDED, ""),
     "resolved": lambda n: cmd.Resolve(n, None, ""),
 }
+BUTTON_ALREADY_HANDLED = "That press was already handled."
 TICKET_ACTIONS = (cmd.SetStatus, cmd.Take, cmd.Assign, cmd.AttachPR, cmd.AddNote, cmd.SetSeverity,
                   cmd.Resolve, cmd.Reopen)
 
@@ -44,14 +46,7 @@ class Desk:
         if place is None and not msg.private:
             return None
         if msg.text.lstrip().startswith("/") and not msg.edited:
-            reply_ticket = await self.ticket_in_context(msg)
-            try:
-                command = cmd.parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
-            except cmd.CommandError as err:
-                return Reply(str(err), ok=False)
-            if command is None:
-                return None
-            return await self.run(command, msg, place, reply_ticket=reply_ticket)
+            return await self._command(msg, place, bot_username)
         if msg.private:
             return Reply(PRIVATE_HINT)
         try:
@@ -59,6 +54,29 @@ class Desk:
         except DuplicateMessage:
             log.info("redelivered message %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
         return None
+
+    async def _command(self, msg: IncomingMessage, place: Place | None, bot_username: str | None) -> Reply | None:
+        """A command, handled once: a redelivery of one already handled changes and answers nothing."""
+        recording = Recording(self.deps.uow, message_key(msg), self.deps.clock)
+        if await recording.already_handled():
+            log.info("redelivered command %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
+            return None
+        reply_ticket = await self.ticket_in_context(msg)
+        try:
+            command = cmd.parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
+        except cmd.CommandError as err:
+            command, reply = None, Reply(str(err), ok=False)
+        else:
+            reply = None
+        if command is not None:
+            try:
+                reply = await self.run(command, msg, place, reply_ticket=reply_ticket,
+                                       deps=replace(self.deps, uow=recording))
+            except DuplicateMessage:  # another delivery of it committed first
+                return None
+        if not await recording.record():
+            return None
+        return reply
 
     async def ticket_in_context(self, msg: IncomingMessage) -> int | None:
         """The ticket number a message is about by position: a reply to its messages, or its thread."""
@@ -69,75 +87,77 @@ class Desk:
             return ticket.number if ticket else None
 
     async def run(self, command: cmd.Command, msg: IncomingMessage, place: Place | None, *,
-                  reply_ticket: int | None = None) -> Reply:
-        """Carry out a parsed command; a refusal is a one-line Reply and changes nothing."""
+                  reply_ticket: int | None = None, deps: Deps | None = None) -> Reply:
+        """Carry out a parsed command; a refusal is a one-line Reply and changes nothing.
+
+        Raises DuplicateMessage when `deps` records the event and another delivery of it was handled."""
         try:
-            return await self._run(command, msg, place, reply_ticket)
+            return await self._run(command, msg, place, reply_ticket, deps or self.deps)
         except DeskError as err:
             return Reply(str(err), ok=False, ephemeral=True)
-        except DuplicateMessage:
-            return Reply("That message was already handled.", ok=False, ephemeral=True)
 
     async def _run(self, command: cmd.Command, msg: IncomingMessage, place: Place | None,
-                   reply_ticket: int | None) -> Reply:
+                   reply_ticket: int | None, deps: Deps) -> Reply:
         sender = msg.sender
         match command:
             case cmd.Report(text=text) | cmd.DeclareEmergency(text=text):
                 emergency = isinstance(command, cmd.DeclareEmergency)
-                return await self.open_from_command(msg, place, text, emergency=emergency)
+                return await self.open_from_command(msg, place, text, emergency=emergency, deps=deps)
             case cmd.ShowTicket(number=number):
-                return await queries.show_ticket(self.deps, number, sender)
+                return await queries.show_ticket(deps, number, sender)
             case cmd.ListTickets():
-                return await queries.list_tickets(self.deps, command, sender)
+                return await queries.list_tickets(deps, command, sender)
             case cmd.ShowHelp():
                 if msg.private and not sender.is_team and msg.text.lstrip().lower().startswith("/start"):
                     return Reply(texts.START_TEXT)
                 return Reply(queries.help_text(sender, place))
             case cmd.Faq(key=key):
-                return await self.faq(key, msg, reply_ticket)
+                return await self.faq(key, msg, reply_ticket, deps=deps)
             case cmd.ShowOnCall() | cmd.Handoff() | cmd.Keep():
-                if self.deps.oncall is None:
+                if deps.oncall is None:
                     return Reply("No on-call rotation is configured.", ok=False)
-                return await self.deps.oncall.run(command, sender)
+                return await deps.oncall.run(command, sender, uow=deps.uow)
             case cmd.ShowStats():
-                return await metrics.show_stats(self.deps, command, sender)
+                return await metrics.show_stats(deps, command, sender)
             case _ if isinstance(command, TICKET_ACTIONS):
-                return await actions.act(self.deps, command, sender, Origin(msg.platform, msg.chat_id))
+                return await actions.act(deps, command, sender, Origin(msg.platform, msg.chat_id))
         raise NotAllowed("That command is not available here.")
 
     async def open_from_command(self, msg: IncomingMessage, place: Place | None, text: str, *,
-                                emergency: bool) -> Reply:
+                                emergency: bool, deps: Deps | None = None) -> Reply:
         """/report and /emergency: open a ticket with the command's text."""
+        deps = deps or self.deps
         place = place or Place(ChannelKind.PRIVATE)
         if place.kind in (ChannelKind.TEAM, ChannelKind.SECURITY):
             raise NotAllowed("Tickets are opened from a support channel or a private chat, not from here.")
         found = classify(text, has_attachment=msg.has_attachment)
-        async with self.deps.uow() as uow:
+        async with deps.uow() as uow:
             if found.secrets or found.security:
-                ticket = await intake.open_security(self.deps, uow, replace(msg, text=text), place, found)
+                ticket = await intake.open_security(deps, uow, replace(msg, text=text), place, found)
             else:
                 severity = Severity.EMERGENCY if emergency or place.kind is ChannelKind.EMERGENCY else Severity.NORMAL
                 ticket = await intake.open_ticket(
-                    self.deps, uow, msg, severity=severity, found=found, text=text,
-                    product=intake.guess_product(self.deps, place, text),
+                    deps, uow, msg, severity=severity, found=found, text=text,
+                    product=intake.guess_product(deps, place, text),
                 )
             await uow.commit()
         return Reply(f"Ticket #{ticket.number} opened.", ticket_number=ticket.number, ephemeral=True, quiet=True)
 
-    async def faq(self, key: str, msg: IncomingMessage, reply_ticket: int | None) -> Reply:
+    async def faq(self, key: str, msg: IncomingMessage, reply_ticket: int | None, *, deps: Deps | None = None) -> Reply:
         """Answer from the FAQ; in a ticket's conversation it is the team's response on that ticket."""
-        answer = queries.faq_answer(self.deps, key, msg.sender)
+        deps = deps or self.deps
+        answer = queries.faq_answer(deps, key, msg.sender)
         if reply_ticket is not None:
-            now = self.deps.clock.now()
-            async with self.deps.uow() as uow:
+            now = deps.clock.now()
+            async with deps.uow() as uow:
                 ticket = await actions.load(uow, reply_ticket, msg.sender)
                 first = ticket.first_response_at is None
                 ticket.record_activity(now, by_team=True)
                 await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "faq", key))
                 if first:
                     await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "first_response", "faq"))
-                    await self.deps.notifier.refresh_cards(uow, ticket)
-                self.deps.clocks.recompute(ticket)
+                    await deps.notifier.refresh_cards(uow, ticket)
+                deps.clocks.recompute(ticket)
                 await uow.commit()
         return Reply(answer, ticket_number=reply_ticket)
 
@@ -148,11 +168,20 @@ class Desk:
             return Reply("That button is no longer valid.", ok=False, ephemeral=True)
         if not press.sender.is_team:
             return Reply(texts.NOT_A_TEAM_MEMBER, ok=False, ephemeral=True)
+        deps = self.deps
+        key = press_key(press)
+        if key is not None:
+            recording = Recording(self.deps.uow, key, self.deps.clock)
+            if await recording.already_handled():
+                return Reply(BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
+            deps = replace(self.deps, uow=recording)
         try:
-            return await actions.act(self.deps, make(press.ticket_number), press.sender,
+            return await actions.act(deps, make(press.ticket_number), press.sender,
                                      Origin(press.platform, press.chat_id))
         except DeskError as err:
             return Reply(str(err), ok=False, ephemeral=True)
+        except DuplicateMessage:
+            return Reply(BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
 
     async def open_ticket_numbers(self, sender_is_team: bool, prefix: str = "", limit: int = 25) -> list[tuple[int, str]]:
         """Open tickets (number, title) whose number starts with prefix: for autocomplete."""

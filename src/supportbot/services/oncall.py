@@ -13,7 +13,7 @@ from supportbot.domain.tickets import DeskError, NotAllowed, Ticket
 from supportbot.services.actions import load
 from supportbot.services.context import Deps
 from supportbot.services.notify import mention_of
-from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
+from supportbot.services.ports import Reply, TicketEvent, UnitOfWork, UnitOfWorkFactory
 
 # More open tickets than one person can hold; a handoff moves all of them.
 MAX_HELD = 10_000
@@ -61,16 +61,18 @@ class OnCall:
 
     # -- commands ----------------------------------------------------------------------------
 
-    async def run(self, command: cmd.Command, sender: Sender) -> Reply:
-        """Answer /oncall, /handoff and /keep; a refusal is a one-line Reply that changed nothing."""
+    async def run(self, command: cmd.Command, sender: Sender, *, uow: UnitOfWorkFactory | None = None) -> Reply:
+        """Answer /oncall, /handoff and /keep; a refusal is a one-line Reply that changed nothing.
+
+        `uow` replaces the desk's own factory for this command (the desk records the command in it)."""
         try:
             match command:
                 case cmd.ShowOnCall():
                     return await self.show()
                 case cmd.Handoff(person=person, notes=notes):
-                    return await self.hand_off(sender, person, notes.strip())
+                    return await self.hand_off(sender, person, notes.strip(), uow=uow)
                 case cmd.Keep(number=number):
-                    return await self.keep(sender, number)
+                    return await self.keep(sender, number, uow=uow)
         except DeskError as err:
             return Reply(str(err), ok=False, ephemeral=True)
         return Reply("That is not an on-call command.", ok=False, ephemeral=True)
@@ -90,11 +92,11 @@ class OnCall:
             following=(following.person, local(following.starts)) if following else None,
         ))
 
-    async def hand_off(self, sender: Sender, to_name: str, notes: str) -> Reply:
+    async def hand_off(self, sender: Sender, to_name: str, notes: str, *, uow: UnitOfWorkFactory | None = None) -> Reply:
         """/handoff: the shift goes to `to_name` now; the outgoing engineer's open tickets follow, except kept ones."""
         now = self.deps.clock.now()
         directory = self.deps.directory
-        async with self.deps.uow() as uow:
+        async with (uow or self.deps.uow)() as uow:
             await self.refresh(uow, now)
             current = self.shift_at(now)
             if current is None:
@@ -145,11 +147,11 @@ class OnCall:
         await uow.keeps.release(handoff.from_person)  # a keep lasts through one handoff
         return handed, kept
 
-    async def keep(self, sender: Sender, number: int) -> Reply:
+    async def keep(self, sender: Sender, number: int, *, uow: UnitOfWorkFactory | None = None) -> Reply:
         """/keep: a ticket the sender holds stays with them through their next handoff."""
         permissions.require_team(sender, "keep")
         now = self.deps.clock.now()
-        async with self.deps.uow() as uow:
+        async with (uow or self.deps.uow)() as uow:
             ticket = await load(uow, number, sender)
             _check_held(ticket, sender)
             added = await uow.keeps.add(ticket.id, sender.name, now)

@@ -40,6 +40,7 @@ class ButtonPress:
     ticket_number: int
     action: str  # take | in_progress | fix_provided | resolved
     at: datetime
+    event_id: str | None = None  # the platform's id of this press, when it may be delivered again
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,22 @@ class DuplicateMessage(Exception):
     """The platform message is already stored: a redelivery."""
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A platform event that could not be handled, parked raw with the error so the rest go on."""
+
+    platform: str
+    kind: str  # update | message | edit | interaction ...: what the platform sent
+    ref: str  # the platform's own id of the event (update id, message id)
+    payload: str  # the event as received (JSON), for a replay
+    error: str
+    created_at: datetime
+    chat_id: int | None = None
+    status: str = "parked"  # parked | replay (asked for) | replayed | dropped
+    replayed_at: datetime | None = None
+    id: int | None = None
+
+
 class TicketRepository(Protocol):
     async def next_number(self) -> int: ...
     async def add(self, ticket: Ticket) -> None: ...
@@ -161,6 +178,21 @@ class KeepRepository(Protocol):
     async def release(self, person: str) -> None: ...
 
 
+class HandledRepository(Protocol):
+    """Keys of events already handled (and of once-only jobs already done)."""
+
+    async def add(self, key: str, at: datetime) -> bool: ...  # False: the key was there already
+    async def has(self, key: str) -> bool: ...
+
+
+class DeadLetterRepository(Protocol):
+    async def park(self, letter: DeadLetter) -> int | None: ...  # None: that event is parked already
+    async def get(self, letter_id: int) -> DeadLetter | None: ...
+    async def list(self, *, status: str | None = None, platform: str | None = None,
+                   limit: int = 100) -> Sequence[DeadLetter]: ...
+    async def set_status(self, letter_id: int, status: str, at: datetime | None = None) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -170,6 +202,8 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     handoffs: HandoffRepository
     keeps: KeepRepository
+    handled: HandledRepository
+    dead_letters: DeadLetterRepository
 
     async def __aenter__(self) -> "UnitOfWork": ...
     async def __aexit__(self, *exc: object) -> None: ...
@@ -202,11 +236,21 @@ class Delivered:
 
 
 class RetryLater(Exception):
-    """The platform could not take the message now (rate limit, server error, network)."""
+    """The platform could not take this message now (rate limit on it, a failure of this row)."""
 
     def __init__(self, reason: str, after: float | None = None) -> None:
         super().__init__(reason)
         self.after = after
+
+
+class PlatformDown(RetryLater):
+    """The platform itself is failing (5xx, timeouts before sending, connection errors): not this
+    message's fault, so it costs the message no try; the sender backs off the whole platform."""
+
+
+class MaybeDelivered(Exception):
+    """The call timed out after the request went out: the platform may have taken the message.
+    Sending again could show it twice, so the row is not resent (at most once)."""
 
 
 class Throttled(Exception):
