@@ -101,3 +101,35 @@ def test_button_press_is_validated():
 def test_chat_key_orders_by_chat():
     assert tu.chat_key(update()) == -100101
     assert tu.chat_key(Update.de_json({"update_id": 3}, BOT)) == 0
+
+
+def test_a_button_press_carries_the_callback_query_id_so_a_redelivery_is_recognised():
+    card = {"message_id": 11, "date": 1_790_000_000, "chat": GROUP, "from": ALICE_USER, "text": "card"}
+    upd = Update.de_json({"update_id": 2, "callback_query": {
+        "id": "4410000000000000001", "from": ALICE_USER, "chat_instance": "x", "data": "t:4:take",
+        "message": card}}, BOT)
+    assert tu.button_press(upd, DIRECTORY).event_id == "4410000000000000001"
+
+
+def test_text_and_names_that_storage_refuses_are_made_safe():
+    msg = read(update(text="stake\x00 fails \ud800 here", **{"from": {**DAVE, "first_name": "Da\x00ve\udc00"}}))
+    assert msg.text == "stake fails \ufffd here"
+    assert msg.sender.display_name == "Dave\ufffd Doe"
+    assert "\x00" not in msg.text and msg.text.encode("utf-8")
+
+
+def test_ids_outside_the_64_bit_range_are_treated_as_absent():
+    replied = {"message_id": 2**64, "date": 1_790_000_000, "chat": GROUP, "from": ALICE_USER, "text": "card"}
+    msg = read(update(reply_to_message=replied, message_thread_id=2**64))
+    assert msg.reply_to is None and msg.thread_id is None and msg.message_id == 10
+    assert read(update(message_id=2**64)) is None  # no storable identity: nothing the desk could keep
+    assert read(update(chat={**GROUP, "id": -(2**70)})) is None
+    assert read(update(**{"from": {**DAVE, "id": 2**64}})) is None
+
+
+def test_the_chat_of_a_raw_update_for_ordering_and_parking():
+    assert tu.raw_chat_id({"update_id": 1, "message": {"chat": {"id": -100101}}}) == -100101
+    assert tu.raw_chat_id({"update_id": 1, "callback_query": {"message": {"chat": {"id": 7}}}}) == 7
+    assert tu.raw_chat_id({"update_id": 1, "message": {"chat": {"id": 2**64}}}) is None
+    assert tu.raw_chat_id({"update_id": 1, "message": "nonsense"}) is None
+    assert tu.raw_chat_id(["not", "an", "update"]) is None

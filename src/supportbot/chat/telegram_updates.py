@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 
 from supportbot.chat.telegram_render import parse_callback
 from supportbot.domain.people import Directory, Sender
+from supportbot.domain.sanitize import clean_optional, clean_text, storable_id
 from supportbot.services.ports import ButtonPress, IncomingMessage
 
 PLATFORM = "telegram"
@@ -21,9 +22,20 @@ def chat_key(update: Update) -> int:
     return chat.id if chat is not None else 0
 
 
+def raw_chat_id(raw: object) -> int | None:
+    """The chat of an update as Telegram sent it (before the library reads it); None when it has none."""
+    if not isinstance(raw, dict):
+        return None
+    query = raw.get("callback_query")
+    message = next((raw.get(kind) for kind in ("message", "edited_message") if raw.get(kind) is not None),
+                   query.get("message") if isinstance(query, dict) else None)
+    chat = message.get("chat") if isinstance(message, dict) else None
+    return storable_id(chat.get("id")) if isinstance(chat, dict) else None
+
+
 def sender_of(user: User, directory: Directory) -> Sender:
     """A Telegram user, resolved to a team member by user id (usernames change)."""
-    return Sender(PLATFORM, user.id, user.full_name, username=user.username,
+    return Sender(PLATFORM, user.id, clean_text(user.full_name), username=clean_optional(user.username),
                   person=directory.by_platform_id(PLATFORM, user.id))
 
 
@@ -44,22 +56,25 @@ def reply_to_of(message: Message) -> int | None:
         return None
     if message.is_topic_message and (replied.message_id == message.message_thread_id or replied.forum_topic_created):
         return None
-    return replied.message_id
+    return storable_id(replied.message_id)
 
 
 def thread_of(message: Message) -> int | None:
     """The forum topic of the message (only forum supergroups have topics; other thread ids are reply chains)."""
     if message.is_topic_message and message.chat.is_forum:
-        return message.message_thread_id
+        return storable_id(message.message_thread_id)
     return None
 
 
 def incoming(message: Message, directory: Directory, *, edited: bool) -> IncomingMessage | None:
-    """The message as the desk reads it; None for what is no one's words (service messages, bots, stickers)."""
+    """The message as the desk reads it; None for what is no one's words (service messages, bots, stickers)
+    or has no identity a database can keep (ids beyond 64 bits, which Telegram never sends)."""
     user = message.from_user
     if user is None or user.is_bot:
         return None
-    text = text_of(message)
+    if None in (storable_id(message.message_id), storable_id(message.chat.id), storable_id(user.id)):
+        return None
+    text = clean_text(text_of(message))
     attached = has_attachment(message)
     if not text.strip() and not attached:
         return None
@@ -78,6 +93,10 @@ def button_press(update: Update, directory: Directory) -> ButtonPress | None:
     parsed = parse_callback(query.data if query else None)
     if query is None or parsed is None or query.message is None:
         return None
+    chat_id, message_id = storable_id(query.message.chat.id), storable_id(query.message.message_id)
+    if chat_id is None or message_id is None or storable_id(query.from_user.id) is None:
+        return None
     number, action = parsed
-    return ButtonPress(PLATFORM, query.message.chat.id, query.message.message_id,
-                       sender_of(query.from_user, directory), number, action, datetime.now(timezone.utc))
+    # The query's id makes a press delivered twice (after a crash) count once.
+    return ButtonPress(PLATFORM, chat_id, message_id, sender_of(query.from_user, directory), number, action,
+                       datetime.now(timezone.utc), event_id=clean_text(query.id))
