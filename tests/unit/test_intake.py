@@ -128,6 +128,50 @@ def test_hex_of_other_lengths_is_not_a_key() -> None:
     assert find_secrets("a" * 65) == []
 
 
+@pytest.mark.parametrize("split", [
+    f"{KEY[:32]}\n{KEY[32:]}",  # wrapped by a phone screen
+    f"0x{KEY[:32]}\n{KEY[32:]}",
+    f"{KEY[:20]} {KEY[20:44]}  {KEY[44:]}",  # copied in groups
+])
+def test_a_key_split_over_lines_or_groups_is_flagged_and_redacted_whole(split: str) -> None:
+    text = f"my key:\n{split}\nis it safe?"
+    assert find_secrets(text) == [SecretKind.PRIVATE_KEY]
+    assert redact(text) == f"my key:\n{REDACTED}\nis it safe?"
+
+
+def test_hex_groups_that_do_not_add_up_to_a_key_are_not_one() -> None:
+    assert find_secrets(f"{ADDRESS} {ADDRESS}") == []  # two addresses, 80 digits
+    assert find_secrets(f"{KEY[:32]} and {KEY[32:]}") == []  # words between the halves
+
+
+@pytest.mark.parametrize("link", [
+    f"https://x.io/?k={KEY}",
+    f"https://wallet.example/import?key=0x{KEY}&go=1",
+    f"https://x.io/#/{KEY}",
+    f"https://x.io/keys/{KEY}",
+    f"x.io/restore?pk={KEY}",
+])
+def test_a_key_inside_a_link_is_flagged(link: str) -> None:
+    text = f"is this link safe? {link}"
+    assert find_secrets(text) == [SecretKind.PRIVATE_KEY]
+    assert KEY not in redact(text)
+
+
+@pytest.mark.parametrize("link", [
+    f"https://etherscan.io/tx/{TX_HASH}",
+    f"https://gnosisscan.io/tx/{TX_HASH}#eventlog",
+    f"https://explorer.example/transactions/{TX_HASH}/internal",
+    f"https://dashboard.tenderly.co/tx/mainnet/{TX_HASH}",
+    f"etherscan.io/block/{TX_HASH}.",
+])
+def test_a_tx_hash_in_an_explorer_path_is_not_a_key(link: str) -> None:
+    assert find_secrets(f"my stake failed: {link}") == []
+
+
+def test_an_explorer_link_does_not_hide_a_key_in_its_query() -> None:
+    assert find_secrets(f"https://etherscan.io/tx/{TX_HASH}?pk={KEY}") == [SecretKind.PRIVATE_KEY]
+
+
 def test_an_address_is_no_secret_but_is_the_account() -> None:
     text = f"my account {ADDRESS} cannot withdraw"
     assert find_secrets(text) == []

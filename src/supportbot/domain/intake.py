@@ -79,11 +79,17 @@ def bip39_words() -> frozenset[str]:
 
 
 _LETTERS = re.compile(r"[A-Za-z]+")
+KEY_HEX_DIGITS = 64
 _HEX_KEY = re.compile(r"(?<![0-9A-Za-z_])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9A-Za-z_])")
-# Hashes inside explorer links are transaction ids, not keys; everything else is treated as a key.
+# A key wrapped by a phone screen or copied in groups: hex chunks apart only by whitespace.
+# Eight digits at least per chunk keeps hex-spelled words ("a bad decade") out.
+_HEX_CHUNK = re.compile(r"(?<![0-9A-Za-z_])(?:0[xX])?([0-9a-fA-F]{8,})(?![0-9A-Za-z_])")
 _LINK = re.compile(
     r"(?:https?://|www\.)\S+|(?<![\w.-])(?:[a-z0-9-]++\.)+[a-z]{2,}/\S*", re.IGNORECASE
 )
+# An explorer path naming a transaction or block (Tenderly puts the network between): the hash
+# after it is public. A hash anywhere else in a link (a query, a fragment, /keys/...) may be a key.
+_EXPLORER_PATH = re.compile(r"/(?:tx|txs|transactions?|blocks?)/(?:[\w.-]+/)?$", re.IGNORECASE)
 
 
 def _seed_spans(text: str) -> list[tuple[int, int]]:
@@ -106,13 +112,41 @@ def _seed_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _in_explorer_path(start: int, links: list[re.Match[str]]) -> bool:
+    """True when a hash at `start` is a transaction or block id in an explorer link's path."""
+    for link in links:
+        if link.start() <= start < link.end():
+            before = link.group()[: start - link.start()]
+            return "?" not in before and "#" not in before and _EXPLORER_PATH.search(before) is not None
+    return False
+
+
+def _split_key_spans(text: str) -> list[tuple[int, int]]:
+    """Runs of two or more whitespace-separated hex chunks that hold exactly one key's digits."""
+    spans: list[tuple[int, int]] = []
+    chunks = list(_HEX_CHUNK.finditer(text))
+    first = 0
+    while first < len(chunks):
+        digits, last = 0, first
+        while last < len(chunks):
+            if last > first and text[chunks[last - 1].end():chunks[last].start()].strip():
+                break  # words between the chunks: not one value
+            digits += len(chunks[last].group(1))
+            if digits >= KEY_HEX_DIGITS:
+                break
+            last += 1
+        if digits == KEY_HEX_DIGITS and last > first:
+            spans.append((chunks[first].start(), chunks[last].end()))
+            first = last + 1
+        else:
+            first += 1
+    return spans
+
+
 def _key_spans(text: str) -> list[tuple[int, int]]:
-    links = [m.span() for m in _LINK.finditer(text)]
-    return [
-        m.span()
-        for m in _HEX_KEY.finditer(text)
-        if not any(start <= m.start() < end for start, end in links)
-    ]
+    links = list(_LINK.finditer(text))
+    whole = [m.span() for m in _HEX_KEY.finditer(text) if not _in_explorer_path(m.start(), links)]
+    return whole + _split_key_spans(text)
 
 
 def _secret_spans(text: str) -> list[tuple[int, int, SecretKind]]:
