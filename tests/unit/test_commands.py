@@ -72,7 +72,7 @@ PARSED = [
     ("/resolve 7 duplicate of #3", Resolve(7, Resolution.DUPLICATE, "of #3")),
     ("/resolve 7 not_an_issue", Resolve(7, Resolution.NOT_AN_ISSUE, "")),
     ("/resolve 7 not-an-issue", Resolve(7, Resolution.NOT_AN_ISSUE, "")),
-    ("/resolve 7 user was on the wrong network", Resolve(7, None, "user was on the wrong network")),
+    ("/resolve 7 fixed the config", Resolve(7, Resolution.FIXED, "the config")),
     ("/reopen 7", Reopen(7)),
     ("/reopen 7", Reopen(7, Status.RECEIVED)),
     ("/reopen 7 in_progress", Reopen(7, Status.IN_PROGRESS)),
@@ -115,7 +115,8 @@ REFUSED = [
     "/take", "/take x", "/take 1 2", "/assign 7", "/assign", "/assign 7 alice bob", "/pr 7",
     "/pr 7 github.com/x/pull/1", "/pr 7 ftp://example.org/x", "/pr 7 https://x.org/1 extra",
     "/note 7", "/note", "/severity 7", "/severity 7 high", "/severity 7 emergency now",
-    "/resolve", "/reopen", "/reopen 7 resolved", "/reopen 7 fix_provided", "/reopen 7 please",
+    "/resolve", "/resolve 7 wontfix", "/resolve 7 wont fix", "/resolve 7 user was on the wrong network",
+    "/reopen", "/reopen 7 resolved", "/reopen 7 fix_provided", "/reopen 7 please",
     "/oncall now", "/handoff", "/keep", "/faq", "/faq a b", "/stats a b", "/stats week month",
     "/help me",
 ]  # fmt: skip
@@ -130,6 +131,42 @@ def test_every_refusal_is_one_line_with_the_usage(text: str) -> None:
     assert "\n" not in message
     assert message == f"{caught.value.reason} Usage: {caught.value.usage}"
     assert isinstance(caught.value, DeskError)
+
+
+@pytest.mark.parametrize("text", ["/resolve 7 wontfix", "/resolve 7 the user was on the wrong network"])
+def test_a_resolve_note_needs_a_known_reason_first(text: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    assert caught.value.reason == (
+        "Start the note with a reason: fixed, answered, duplicate or not_an_issue.")
+    assert caught.value.usage == "/resolve <id> [fixed|answered|duplicate|not_an_issue [note]]"
+
+
+KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+SEED = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+
+
+@pytest.mark.parametrize("text", [
+    f"/take {KEY}", f"/take 0x{KEY}", f"/ticket 1 {KEY}", f"/pr 1 {KEY}", f"/severity 1 {KEY}",
+    f"/status 1 {KEY}", f"/take {SEED}", f"/ticket 1 {SEED}", f"/keep {KEY[:32]}\n{KEY[32:]}",
+    f"/resolve 1 fixed {SEED}", f"/note 1 {KEY}", f"/xyz {SEED}",
+])
+def test_a_refusal_never_quotes_a_command_holding_a_secret(text: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    message = str(caught.value)
+    assert not any(KEY[i:i + 8] in message for i in range(len(KEY) - 8))
+    assert not any(word in message for word in SEED.split())
+
+
+def test_a_long_hex_word_is_not_quoted_even_when_it_is_no_key() -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command("/take 0x" + "ab12" * 15)  # 60 digits: perhaps part of a key
+    assert "ab12" not in str(caught.value)
+
+
+def test_a_report_keeps_its_text_for_the_desk_to_redact() -> None:
+    assert parse_command(f"/report lost it all, seed {SEED}") == Report(f"lost it all, seed {SEED}")
 
 
 def test_unknown_command_points_to_help() -> None:

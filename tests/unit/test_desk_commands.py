@@ -221,6 +221,8 @@ async def test_help_shows_each_caller_what_they_may_do(world: DeskWorld) -> None
         ("Alice", "/pr 1 not-a-link", "Usage: /pr <id> <url>"),
         ("Alice", "/severity 1 urgent", "Usage: /severity <id> <emergency|normal>"),
         ("Alice", "/frobnicate 1", "Unknown command /frobnicate. Usage: /help"),
+        ("Alice", "/resolve 1 wontfix", "Start the note with a reason: fixed, answered, duplicate or not_an_issue."),
+        ("Alice", "/resolve 1 wontfix", "Usage: /resolve <id> [fixed|answered|duplicate|not_an_issue [note]]"),
     ],
 )  # fmt: skip
 async def test_a_refused_command_says_why_in_one_line_and_changes_nothing(

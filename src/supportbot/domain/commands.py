@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from supportbot.domain.intake import find_secrets
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO, DeskError, Resolution, Severity, Status
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -36,7 +37,8 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
     ("pr", "/pr <id> <url>", "team", "Attach a pull request"),
     ("note", "/note <id> <text>", "team", "Add an internal note"),
     ("severity", "/severity <id> <emergency|normal>", "team", "Re-triage a ticket's severity"),
-    ("resolve", "/resolve <id> [fixed|answered|duplicate|not_an_issue] [note]", "team",
+    # A note comes after a reason, so "/resolve 3 wontfix" cannot pass for a fix with a note.
+    ("resolve", "/resolve <id> [fixed|answered|duplicate|not_an_issue [note]]", "team",
      "Resolve a ticket"),
     # Reporters may reopen their own tickets, so /help shows it to them too.
     ("reopen", "/reopen <id> [in_progress]", "anyone", "Reopen a resolved ticket"),
@@ -50,6 +52,10 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
 _SPECS = {spec.name: spec for spec in COMMANDS}
 # Telegram sends /start when someone first opens a private chat with the bot.
 ALIASES = {"start": "help"}
+# Commands whose words are a report: the desk redacts a secret in them into a private ticket.
+REPORT_COMMANDS = frozenset({"report", "emergency"})
+SECRET_REFUSED = "That seemed to contain a secret (seed phrase or private key), so it was not run."
+REASON_FIRST = "Start the note with a reason: fixed, answered, duplicate or not_an_issue."
 
 
 def usage_for(name: str) -> str:
@@ -209,8 +215,16 @@ def _norm(word: str) -> str:
     return word.lower().replace("\ufe0f", "").replace("-", "_")
 
 
+ECHO_LIMIT = 30
+# A word with this many hex digits in a row may be part of a key: it is never quoted back.
+_LONG_HEX = re.compile(r"[0-9a-fA-F]{20}")
+
+
 def _echo(word: str) -> str:
-    return f'"{word[:30]}…"' if len(word) > 30 else f'"{word}"'
+    """The word quoted for an error, cut short; 'That value' for one that may hold part of a key."""
+    if _LONG_HEX.search(word):
+        return "That value"
+    return f'"{word[:ECHO_LIMIT]}…"' if len(word) > ECHO_LIMIT else f'"{word}"'
 
 
 class _Args:
@@ -239,7 +253,7 @@ class _Args:
     def done(self, command: C) -> C:
         """The command, once no words are left over."""
         if self.raw:
-            raise self.fail(f"Unexpected {_echo(self.peek()[0])}.")
+            raise self.fail(f"{_echo(self.peek()[0])} was not expected.")
         return command
 
     def word_or_fail(self, what: str) -> str:
@@ -339,6 +353,16 @@ def _attach_pr(a: _Args) -> Command:
     return a.done(AttachPR(number, url))
 
 
+def _resolve(a: _Args) -> Command:
+    number = a.number()
+    if not a.raw:
+        return Resolve(number, None, "")
+    reason = a.word(_RESOLUTION_WORDS)
+    if reason is None:
+        raise a.fail(REASON_FIRST)
+    return Resolve(number, reason, a.rest())
+
+
 def _reopen(a: _Args) -> Command:
     number = a.number()
     to = a.word(_STATUS_WORDS) if a.raw else Status.RECEIVED
@@ -358,7 +382,7 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "pr": _attach_pr,
     "note": lambda a: AddNote(a.number(hash_only_on_reply=True), a.text("the note")),
     "severity": lambda a: a.done(SetSeverity(a.number(), a.required(_SEVERITY_WORDS, "a level"))),
-    "resolve": lambda a: Resolve(a.number(), a.word(_RESOLUTION_WORDS), a.rest()),
+    "resolve": _resolve,
     "reopen": _reopen,
     "oncall": lambda a: a.done(ShowOnCall()),
     "handoff": lambda a: Handoff(a.word_or_fail("who takes the shift over"), a.rest()),
@@ -384,4 +408,6 @@ def parse_command(
     parser = _PARSERS.get(name)
     if parser is None:
         raise CommandError(f"Unknown command /{head.group(1)}.", usage_for("help"))
+    if name not in REPORT_COMMANDS and find_secrets(text):
+        raise CommandError(SECRET_REFUSED, usage_for(name))  # quoting none of it
     return parser(_Args(name, text[head.end() :], reply_ticket))

@@ -59,6 +59,15 @@ SECRET_PUBLIC_REPLY = (
     "🛡 A message here was removed because it looked like it contained a secret. "
     "Security reports go through {url}."
 )
+SECRET_IN_COMMAND = (
+    "🛡 That command seemed to contain a secret (seed phrase or private key), so it was not run and "
+    "nothing of it was kept. Delete your message if you can, and treat that wallet as compromised."
+)
+SECRET_IN_PRIVATE = (
+    "🛡 That message seemed to contain a secret (seed phrase or private key); it was not kept. Delete it, "
+    "treat that wallet as compromised and move your funds to a new one. No one from the team will ever ask "
+    "for it. To report a problem, send /report followed by a description without the secret."
+)
 DELETE_FAILED = "⚠️ Could not delete message {message_id} in chat {chat_id} that exposed a secret: {reason}"
 
 

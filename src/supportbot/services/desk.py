@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
-from supportbot.domain.intake import classify
+from supportbot.domain.intake import classify, find_secrets
 from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
 from supportbot.services import actions, intake, metrics, queries
@@ -28,6 +28,10 @@ BUTTON_COMMANDS = {
 BUTTON_ALREADY_HANDLED = "That press was already handled."
 TICKET_ACTIONS = (cmd.SetStatus, cmd.Take, cmd.Assign, cmd.AttachPR, cmd.AddNote, cmd.SetSeverity,
                   cmd.Resolve, cmd.Reopen)
+# Chats anyone can read: a secret posted there is taken out of view, command or not.
+PUBLIC_KINDS = (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)
+# Commands whose text is a report: a secret in it is redacted into a private security ticket.
+REPORTS = (cmd.Report, cmd.DeclareEmergency)
 
 
 class Desk:
@@ -45,17 +49,26 @@ class Desk:
         place = self.place(msg.platform, msg.chat_id)
         if place is None and not msg.private:
             return None
+        # The secret check comes first, for commands too: a command may echo or store its words.
+        secret = bool(find_secrets(msg.text))
+        if secret and place is not None and place.kind in PUBLIC_KINDS:
+            return await self._receive(msg, place)
         if msg.text.lstrip().startswith("/") and not msg.edited:
-            return await self._command(msg, place, bot_username)
+            return await self._command(msg, place, bot_username, secret=secret)
         if msg.private:
-            return Reply(PRIVATE_HINT)
+            return Reply(texts.SECRET_IN_PRIVATE if secret else PRIVATE_HINT)
+        assert place is not None
+        return await self._receive(msg, place)
+
+    async def _receive(self, msg: IncomingMessage, place: Place) -> None:
         try:
             await intake.receive(self.deps, msg, place)
         except DuplicateMessage:
             log.info("redelivered message %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
         return None
 
-    async def _command(self, msg: IncomingMessage, place: Place | None, bot_username: str | None) -> Reply | None:
+    async def _command(self, msg: IncomingMessage, place: Place | None, bot_username: str | None, *,
+                       secret: bool = False) -> Reply | None:
         """A command, handled once: a redelivery of one already handled changes and answers nothing."""
         recording = Recording(self.deps.uow, message_key(msg), self.deps.clock)
         if await recording.already_handled():
@@ -65,7 +78,8 @@ class Desk:
         try:
             command = cmd.parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
         except cmd.CommandError as err:
-            command, reply = None, Reply(str(err), ok=False)
+            # A usage error may quote the words it stumbled on.
+            command, reply = None, Reply(texts.SECRET_IN_COMMAND if secret else str(err), ok=False)
         else:
             reply = None
         if command is not None:
@@ -91,6 +105,9 @@ class Desk:
         """Carry out a parsed command; a refusal is a one-line Reply and changes nothing.
 
         Raises DuplicateMessage when `deps` records the event and another delivery of it was handled."""
+        if not isinstance(command, REPORTS) and find_secrets(msg.text):
+            # Not run, so not stored; the refusal quotes nothing of what was sent.
+            return Reply(texts.SECRET_IN_COMMAND, ok=False, ephemeral=True)
         try:
             return await self._run(command, msg, place, reply_ticket, deps or self.deps)
         except DeskError as err:

@@ -122,7 +122,8 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
         still = set(classify(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).info.missing())
         ticket.missing = [item for item in ticket.missing if item in still]
     deps.clocks.recompute(ticket)
-    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "message", title_from(msg.text, 120)))
+    # In a team or security chat a secret is not taken out of view, but history never keeps it.
+    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "message", title_from(redact(msg.text), 120)))
     if not was_answered and ticket.first_response_at is not None:
         await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "first_response", ""))
         await deps.notifier.refresh_cards(uow, ticket)
