@@ -3,20 +3,78 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from importlib.resources import files
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterator, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator,
+    AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator,
+    model_validator,
 )
+from pydantic_settings import EnvSettingsSource, SettingsError
 
 from supportbot.domain.durations import Duration, DurationError, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///supportbot.db"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Any key may come from the environment as SUPPORTBOT_<SECTION>__<KEY>; the three older names stay.
+ENV_PREFIX, ENV_DELIMITER = "SUPPORTBOT_", "__"
+OLDER_VARIABLES = {("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("discord", "token"): "DISCORD_BOT_TOKEN",
+                   ("database", "url"): "DATABASE_URL"}
+
+PLACEHOLDER = "looks like a placeholder, not a real {what}: set the real one (here or in {variable})"
+WEBHOOK_NEEDS_URL = "webhook mode needs the public URL Telegram posts to"
+WEBHOOK_NEEDS_SECRET = ("webhook mode needs a secret, or anyone who finds the URL can post forged updates "
+                        "(set it here or in SUPPORTBOT_TELEGRAM__WEBHOOK_SECRET)")
+WEBHOOK_SECRET_CHARACTERS = "Telegram accepts 1-256 characters from A-Z, a-z, 0-9, _ and - only"
+EMPTY_ROTATION = "the [oncall] section needs at least one person in the rotation (leave the section out for none)"
+CHAT_IN_TWO_ROLES = "{where} {chat} is already {role}; one chat, one role, or its tickets show to the wrong people"
+SHARED_PERSON_ID = "{id} is also {other}'s; each person needs their own id, since ids decide who is on the team"
+ENV_SINGLE_UNDERSCORE = "not a setting; a key of [{section}] is set with two underscores: {suggestion}"
+ENV_DISAGREE = "{first} and {second} are both set, to different values; keep one"
+ENV_BAD_JSON = "not valid JSON"
+
+# Normalised (lower case, letters and digits only) words that are never a real secret.
+_PLACEHOLDER_WORDS = frozenset({
+    "replaceme", "changeme", "changeit", "placeholder", "token", "yourtoken", "bottoken", "secret", "yoursecret",
+    "password", "yourpassword", "pass", "todo", "fixme", "example", "dummy", "alongrandomstring", "randomstring",
+    # The sample tokens printed in Telegram's own documentation, copied into configs as often as ours.
+    "abcdef1234ghiklzyx57w2v1u123ew11", "aahdqtcvch1vgwjxfseofsas0k5paldsaw",
+})
+_PLACEHOLDER_PARTS = ("replaceme", "changeme", "yourtoken", "yoursecret", "yourpassword", "yourdiscord",
+                      "yourtelegram", "tokenhere", "secrethere", "passwordhere", "placeholder")
+_TEMPLATE = re.compile(r"<.*>|\{.*\}|\$\{.*\}|\[.*\]|%.*%", re.DOTALL)
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a value left from an example ("replace-me", "123456:changeme", "<token>"), never for ""."""
+    text = value.strip()
+    if not text:
+        return False
+    if _TEMPLATE.fullmatch(text):
+        return True
+    word = re.sub(r"[^a-z0-9]", "", re.sub(r"^\d+:", "", text).lower())  # a Telegram token starts "<bot id>:"
+    return len(set(word)) <= 1 or word in _PLACEHOLDER_WORDS or any(part in word for part in _PLACEHOLDER_PARTS)
+
+
+def _refuse_placeholder(value: SecretStr | None, what: str, variable: str) -> SecretStr | None:
+    if value is not None and is_placeholder(value.get_secret_value()):
+        raise ValueError(PLACEHOLDER.format(what=what, variable=variable))
+    return value
+
+
+class _Problems(ValueError):
+    """Mistakes found across sections, each with the key it belongs to, so every one is listed."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{key}: {message}" for key, message in problems))
+        self.problems = problems
 
 
 def _duration(value: Any) -> Duration:
@@ -45,6 +103,16 @@ class Section(BaseModel):
 class DatabaseConfig(Section):
     url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
 
+    @field_validator("url")
+    @classmethod
+    def _no_placeholder_password(cls, value: SecretStr) -> SecretStr:
+        try:
+            password = urlsplit(value.get_secret_value()).password
+        except ValueError:
+            return value  # not a URL we can read; the engine will say why
+        _refuse_placeholder(SecretStr(password) if password else None, "database password", "DATABASE_URL")
+        return value
+
 
 class TelegramConfig(Section):
     token: SecretStr | None = None
@@ -56,11 +124,31 @@ class TelegramConfig(Section):
     webhook_secret: SecretStr | None = None
     poll_timeout: int = Field(default=30, ge=0, le=60)
 
-    @model_validator(mode="after")
-    def _webhook_needs_url(self) -> "TelegramConfig":
-        if self.mode == "webhook" and not self.webhook_url:
-            raise ValueError("mode = 'webhook' needs webhook_url")
-        return self
+    @field_validator("token")
+    @classmethod
+    def _no_placeholder_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _refuse_placeholder(value, "bot token", "TELEGRAM_BOT_TOKEN")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_needs_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("mode") == "webhook" and not value:
+            raise ValueError(WEBHOOK_NEEDS_URL)
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_needs_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Without the secret the webhook accepts any POST: a forged update could resolve a ticket.
+        secret = value.get_secret_value() if value else ""
+        if not secret:
+            if info.data.get("mode") == "webhook":
+                raise ValueError(WEBHOOK_NEEDS_SECRET)
+            return value
+        _refuse_placeholder(value, "webhook secret", "SUPPORTBOT_TELEGRAM__WEBHOOK_SECRET")
+        if not _TELEGRAM_SECRET.fullmatch(secret):
+            raise ValueError(WEBHOOK_SECRET_CHARACTERS)
+        return value
 
 
 class DiscordConfig(Section):
@@ -69,6 +157,11 @@ class DiscordConfig(Section):
     gateway_url: str = "wss://gateway.discord.gg"
     guilds: list[int] = []
     team_roles: list[int] = []
+
+    @field_validator("token")
+    @classmethod
+    def _no_placeholder_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _refuse_placeholder(value, "bot token", "DISCORD_BOT_TOKEN")
 
 
 class SchedulerConfig(Section):
@@ -107,19 +200,31 @@ class BusinessHoursConfig(Section):
     close: time = time(17)
     holidays: HolidaysConfig = HolidaysConfig()
 
-    @model_validator(mode="after")
-    def _check(self) -> "BusinessHoursConfig":
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
-            ZoneInfo(self.timezone)
+            ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r}") from None
-        if self.close <= self.open:
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one working day")
+        return value
+
+    @field_validator("close")
+    @classmethod
+    def _close_after_open(cls, value: time, info: ValidationInfo) -> time:
+        opening = info.data.get("open")
+        if opening is not None and value <= opening:
             raise ValueError("close must be later than open")
-        if not self.days:
-            raise ValueError("days needs at least one working day")
-        return self
+        return value
 
 
 class EmergencyPolicy(Section):
@@ -207,22 +312,63 @@ class Settings(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
-    def _names_resolve(self) -> "Settings":
+    def _consistent(self) -> "Settings":
+        problems = [*self._unresolved_names(), *self._shared_person_ids(), *self._chats_in_two_roles()]
+        # An absent [oncall] section means "no rotation"; a given one without people is a mistake.
+        if "oncall" in self.model_fields_set and not self.oncall.rotation:
+            problems.append(("oncall.rotation", EMPTY_ROTATION))
+        if problems:
+            raise _Problems(problems)
+        return self
+
+    def _unresolved_names(self) -> Iterator[tuple[str, str]]:
         names = [p.name.casefold() for p in self.people]
-        duplicates = {n for n in names if names.count(n) > 1}
-        if duplicates:
-            raise ValueError(f"people: the name {sorted(duplicates)[0]!r} is used twice")
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            yield "people", f"the name {name!r} is used twice"
         for who in self.oncall.rotation:
             if who.casefold() not in names:
-                raise ValueError(f"oncall.rotation: {who!r} is not in [[people]]")
+                yield "oncall.rotation", f"{who!r} is not in [[people]]"
         keys = [p.key for p in self.products]
         if len(set(keys)) != len(keys):
-            raise ValueError("products: two products share a key")
+            yield "products", "two products share a key"
         for product in self.products:
             for owner in product.owners:
                 if owner.casefold() not in names:
-                    raise ValueError(f"products.{product.key}.owners: {owner!r} is not in [[people]]")
-        return self
+                    yield f"products.{product.key}.owners", f"{owner!r} is not in [[people]]"
+
+    def _shared_person_ids(self) -> Iterator[tuple[str, str]]:
+        for platform in ("telegram", "discord"):
+            holders: dict[int, str] = {}
+            for person in self.people:
+                user_id = getattr(person, f"{platform}_id")
+                first = person.name if user_id is None else holders.setdefault(user_id, person.name)
+                if first != person.name:
+                    yield f"people.{person.name}.{platform}_id", SHARED_PERSON_ID.format(id=user_id, other=first)
+
+    def _chat_roles(self) -> Iterator[tuple[str, int | None, str, str]]:
+        """Every configured chat: (platform, chat id, key, role), products first."""
+        for p in self.products:
+            yield from (("telegram", c, f"products.{p.key}.telegram_chats", f"product {p.key}'s support chat")
+                        for c in p.telegram_chats)
+            yield from (("discord", c, f"products.{p.key}.discord_channels", f"product {p.key}'s support channel")
+                        for c in p.discord_channels)
+        yield from (("telegram", c, "emergency.telegram_chats", "an emergency chat")
+                    for c in self.emergency.telegram_chats)
+        yield from (("discord", c, "emergency.discord_channels", "an emergency chat")
+                    for c in self.emergency.discord_channels)
+        yield "telegram", self.oncall.team_telegram_chat, "oncall.team_telegram_chat", "the on-call team chat"
+        yield "discord", self.oncall.team_discord_channel, "oncall.team_discord_channel", "the on-call team chat"
+        yield "telegram", self.security.telegram_chat, "security.telegram_chat", "the security team's chat"
+        yield "discord", self.security.discord_channel, "security.discord_channel", "the security team's chat"
+
+    def _chats_in_two_roles(self) -> Iterator[tuple[str, str]]:
+        # A chat in two roles shows one role's tickets to the other's audience: a security card in a public group.
+        roles: dict[tuple[str, int], str] = {}
+        for platform, chat, key, role in self._chat_roles():
+            first = role if chat is None else roles.setdefault((platform, chat), role)
+            if first != role:
+                where = "Telegram chat" if platform == "telegram" else "Discord channel"
+                yield key, CHAT_IN_TWO_ROLES.format(where=where, chat=chat, role=first)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -239,31 +385,111 @@ class ConfigError(Exception):
     """The config file is missing or invalid; the message names the file and the key."""
 
 
-def _with_environment(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    """Secrets may come from the environment, which wins over the file."""
-    if env.get("DATABASE_URL"):
-        raw.setdefault("database", {})["url"] = env["DATABASE_URL"]
-    for section, variable in (("telegram", "TELEGRAM_BOT_TOKEN"), ("discord", "DISCORD_BOT_TOKEN")):
-        if env.get(variable):
-            raw.setdefault(section, {})["token"] = env[variable]
-    return raw
+class _GivenEnvironment(EnvSettingsSource):
+    """pydantic-settings' reading of SUPPORTBOT_<SECTION>__<KEY> (JSON for lists), from a given mapping.
+
+    The library reads os.environ only; a mapping keeps load_settings testable and explicit."""
+
+    def __init__(self, variables: dict[str, str]) -> None:
+        self._given = variables
+        super().__init__(Settings, case_sensitive=False, env_prefix=ENV_PREFIX,  # type: ignore[arg-type]
+                         env_nested_delimiter=ENV_DELIMITER)
+
+    def _load_env_vars(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self._given.items()}
 
 
-def _location(error: dict[str, Any], raw: dict[str, Any]) -> str:
+def _merge(into: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+    return into
+
+
+Origins = dict[tuple[str, ...], str]  # a key's path -> the variable its value came from
+
+
+def _with_environment(raw: dict[str, Any], env: dict[str, str]) -> tuple[dict[str, Any], Origins, list[str]]:
+    """The file's values with the environment's on top, where each came from, and mistakes in the variables."""
+    origins: Origins = {}
+    problems: list[str] = []
+    older: dict[str, Any] = {}
+    for (section, key), variable in OLDER_VARIABLES.items():
+        if env.get(variable):  # empty means unset, as it always has
+            older.setdefault(section, {})[key] = env[variable]
+            origins[(section, key)] = variable
+    nested = {name: value for name, value in env.items() if name.upper().startswith(ENV_PREFIX) and value}
+    for name in sorted(nested):
+        rest = name[len(ENV_PREFIX):].lower()
+        path = tuple(rest.split(ENV_DELIMITER))
+        if path[0] not in Settings.model_fields:
+            section = next((f for f in Settings.model_fields if rest.startswith(f"{f}_")), None)
+            if section:  # SUPPORTBOT_TELEGRAM_WEBHOOK_SECRET: silently ignoring it would drop a secret
+                suggestion = f"{ENV_PREFIX}{section.upper()}{ENV_DELIMITER}{rest[len(section) + 1:].upper()}"
+                problems.append(f"{name}: " + ENV_SINGLE_UNDERSCORE.format(section=section, suggestion=suggestion))
+            nested.pop(name)
+            continue
+        if path in origins and env[origins[path]] != nested[name]:
+            message = ENV_DISAGREE.format(first=origins[path], second=name)
+            problems.append(f"{'.'.join(path)}: {message}")
+        origins[path] = name
+    try:
+        overrides = _GivenEnvironment(nested)()
+    except SettingsError:
+        overrides = {}
+        for name, value in sorted(nested.items()):
+            try:
+                _GivenEnvironment({name: value})()
+            except SettingsError:
+                section = name[len(ENV_PREFIX):].lower().split(ENV_DELIMITER)[0]
+                problems.append(f"{section} (from {name}): {ENV_BAD_JSON}")
+    return _merge(_merge(raw, older), overrides), origins, problems
+
+
+def _origin(parts: list[str], origins: Origins) -> str:
+    """' (from VARIABLE)' when the value at this key came from the environment."""
+    path = tuple(p.lower() for p in parts)
+    for size in range(len(path), 0, -1):
+        if path[:size] in origins:
+            return f" (from {origins[path[:size]]})"
+    return ""
+
+
+def _location(error: dict[str, Any], raw: dict[str, Any]) -> tuple[str, list[str]]:
+    """The key an error belongs to, as shown (people[0] (Alice).email), and its plain path."""
     parts: list[str] = []
+    plain: list[str] = []
     node: Any = raw
     for item in error["loc"]:
         if isinstance(item, int) and isinstance(node, list) and item < len(node):
             node = node[item]
             label = node.get("key") or node.get("name") if isinstance(node, dict) else None
             parts[-1] = f"{parts[-1]}[{item}]" + (f" ({label})" if label else "")
+            plain.append(str(item))
             continue
         if isinstance(node, dict):
             node = node.get(item, {})
-        if item in {"function-after[_duration(), any]", "function-after[_wall_clock(), function-after[_duration(), any]]"}:
+        if not str(item).startswith("function-"):
+            parts.append(str(item))
+            plain.append(str(item))
+    return ".".join(parts) or "(top level)", plain
+
+
+def _error_lines(err: ValidationError, data: dict[str, Any], origins: Origins, where: str) -> list[str]:
+    lines = []
+    for item in err.errors():
+        cause = item.get("ctx", {}).get("error")
+        if isinstance(cause, _Problems):
+            lines += [f"{where}: {key}{_origin(key.split('.')[:2], origins)}: {message}"
+                      for key, message in cause.problems]
             continue
-        parts.append(str(item))
-    return ".".join(p for p in parts if not p.startswith("function-")) or "(top level)"
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"].removeprefix("Value error, ")
+        location, plain = _location(item, data)
+        lines.append(f"{where}: {message}" if location == "(top level)"
+                     else f"{where}: {location}{_origin(plain, origins)}: {message}")
+    return lines
 
 
 def find_config(explicit: str | Path | None, env: dict[str, str] | None = None) -> Path | None:
@@ -289,14 +515,10 @@ def load_settings(path: str | Path | None, env: dict[str, str] | None = None) ->
             raise ConfigError(f"{where}: no such file") from None
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{where}: not valid TOML: {err}") from None
+    data, origins, problems = _with_environment(raw, env)
+    if problems:
+        raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
     try:
-        return Settings.model_validate(_with_environment(raw, env))
+        return Settings.model_validate(data)
     except ValidationError as err:
-        lines = []
-        for item in err.errors():
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = "unknown key"
-            location = _location(item, raw)
-            lines.append(f"{where}: {message}" if location == "(top level)" else f"{where}: {location}: {message}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(_error_lines(err, data, origins, where))) from None
