@@ -268,7 +268,7 @@ async def test_a_security_ticket_is_hidden_from_the_rest_of_the_team(world: Desk
     await world.post("dave", COURT, "I found an exploit that lets anyone drain the staking pool")
 
     hidden = await world.command("Bob", "/ticket 1")
-    shown = await world.command("Sam", "/ticket 1")
+    shown = await world.command("Sam", "/ticket 1", chat_id=SECURITY)  # never in the team chat
 
     assert not hidden.ok and hidden.text == "There is no ticket #1."
     assert shown.ok and "🛡 security" in shown.text

@@ -59,6 +59,15 @@ SECRET_PUBLIC_REPLY = (
     "🛡 A message here was removed because it looked like it contained a secret. "
     "Security reports go through {url}."
 )
+SECURITY_EMERGENCY_REPLY = (
+    "🛡 Received. The security team and the on-call engineers have been alerted and are handling this "
+    "privately, so it was taken out of this channel. Please share no details here; anything more goes "
+    "through {url}."
+)
+SECURITY_TICKET_PRIVATE = (
+    "Ticket #{number} is a security ticket: ask for it in a private chat with me, or in the security chat."
+)
+SECURITY_LIST_TITLE = "🛡 security ticket, handled privately"
 SECRET_IN_COMMAND = (
     "🛡 That command seemed to contain a secret (seed phrase or private key), so it was not run and "
     "nothing of it was kept. Delete your message if you can, and treat that wallet as compromised."
@@ -136,12 +145,15 @@ def ticket_list(rows: Iterable[str], where: str) -> str:
     return f"Open tickets{where} (oldest first):\n" + "\n".join(rows)
 
 
-def list_row(ticket: Ticket, *, age: str) -> str:
-    """One ticket in a list: marker, number, severity, product, owner, title."""
+def list_row(ticket: Ticket, *, age: str, shared: bool = False) -> str:
+    """One ticket in a list: marker, number, severity, product, owner, title.
+
+    In a chat others read (`shared`), a security ticket shows no title."""
     who = f" · {ticket.assignee}" if ticket.assignee else ""
+    title = SECURITY_LIST_TITLE if shared and ticket.security else ticket.title
     return (
         f"{ticket.status.marker} #{ticket.number} {ticket.severity.icon} [{ticket.product or '-'}] "
-        f"{ticket.title}{who} · {age}"
+        f"{title}{who} · {age}"
     )
 
 
@@ -157,12 +169,20 @@ def new_ticket_notice(ticket: Ticket, product_name: str | None, owners: Sequence
 
 
 def security_notice(ticket: Ticket, secrets: Sequence[str]) -> str:
-    """What the security chat sees for a private ticket."""
+    """What the security chat sees for a private ticket (an emergency says so first)."""
     found = f" Secrets found and redacted: {', '.join(secrets)}." if secrets else ""
+    urgent = "🚨 Security emergency: " if ticket.severity is Severity.EMERGENCY else ""
     return (
-        f"🛡 Private security ticket #{ticket.number} from {ticket.reporter_name} "
+        f"{urgent}🛡 Private security ticket #{ticket.number} from {ticket.reporter_name} "
         f"({ticket.source_platform}).{found}\n{ticket.body}"
     )
+
+
+def security_emergency_notice(ticket: Ticket, *, on_call: Sequence[str], security: Sequence[str]) -> str:
+    """What the team chat sees of a security emergency: who is tagged, never what it is about."""
+    who = [f"{name} (on call)" for name in on_call] + [f"{name} (security team)" for name in security]
+    return (f"🚨🛡 Security emergency #{ticket.number}: tagged {', '.join(who) or 'nobody'}; "
+            f"details in the security chat.")
 
 
 # --- escalations ------------------------------------------------------------------------------
@@ -200,6 +220,17 @@ def escalation_notice(
     since = local(ticket.last_activity_at or ticket.created_at)
     return (f"💤 Ticket #{ticket.number} ({where}) is {ticket.status.marker} {ticket.status.label} "
             f"with no activity since {since}. Please move it forward: {ticket.title}")
+
+
+def security_escalation_notice(kind: EscalationKind, ticket: Ticket, *, now: datetime) -> str:
+    """The team chat's copy of a security emergency's escalation: the clock, never the report."""
+    if kind is EscalationKind.EMERGENCY_UNANSWERED:
+        late = f"has had no response for {span_words(now - ticket.created_at)}"
+    else:
+        late = (f"is {ticket.status.marker} {ticket.status.label} with no activity for "
+                f"{span_words(now - (ticket.last_activity_at or ticket.created_at))}")
+    return (f"🚨🛡 Security emergency #{ticket.number} {late}. On-call team, please join the security team: "
+            f"details in the security chat.")
 
 
 # --- on call ----------------------------------------------------------------------------------
@@ -261,3 +292,8 @@ def shift_reminder(person: str, ends: str, *, following: str | None, tickets: Se
         held = f"You hold {len(tickets)} open ticket(s): {ticket_numbers(tickets)}."
     return (f"⏰ {person}, your on-call shift ends {ends}{nxt}. {held}\n"
             f"Hand over with /handoff <person> [notes]; keep a ticket with /keep <id>.")
+
+
+# Said once the outbox reaches a platform again after an outage (a late acknowledgement ends with it,
+# and a run of late notices to one chat goes out as one message under it).
+LATE_APOLOGY = "Sorry for the delay: we were cut off from {platform} for {duration}."

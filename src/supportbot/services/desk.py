@@ -121,9 +121,9 @@ class Desk:
                 emergency = isinstance(command, cmd.DeclareEmergency)
                 return await self.open_from_command(msg, place, text, emergency=emergency, deps=deps)
             case cmd.ShowTicket(number=number):
-                return await queries.show_ticket(deps, number, sender)
+                return await queries.show_ticket(deps, number, sender, place=place)
             case cmd.ListTickets():
-                return await queries.list_tickets(deps, command, sender)
+                return await queries.list_tickets(deps, command, sender, place=place)
             case cmd.ShowHelp():
                 if msg.private and not sender.is_team and msg.text.lstrip().lower().startswith("/start"):
                     return Reply(texts.START_TEXT)
@@ -150,7 +150,8 @@ class Desk:
         found = classify(text, has_attachment=msg.has_attachment)
         async with deps.uow() as uow:
             if found.secrets or found.security:
-                ticket = await intake.open_security(deps, uow, replace(msg, text=text), place, found)
+                ticket = await intake.open_security(deps, uow, replace(msg, text=text), place, found,
+                                                    emergency=emergency)
             else:
                 severity = Severity.EMERGENCY if emergency or place.kind is ChannelKind.EMERGENCY else Severity.NORMAL
                 ticket = await intake.open_ticket(

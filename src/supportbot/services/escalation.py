@@ -99,8 +99,12 @@ class Sweeper:
         mentions = self.tagged(ticket, kind, now)
         key = f"ticket:{ticket.id}:{kind.value}:{level}"
         await notifier.to_ticket(notices, ticket, text, mentions=mentions, dedupe=key)
-        if not ticket.security:  # a security ticket is for the security chat alone
+        if not ticket.security:
             await notifier.to_team(notices, text, ticket=ticket, mentions=mentions, dedupe=key)
+        elif kind in EMERGENCY_KINDS:
+            # The on-call team is called in too, but the report's words stay in the security chat.
+            await notifier.to_team(notices, texts.security_escalation_notice(kind, ticket, now=now), ticket=ticket,
+                                   mentions=self._on_call(now), dedupe=key)
 
     def tagged(self, ticket: Ticket, kind: EscalationKind, now: datetime) -> list[dict[str, Any]]:
         """Who a notice tags: the on-call team for emergencies, else the product owners (security: its team)."""
@@ -108,8 +112,13 @@ class Sweeper:
         if ticket.security:
             return mentions_of(directory.with_role(Role.SECURITY))
         if kind in EMERGENCY_KINDS:
-            oncall = self.deps.oncall
-            people = [*oncall.engineers(now), *oncall.team()] if oncall else directory.with_role(Role.ENGINEER)
-            role = team_role_mention(directory)
-            return mentions_of(people) + ([role] if role else [])
+            return self._on_call(now)
         return mentions_of(directory.owners_of(ticket.product) or directory.with_role(Role.OWNER))
+
+    def _on_call(self, now: datetime) -> list[dict[str, Any]]:
+        """The on-call engineers, then the rest of the rotation (and the Discord team role)."""
+        directory = self.deps.directory
+        oncall = self.deps.oncall
+        people = [*oncall.engineers(now), *oncall.team()] if oncall else directory.with_role(Role.ENGINEER)
+        role = team_role_mention(directory)
+        return mentions_of(people) + ([role] if role else [])

@@ -98,6 +98,10 @@ async def announce(deps: Deps, uow: UnitOfWork, ticket: Ticket) -> None:
     """Tell the team: an emergency tags the on-call engineers and the owners at once; otherwise the owner is named."""
     owners = deps.directory.owners_of(ticket.product)
     name = deps.notifier.product_name(ticket)
+    if ticket.security:  # its words are for the security chat alone
+        if ticket.severity is Severity.EMERGENCY:
+            await announce_security_emergency(deps, uow, ticket, texts.new_emergency_notice(ticket, name))
+        return
     if ticket.severity is Severity.EMERGENCY:
         on_call = deps.oncall.engineers(deps.clock.now()) if deps.oncall else ()
         mentions = mentions_of([*on_call, *owners])
@@ -108,6 +112,18 @@ async def announce(deps: Deps, uow: UnitOfWork, ticket: Ticket) -> None:
     else:
         text = texts.new_ticket_notice(ticket, name, [o.name for o in owners])
         await deps.notifier.to_team(uow, text, ticket=ticket)
+
+
+async def announce_security_emergency(deps: Deps, uow: UnitOfWork, ticket: Ticket, private_text: str) -> None:
+    """A security emergency: the security chat gets the words and tags its team; the team chat tags
+    the on-call engineers with the number alone."""
+    on_call = deps.oncall.engineers(deps.clock.now()) if deps.oncall else ()
+    security = deps.directory.with_role(Role.SECURITY)
+    key = f"ticket:{ticket.id}:emergency_opened:{ticket.escalation_level}"
+    await deps.notifier.to_security(uow, private_text, ticket=ticket, mentions=mentions_of(security), dedupe=key)
+    notice = texts.security_emergency_notice(ticket, on_call=[p.name for p in on_call],
+                                             security=[p.name for p in security])
+    await deps.notifier.to_team(uow, notice, ticket=ticket, mentions=mentions_of(on_call), dedupe=key)
 
 
 async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> Ticket | None:
@@ -153,13 +169,18 @@ async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Clas
 
 
 async def open_security(
-    deps: Deps, uow: UnitOfWork, msg: IncomingMessage, place: Place, found: Classification,
+    deps: Deps, uow: UnitOfWork, msg: IncomingMessage, place: Place, found: Classification, *,
+    emergency: bool = False,
 ) -> Ticket:
-    """Take a security report out of public view: remove exposed secrets, point to the private route, tell security."""
+    """Take a security report out of public view: remove exposed secrets, point to the private route, tell security.
+
+    From the emergency channel or /emergency it is an emergency: the 24/7 clock, and the on-call
+    engineers are tagged too, in the team chat, without the report's words."""
     now = deps.clock.now()
     body = redact(msg.text)
+    severity = Severity.EMERGENCY if emergency or place.kind is ChannelKind.EMERGENCY else Severity.NORMAL
     ticket = Ticket(
-        number=await uow.tickets.next_number(), product=place.product, severity=Severity.NORMAL,
+        number=await uow.tickets.next_number(), product=place.product, severity=severity,
         title=title_from(body), body=body, reporter_platform=msg.platform, reporter_id=msg.sender.user_id,
         reporter_name=msg.sender.name, created_at=now, source_platform=msg.platform,
         source_chat_id=msg.chat_id, source_message_id=msg.message_id, security=True, interactions=1,
@@ -170,21 +191,31 @@ async def open_security(
     secrets = [kind.value for kind in found.secrets]
     detail = "secrets redacted: " + ", ".join(secrets) if secrets else "security wording"
     await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created", f"private security ticket ({detail})"))
+    public = place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)
     if found.secrets:
         await _protect(deps, uow, msg, ticket)
+    elif severity is Severity.EMERGENCY:
+        if public:  # an attack in progress is not discussed in the open
+            await _delete(deps, uow, msg, ticket)
+        await deps.notifier.say(uow, platform=msg.platform, chat_id=msg.chat_id, thread_id=msg.thread_id,
+                                reply_to=None if public else msg.message_id, ticket=ticket,
+                                text=texts.SECURITY_EMERGENCY_REPLY.format(url=deps.disclosure_url))
     else:
         await deps.notifier.say(uow, platform=msg.platform, chat_id=msg.chat_id, reply_to=msg.message_id,
                                 text=texts.SECURITY_REPLY.format(url=deps.disclosure_url), ticket=ticket)
-    security_team = mentions_of(deps.directory.with_role(Role.SECURITY))
     for platform, chat_id in sorted(deps.directory.security_chats.items()):
         await deps.notifier.post_card(uow, ticket, platform=platform, chat_id=chat_id)
-    await deps.notifier.to_security(uow, texts.security_notice(ticket, secrets), ticket=ticket,
-                                    mentions=security_team)
+    notice = texts.security_notice(ticket, secrets)
+    if severity is Severity.EMERGENCY:
+        await announce_security_emergency(deps, uow, ticket, notice)
+    else:
+        await deps.notifier.to_security(uow, notice, ticket=ticket,
+                                        mentions=mentions_of(deps.directory.with_role(Role.SECURITY)))
     return ticket
 
 
-async def _protect(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> None:
-    """Delete the exposing message and send the reporter the disclosure route, privately when possible."""
+async def _delete(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> None:
+    """Queue the removal of a message from public view (the security chat hears if it fails)."""
     await uow.outbox.add(OutboxItem(
         platform=msg.platform, chat_id=msg.chat_id, kind=OutboxKind.DELETE, ticket_id=ticket.id,
         thread_id=msg.thread_id,
@@ -192,6 +223,11 @@ async def _protect(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ti
         payload={"message_id": msg.message_id, "security_chats": dict(deps.directory.security_chats)},
         created_at=deps.clock.now(),
     ))
+
+
+async def _protect(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> None:
+    """Delete the exposing message and send the reporter the disclosure route, privately when possible."""
+    await _delete(deps, uow, msg, ticket)
     await deps.notifier.say(
         uow, platform=msg.platform, chat_id=msg.chat_id, ticket=ticket,
         text=texts.SECRET_REPLY.format(url=deps.disclosure_url),

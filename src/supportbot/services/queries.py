@@ -6,7 +6,7 @@ from datetime import datetime
 
 from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
-from supportbot.domain.people import Place, Sender
+from supportbot.domain.people import ChannelKind, Place, Sender
 from supportbot.domain.tickets import NotAllowed, Ticket
 from supportbot.services.actions import load
 from supportbot.services.context import Deps
@@ -24,17 +24,26 @@ def age(since: datetime, now: datetime) -> str:
     return f"{seconds}s"
 
 
-async def show_ticket(deps: Deps, number: int | None, sender: Sender) -> Reply:
-    """The card with deadlines and history; without a number, the caller's own tickets."""
+def shared(place: Place | None) -> bool:
+    """True for a chat others read (a product, emergency or team chat): no security ticket's words there."""
+    return place is not None and place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY, ChannelKind.TEAM)
+
+
+async def show_ticket(deps: Deps, number: int | None, sender: Sender, *, place: Place | None = None) -> Reply:
+    """The card with deadlines and history; without a number, the caller's own tickets.
+
+    `place` is where the answer is posted (None: a private chat)."""
     now = deps.clock.now()
     async with deps.uow() as uow:
         if number is None:
             mine = await uow.tickets.list(open_only=False, reporter=(sender.platform, sender.user_id), limit=LIST_LIMIT)
             if not mine:
                 return Reply("You have no tickets. Describe a problem with /report <text>.")
-            rows = [texts.list_row(t, age=age(t.created_at, now)) for t in mine]
+            rows = [texts.list_row(t, age=age(t.created_at, now), shared=shared(place)) for t in mine]
             return Reply("Your tickets:\n" + "\n".join(rows))
         ticket = await load(uow, number, sender, act=False)
+        if ticket.security and shared(place):
+            raise NotAllowed(texts.SECURITY_TICKET_PRIVATE.format(number=ticket.number))
         history = await uow.events.for_ticket(ticket.id)
     return Reply(render_ticket(deps, ticket, history), ticket_number=ticket.number)
 
@@ -55,7 +64,7 @@ def render_ticket(deps: Deps, ticket: Ticket, history: list[TicketEvent] | tuple
     return "\n".join(lines)
 
 
-async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender) -> Reply:
+async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender, *, place: Place | None = None) -> Reply:
     """Open tickets, oldest first, filtered by product and status; security ones for the security team only."""
     permissions.require_team(sender, "tickets")
     if command.product and deps.directory.product(command.product) is None:
@@ -68,7 +77,7 @@ async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender) -> 
             status=command.status.value if command.status else None, limit=LIST_LIMIT + 1,
         )
     visible = [t for t in found if permissions.can_see(sender, t)]
-    rows = [texts.list_row(t, age=age(t.created_at, now)) for t in visible[:LIST_LIMIT]]
+    rows = [texts.list_row(t, age=age(t.created_at, now), shared=shared(place)) for t in visible[:LIST_LIMIT]]
     if len(visible) > LIST_LIMIT:
         rows.append("… and more; narrow with /tickets <product> <status>.")
     where = "".join(f" {w}" for w in (command.product, command.status.label if command.status else None) if w)
