@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from supportbot.domain.sla import EscalationKind
+from supportbot.domain import texts
+from supportbot.domain.durations import parse_duration
+from supportbot.domain.sla import EscalationKind, Policy
+from supportbot.services.clocks import Clocks
 from supportbot.services.escalation import Sweeper
 from supportbot.services.ports import OutboxItem, OutboxKind
 
@@ -391,3 +394,34 @@ async def test_the_ticket_card_shows_the_next_escalation(world: DeskWorld, sweep
 
     assert "Next escalation (emergency unanswered): Mon 7 Dec 12:00 (Europe/Paris)" in reply.text
     assert "supportbot · escalation: emergency_unanswered" in reply.text
+
+
+# --- how long, in words ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("span", "words"), [
+    (timedelta(0), "under a minute"),
+    (timedelta(seconds=30), "under a minute"),
+    (timedelta(seconds=59, milliseconds=999), "under a minute"),
+    (timedelta(minutes=1), "1m"),
+    (timedelta(minutes=45, seconds=59), "45m"),
+    (timedelta(hours=1, seconds=5), "1h"),
+    (timedelta(hours=2, minutes=5), "2h 5m"),
+    (timedelta(days=3, hours=4, minutes=59), "3d 4h"),
+    (timedelta(days=2), "2d"),
+])  # fmt: skip
+def test_a_span_is_said_the_way_people_say_it(span: timedelta, words: str) -> None:
+    assert texts.span_words(span) == words
+
+
+async def test_a_short_emergency_clock_never_says_no_response_for_0m(world: DeskWorld, clock) -> None:
+    fast = Clocks(world.deps.clocks.calendar, Policy(emergency_first_response=parse_duration("30s"),
+                                                      emergency_escalate_every=parse_duration("30s")))
+    world.deps.clocks = world.deps.notifier.clocks = fast
+    await world.post("erin", EMERGENCY, OUTAGE)
+    clock.advance(seconds=31)
+
+    await Sweeper(world.deps).sweep()
+
+    [notice] = notices(world, EscalationKind.EMERGENCY_UNANSWERED, chat_id=TEAM)
+    assert "has had no response for under a minute." in notice.text

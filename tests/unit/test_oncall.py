@@ -302,3 +302,38 @@ async def test_after_a_handoff_the_incoming_engineer_gets_the_reminder(world: De
     [reminder] = team_messages(world, "⏰")
     assert reminder.text.startswith("⏰ Carol, your on-call shift ends Mon 14 Dec 09:00 (Europe/Paris); Alice is next. "
                                     "You hold no open tickets.")
+
+
+async def test_a_second_replica_or_a_restart_sends_no_second_reminder(world: DeskWorld, clock) -> None:
+    clock.set(BOB_SHIFT_ENDS - timedelta(minutes=30))
+    assert await world.deps.oncall.remind() == 1
+
+    again = [await OnCall(world.deps, ROTATION).remind() for _ in range(2)]  # fresh processes remember nothing
+
+    assert again == [0, 0]
+    assert len(team_messages(world, "⏰")) == 1
+
+
+# --- /keep tells the product owner ------------------------------------------------------------
+
+
+async def test_keep_tells_the_product_owner_in_the_team_chat(world: DeskWorld) -> None:
+    await report(world)
+    await world.command("Bob", "/take 1")
+
+    await world.command("Bob", "/keep 1")
+
+    [told] = team_messages(world, "📌")
+    assert told.text == texts.keep_notice(1, "Bob", ["Carol"])
+    assert "Bob" in told.text and "#1" in told.text and "Carol" in told.text
+    assert [m["name"] for m in told.mentions] == ["Carol"]
+
+
+async def test_keeping_twice_tells_the_owner_once(world: DeskWorld) -> None:
+    await report(world)
+    await world.command("Bob", "/take 1")
+
+    await world.command("Bob", "/keep 1")
+    await world.command("Bob", "/keep 1")
+
+    assert len(team_messages(world, "📌")) == 1

@@ -188,9 +188,14 @@ def security_emergency_notice(ticket: Ticket, *, on_call: Sequence[str], securit
 # --- escalations ------------------------------------------------------------------------------
 
 
+UNDER_A_MINUTE = "under a minute"
+
+
 def span_words(span: timedelta) -> str:
-    """A duration as people say it: '45m', '2h 5m', '3d 4h'."""
+    """A duration as people say it: 'under a minute', '45m', '2h 5m', '3d 4h' (cut down, never up)."""
     minutes = max(0, int(span.total_seconds() // 60))
+    if not minutes:
+        return UNDER_A_MINUTE
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
@@ -242,6 +247,12 @@ KEEP_NOT_HELD = "Ticket #{number} is {holder}; you can only keep a ticket you ho
 KEEP_RESOLVED = "Ticket #{number} is resolved; there is nothing to keep."
 KEEP_DONE = "📌 Ticket #{number} stays with you through your next handoff."
 KEEP_ALREADY = "📌 Ticket #{number} already stays with you through your next handoff."
+
+
+def keep_notice(number: int, holder: str, owners: Sequence[str]) -> str:
+    """What the product owner hears when the on-call engineer keeps their ticket through a handoff."""
+    to = f"{', '.join(owners)}: " if owners else ""
+    return f"📌 {to}{holder} stays with ticket #{number} through the next shift handoff."
 
 
 def oncall_now(person: str, until: str, *, handed_by: str | None, following: tuple[str, str] | None) -> str:

@@ -12,7 +12,7 @@ from supportbot.domain.people import Person, Sender
 from supportbot.domain.tickets import DeskError, NotAllowed, Ticket
 from supportbot.services.actions import load
 from supportbot.services.context import Deps
-from supportbot.services.notify import mention_of
+from supportbot.services.notify import mention_of, mentions_of
 from supportbot.services.ports import Reply, TicketEvent, UnitOfWork, UnitOfWorkFactory
 
 # More open tickets than one person can hold; a handoff moves all of them.
@@ -32,7 +32,6 @@ class OnCall:
         self.rotation = rotation
         self.remind_before = remind_before
         self._handoffs: tuple[Handoff, ...] = ()
-        self._reminded: set[str] = set()
 
     # -- who ---------------------------------------------------------------------------------
 
@@ -157,6 +156,11 @@ class OnCall:
             added = await uow.keeps.add(ticket.id, sender.name, now)
             if added:
                 await uow.events.add(TicketEvent(ticket.id, now, sender.name, "keep", "through the next handoff"))
+                # The playbook: the product owner learns who stays with their ticket.
+                owners = self.deps.directory.owners_of(ticket.product)
+                await self.deps.notifier.to_team(
+                    uow, texts.keep_notice(ticket.number, sender.name, [o.name for o in owners]),
+                    ticket=ticket, mentions=mentions_of(owners))
             await uow.commit()
         return Reply((texts.KEEP_DONE if added else texts.KEEP_ALREADY).format(number=number), ticket_number=number)
 
@@ -171,7 +175,8 @@ class OnCall:
             if shift is None or not shift.ends - self.remind_before <= now < shift.ends:
                 return 0
             key = f"shift-reminder:{shift.person}:{int(shift.ends.timestamp())}"
-            if key in self._reminded:
+            # Stored with the reminder in one transaction, so a restart or another replica finds it.
+            if not await uow.handled.add(key, now):
                 return 0
             held = await uow.tickets.list(open_only=True, assignee=shift.person, limit=MAX_HELD)
             following = self.schedule.following(shift)
@@ -180,10 +185,8 @@ class OnCall:
                 shift.person, self.deps.clocks.calendar.format_local(shift.ends),
                 following=following.person if following else None, tickets=[t.number for t in held],
             )
-            # The key keeps a restarted process or a second replica from reminding twice.
             await self.deps.notifier.to_team(uow, text, mentions=[mention_of(person)] if person else [], dedupe=key)
             await uow.commit()
-        self._reminded = {k for k in self._reminded if int(k.rsplit(":", 1)[1]) > now.timestamp()} | {key}
         return 1
 
 
