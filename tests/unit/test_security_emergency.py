@@ -155,3 +155,22 @@ async def test_an_unanswered_security_emergency_escalates_privately_with_text_an
     assert not says_it(team)
     assert "Bob" in tagged(team)  # the on-call team
     assert {r.chat_id for r in fired} == {SECURITY, TEAM}
+
+
+async def test_a_bare_secret_in_the_emergency_channel_is_a_leak_to_clean_up_not_an_emergency(world: DeskWorld) -> None:
+    key = "0x" + "ab12" * 16
+    posted = await world.post("erin", EMERGENCY, f"is this key ok? {key}")
+
+    ticket = world.ticket()
+    assert ticket.security and ticket.severity is Severity.NORMAL
+    assert [d.payload["message_id"] for d in world.queued(OutboxKind.DELETE)] == [posted.message_id]
+    assert world.queued(chat_id=TEAM) == []  # nothing for the on-call engineers to do
+
+
+async def test_a_drained_wallet_with_its_seed_in_the_emergency_channel_is_an_emergency(world: DeskWorld) -> None:
+    seed = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    await world.post("erin", EMERGENCY, f"my wallet was drained right now, seed: {seed}")
+
+    assert world.ticket().severity is Severity.EMERGENCY
+    [team] = world.queued(chat_id=TEAM)
+    assert "sausage" not in team.text and "drained" not in team.text

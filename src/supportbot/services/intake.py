@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from supportbot.domain import texts
-from supportbot.domain.intake import Classification, classify, redact, title_from
+from supportbot.domain.intake import Classification, classify, looks_like_security, redact, title_from
 from supportbot.domain.people import ChannelKind, Place, Role
 from supportbot.domain.tickets import Severity, Ticket
 from supportbot.services.context import Deps
@@ -174,11 +174,13 @@ async def open_security(
 ) -> Ticket:
     """Take a security report out of public view: remove exposed secrets, point to the private route, tell security.
 
-    From the emergency channel or /emergency it is an emergency: the 24/7 clock, and the on-call
-    engineers are tagged too, in the team chat, without the report's words."""
+    Declared with /emergency, or worded as a security report in the emergency channel, it is an
+    emergency: the 24/7 clock, and the on-call engineers are tagged too, in the team chat, without
+    the report's words. A bare exposed secret there is a leak to clean up, not an attack to stop."""
     now = deps.clock.now()
     body = redact(msg.text)
-    severity = Severity.EMERGENCY if emergency or place.kind is ChannelKind.EMERGENCY else Severity.NORMAL
+    reported = place.kind is ChannelKind.EMERGENCY and looks_like_security(body)
+    severity = Severity.EMERGENCY if emergency or reported else Severity.NORMAL
     ticket = Ticket(
         number=await uow.tickets.next_number(), product=place.product, severity=severity,
         title=title_from(body), body=body, reporter_platform=msg.platform, reporter_id=msg.sender.user_id,
