@@ -6,13 +6,19 @@ import asyncio
 import itertools
 import logging
 import sys
-from datetime import timedelta
-from typing import TYPE_CHECKING, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+import sqlalchemy as sa
 
 from supportbot.bootstrap import App, console_chat_ids, sender_policy
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
 from supportbot.chat.outbox_sender import BATCH, OutboxSender
 from supportbot.db import migrate
+from supportbot.db.console_ids import last_console_message_id
+from supportbot.db.engine import Database
 from supportbot.scheduler import make_scheduler
 
 if TYPE_CHECKING:
@@ -20,13 +26,69 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TELEGRAM_TOKEN_REJECTED = "Telegram rejected the bot token (401)"
+DISCORD_TOKEN_REJECTED = "Discord rejected the bot token (401)"
+DATABASE_FOLDER_MISSING = ("The database folder {folder} does not exist: create it, or point [database] url "
+                           "(or DATABASE_URL) somewhere that exists.")
+DATABASE_READ_ONLY = ("The database {where} is read-only: supportbot must be able to write it and its folder "
+                      "(SQLite keeps -wal and -shm files beside it).")
+DATABASE_UNREACHABLE = "Cannot open the database {where}: {reason}"
+WRITE_PROBE = "supportbot_write_probe"
+# A platform start that cannot reach its servers is tried again, this far apart.
+UNREACHABLE: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
+RESTART_FIRST_WAIT = 1.0
+RESTART_MAX_WAIT = 60.0
+
 
 class SchemaOutdated(Exception):
     """The database schema is older than this version of supportbot."""
 
 
+class DatabaseUnusable(Exception):
+    """The configured database cannot be opened or written; the message names it (never its password)."""
+
+
+class TokenRefused(Exception):
+    """A platform refused the configured bot token: retrying cannot help, so the whole run ends."""
+
+
+def database_name(database: Database) -> str:
+    """The database as an operator knows it: the file of a SQLite database, else its URL without the password."""
+    url = database.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return str(Path(url.database).absolute())
+    return url.render_as_string(hide_password=True)
+
+
+async def check_database(database: Database) -> None:
+    """Refuse, in one line, a database that cannot be used: a missing folder, a read-only file, no server."""
+    url = database.engine.url
+    where = database_name(database)
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if sqlite_file and not Path(where).parent.is_dir():
+        raise DatabaseUnusable(DATABASE_FOLDER_MISSING.format(folder=Path(where).parent))
+    try:
+        async with database.engine.connect() as connection:
+            if sqlite_file:
+                # A read-only SQLite file reads (and even begins) fine; only a write tells, so one is
+                # tried and rolled back, here at start rather than on the first message a user sends.
+                await connection.exec_driver_sql(f"CREATE TABLE {WRITE_PROBE} (x INTEGER)")
+                await connection.rollback()
+    except (sa.exc.DBAPIError, OSError, asyncio.TimeoutError) as error:
+        reason = _first_line(error)
+        template = DATABASE_READ_ONLY if "readonly" in reason or "read-only" in reason else DATABASE_UNREACHABLE
+        raise DatabaseUnusable(template.format(where=where, reason=reason)) from None
+
+
+def _first_line(error: BaseException) -> str:
+    """What the driver said, without SQLAlchemy's statement and help link."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 async def prepare_database(app: App) -> None:
     """SQLite is upgraded in place; PostgreSQL must be upgraded on purpose, so refuse to start."""
+    await check_database(app.database)
     engine = app.database.engine
     if engine.dialect.name == "sqlite":
         await migrate.upgrade(engine)
@@ -39,71 +101,156 @@ async def prepare_database(app: App) -> None:
         )
 
 
-def periodic_jobs(app: App, senders: list[OutboxSender]) -> list:
+def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = lambda: None) -> list:
     """The scheduler's jobs: one outbox flush per platform, and the escalation sweep."""
     every = app.settings.scheduler.outbox_interval.as_timedelta()
     jobs = [(f"outbox-{s.platform.name}", s.flush, every) for s in senders]
     if app.sweeper is not None:
-        jobs.append(("sweep", app.sweeper.sweep, app.settings.scheduler.sweep_interval.as_timedelta()))
+        sweeper = app.sweeper
+
+        async def sweep() -> None:
+            if await sweeper.sweep():
+                after_sweep()  # the notices go out now, not on the outbox's next beat
+
+        jobs.append(("sweep", sweep, app.settings.scheduler.sweep_interval.as_timedelta()))
         if app.deps.oncall is not None:
             jobs.append(("shift-reminder", app.deps.oncall.remind, timedelta(minutes=1)))
     return jobs
 
 
-async def run_console(app: App, *, stream=sys.stdin, write: Callable[[str], None] = print,
+async def run_console(app: App, *, stream: Any = None, write: Callable[[str], None] = print,
                       echo: bool | None = None) -> None:
     """The local console chat until end of input."""
-    await prepare_database(app)
-    ids = itertools.count(1)
-    places = console_chat_ids(app.settings)
-    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
-    sender = OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings))
-    chat = ConsoleChat(app.desk, sender, places, write, ids,
-                       echo=(not stream.isatty()) if echo is None else echo)
-    scheduler = make_scheduler(periodic_jobs(app, [sender]))
-    scheduler.start()
+    stream = sys.stdin if stream is None else stream
+    if hasattr(stream, "reconfigure"):  # a byte that is not UTF-8 becomes U+FFFD, not the end of the session
+        stream.reconfigure(errors="replace")
     try:
-        await chat.flush()
-        await chat.run(stream)
-        await chat.flush()
-    finally:
-        scheduler.shutdown(wait=False)
+        await prepare_database(app)
+        # Numbers go on after the last session's, so a new message never looks like an old one.
+        ids = itertools.count(await last_console_message_id(app.database) + 1)
+        places = console_chat_ids(app.settings)
+        platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
+        sender = OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings))
+        chat = ConsoleChat(app.desk, sender, places, write, ids,
+                           echo=(not stream.isatty()) if echo is None else echo)
+        scheduler = make_scheduler(periodic_jobs(app, [sender]))
+        scheduler.start()
+        try:
+            await chat.flush()
+            await chat.run(stream)
+            await chat.flush()
+        finally:
+            scheduler.shutdown(wait=False)
+    finally:  # an open connection would keep the process alive after an error
         await app.database.dispose()
+
+
+@dataclass(frozen=True)
+class Served:
+    """A platform adapter and how its start fails: token refused (the run ends with `refused_line`),
+    platform unreachable (`transient`: tried again), anything else (a setting to fix: the run ends)."""
+
+    adapter: Any  # start(), stop(), platform; on_commit when it can say it queued something
+    refused: type[BaseException]
+    refused_line: str
+    transient: tuple[type[BaseException], ...] = UNREACHABLE
+
+
+def platform_adapters(app: App) -> list[Served]:
+    """An adapter for each platform with a token (their libraries are imported only when used)."""
+    served = []
+    if "telegram" in app.platforms:
+        from telegram.error import NetworkError
+
+        from supportbot.chat.telegram_bot import TelegramAdapter, TokenRejected
+
+        served.append(Served(TelegramAdapter(app.desk, telegram_options(app)), TokenRejected,
+                             TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
+    if "discord" in app.platforms:
+        import discord
+
+        from supportbot.chat.discord_bot import DiscordAdapter
+
+        # A gateway that closed with a code discord.py does not reconnect on (a refused intent) is not transient.
+        transient = (discord.DiscordServerError, discord.GatewayNotFound, *UNREACHABLE)
+        served.append(Served(DiscordAdapter.from_app(app), discord.LoginFailure, DISCORD_TOKEN_REJECTED, transient))
+    return served
 
 
 async def run_platforms(app: App) -> None:
-    """Serve Telegram and/or Discord until stopped."""
-    await prepare_database(app)
-    adapters = []
-    if "telegram" in app.platforms:
-        from supportbot.chat.telegram_bot import TelegramAdapter
-
-        adapters.append(TelegramAdapter(app.desk, telegram_options(app)))
-    if "discord" in app.platforms:
-        from supportbot.chat.discord_bot import DiscordAdapter
-
-        adapters.append(DiscordAdapter.from_app(app))
-    pumps = [OutboxPump(OutboxSender(a.platform, uow=app.database, clock=app.deps.clock,
-                                     policy=sender_policy(app.settings))) for a in adapters]
-    for adapter, pump in zip(adapters, pumps):
-        if hasattr(adapter, "on_commit"):  # the adapter says when it has queued something
-            adapter.on_commit = pump.wake
-    scheduler = make_scheduler(periodic_jobs(app, pumps))
-    stop = asyncio.Event()
+    """Serve Telegram and/or Discord until SIGINT or SIGTERM; TokenRefused when a platform refuses its token."""
     try:
-        for adapter in adapters:
-            await adapter.start()
-        scheduler.start()
-        log.info("supportbot running on %s", ", ".join(sorted(app.platforms)))
-        await _wait_for_signal(stop)
+        await prepare_database(app)
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        await serve(app, platform_adapters(app), stop=stop)
     finally:
-        if scheduler.running:  # not yet when an adapter failed to start
-            scheduler.shutdown(wait=False)
+        await app.database.dispose()
+
+
+async def serve(app: App, served: list[Served], *, stop: asyncio.Event,
+                pause: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Run the scheduler from the first second and each platform on its own until `stop` is set.
+
+    A platform that cannot connect delays only itself: its messages wait in the outbox while the
+    others, the sweep and the reminders go on. A refused token ends the whole run (TokenRefused).
+    On stop, platforms still connecting are given up, the outbox flush under way finishes, adapters stop.
+    """
+    pumps = [OutboxPump(OutboxSender(s.adapter.platform, uow=app.database, clock=app.deps.clock,
+                                     policy=sender_policy(app.settings)), held=True) for s in served]
+    for s, pump in zip(served, pumps):
+        if hasattr(s.adapter, "on_commit"):  # the adapter says when it has queued something
+            s.adapter.on_commit = pump.wake
+
+    def wake_all() -> None:
+        for pump in pumps:
+            pump.wake()
+
+    scheduler = make_scheduler(periodic_jobs(app, pumps, after_sweep=wake_all))
+    scheduler.start()
+    now = datetime.now(timezone.utc)
+    for job in scheduler.get_jobs():  # first runs now, not one interval later: overdue work is simply due
+        job.modify(next_run_time=now)
+    starting = [asyncio.create_task(_keep_starting(s, pump, pause), name=f"start-{s.adapter.platform.name}")
+                for s, pump in zip(served, pumps)]
+    stopped = asyncio.create_task(stop.wait(), name="stop")
+    log.info("supportbot running on %s", ", ".join(s.adapter.platform.name for s in served))
+    try:
+        waiting = {stopped, *starting}
+        while not stopped.done():
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopped}:
+                task.result()  # a refused token, or a setting to fix, ends the run
+    finally:
+        for task in (stopped, *starting):
+            task.cancel()
+        await asyncio.gather(stopped, *starting, return_exceptions=True)
+        scheduler.shutdown(wait=False)
         for pump in pumps:
             await pump.close()
-        for adapter in reversed(adapters):
-            await adapter.stop()
-        await app.database.dispose()
+        for s in reversed(served):
+            try:
+                await s.adapter.stop()
+            except Exception:  # the others still get their stop
+                log.exception("stopping %s failed", s.adapter.platform.name)
+
+
+async def _keep_starting(served: Served, pump: "OutboxPump", pause: Callable[[float], Awaitable[None]]) -> None:
+    """Start one platform, trying again while it cannot reach its servers; then let its outbox send."""
+    name = served.adapter.platform.name
+    wait = RESTART_FIRST_WAIT
+    while True:
+        try:
+            await served.adapter.start()
+            break
+        except served.refused:
+            raise TokenRefused(served.refused_line) from None  # the library's message may quote the token
+        except served.transient as error:
+            log.warning("%s: start failed (%s); trying again in %.0fs", name, type(error).__name__, wait)
+            await pause(wait)
+            wait = min(RESTART_MAX_WAIT, wait * 2)
+    log.info("%s: started", name)
+    pump.release()
 
 
 def telegram_options(app: App) -> "TelegramOptions":
@@ -122,9 +269,11 @@ class OutboxPump:
     """One platform's outbox flushes, never two at once (order per chat): on the scheduler's beat,
     and right after an adapter queued something, so a reply does not wait for the next beat."""
 
-    def __init__(self, sender: OutboxSender) -> None:
+    def __init__(self, sender: OutboxSender, *, held: bool = False) -> None:
         self.sender = sender
         self.platform = sender.platform
+        # Held while its platform is not connected yet: the rows wait, in order, instead of failing.
+        self._held = held
         self._busy = False
         self._again = False
         self._closed = False
@@ -132,6 +281,8 @@ class OutboxPump:
 
     async def flush(self) -> None:
         """Flush until nothing due is left; a call while a flush runs makes it go round once more."""
+        if self._held:
+            return
         if self._busy or self._closed:
             self._again = True
             return
@@ -150,6 +301,11 @@ class OutboxPump:
         finally:
             self._busy = False
 
+    def release(self) -> None:
+        """The platform is connected: send what waited for it."""
+        self._held = False
+        self.wake()
+
     def wake(self) -> None:
         """Flush soon, without waiting for it."""
         if self._closed:
@@ -165,10 +321,9 @@ class OutboxPump:
             await asyncio.wait(set(self._tasks), timeout=grace)
 
 
-async def _wait_for_signal(stop: asyncio.Event) -> None:
+def _stop_on_signals(stop: asyncio.Event) -> None:
     import signal
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
