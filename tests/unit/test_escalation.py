@@ -396,19 +396,11 @@ async def test_the_ticket_card_shows_the_next_escalation(world: DeskWorld, sweep
     assert "supportbot · escalation: emergency_unanswered" in reply.text
 
 
-# --- how long, in words ----------------------------------------------------------------------
-
 
 @pytest.mark.parametrize(("span", "words"), [
-    (timedelta(0), "under a minute"),
-    (timedelta(seconds=30), "under a minute"),
-    (timedelta(seconds=59, milliseconds=999), "under a minute"),
-    (timedelta(minutes=1), "1m"),
-    (timedelta(minutes=45, seconds=59), "45m"),
-    (timedelta(hours=1, seconds=5), "1h"),
-    (timedelta(hours=2, minutes=5), "2h 5m"),
-    (timedelta(days=3, hours=4, minutes=59), "3d 4h"),
-    (timedelta(days=2), "2d"),
+    (timedelta(0), "under a minute"), (timedelta(seconds=59, milliseconds=999), "under a minute"),
+    (timedelta(minutes=1), "1m"), (timedelta(hours=1, seconds=5), "1h"), (timedelta(hours=2, minutes=5), "2h 5m"),
+    (timedelta(days=3, hours=4, minutes=59), "3d 4h"), (timedelta(days=2), "2d"),
 ])  # fmt: skip
 def test_a_span_is_said_the_way_people_say_it(span: timedelta, words: str) -> None:
     assert texts.span_words(span) == words

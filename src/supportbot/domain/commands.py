@@ -37,9 +37,7 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
     ("pr", "/pr <id> <url>", "team", "Attach a pull request"),
     ("note", "/note <id> <text>", "team", "Add an internal note"),
     ("severity", "/severity <id> <emergency|normal>", "team", "Re-triage a ticket's severity"),
-    # A note comes after a reason, so "/resolve 3 wontfix" cannot pass for a fix with a note.
-    ("resolve", "/resolve <id> [fixed|answered|duplicate|not_an_issue [note]]", "team",
-     "Resolve a ticket"),
+    ("resolve", "/resolve <id> [fixed|answered|duplicate|not_an_issue [note]]", "team", "Resolve a ticket"),
     # Reporters may reopen their own tickets, so /help shows it to them too.
     ("reopen", "/reopen <id> [in_progress]", "anyone", "Reopen a resolved ticket"),
     ("oncall", "/oncall", "anyone", "Who is on call now, and until when"),
@@ -52,10 +50,8 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
 _SPECS = {spec.name: spec for spec in COMMANDS}
 # Telegram sends /start when someone first opens a private chat with the bot.
 ALIASES = {"start": "help"}
-# Commands whose words are a report: the desk redacts a secret in them into a private ticket.
-REPORT_COMMANDS = frozenset({"report", "emergency"})
+REPORT_COMMANDS = frozenset({"report", "emergency"})  # a secret in these is redacted into a private ticket
 SECRET_REFUSED = "That seemed to contain a secret (seed phrase or private key), so it was not run."
-REASON_FIRST = "Start the note with a reason: fixed, answered, duplicate or not_an_issue."
 
 
 def usage_for(name: str) -> str:
@@ -209,20 +205,17 @@ _PERIOD_WORDS: dict[str, str] = {p: p for p in PERIODS} | {
 _HEAD = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 _TICKET_ID = re.compile(r"#?([0-9]+)")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?", re.IGNORECASE)
+_LONG_HEX = re.compile(r"[0-9a-fA-F]{20}")
+ECHO_LIMIT = 30
 
 
 def _norm(word: str) -> str:
     return word.lower().replace("\ufe0f", "").replace("-", "_")
 
 
-ECHO_LIMIT = 30
-# A word with this many hex digits in a row may be part of a key: it is never quoted back.
-_LONG_HEX = re.compile(r"[0-9a-fA-F]{20}")
-
-
 def _echo(word: str) -> str:
     """The word quoted for an error, cut short; 'That value' for one that may hold part of a key."""
-    if _LONG_HEX.search(word):
+    if _LONG_HEX.search(word):  # perhaps part of a key: never quoted back
         return "That value"
     return f'"{word[:ECHO_LIMIT]}…"' if len(word) > ECHO_LIMIT else f'"{word}"'
 
@@ -320,8 +313,8 @@ class _Args:
 # --- one parser per command ---------------------------------------------------------
 
 
-def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
-    """An optional product and an optional word from `table`, in either order."""
+def _product_and(a: _Args, table: Mapping[str, T], what: str, default: T | None = None) -> tuple[str | None, T | None]:
+    """An optional product and an optional word from `table` (else `default`), in either order."""
     product: str | None = None
     found: T | None = None
     while a.raw:
@@ -332,12 +325,7 @@ def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | Non
             product = a.pop().lower()
         else:
             raise a.fail(f"Give at most one product and one {what}.")
-    return product, found
-
-
-def _show_stats(a: _Args) -> Command:
-    product, period = _product_and(a, _PERIOD_WORDS, "period")
-    return ShowStats(product, period or DEFAULT_PERIOD)
+    return product, default if found is None else found
 
 
 def _attach_pr(a: _Args) -> Command:
@@ -354,12 +342,10 @@ def _attach_pr(a: _Args) -> Command:
 
 
 def _resolve(a: _Args) -> Command:
-    number = a.number()
-    if not a.raw:
-        return Resolve(number, None, "")
-    reason = a.word(_RESOLUTION_WORDS)
-    if reason is None:
-        raise a.fail(REASON_FIRST)
+    """A note only after a reason, so "/resolve 3 wontfix" cannot pass for a fix with a note."""
+    number, given, reason = a.number(), bool(a.raw), a.word(_RESOLUTION_WORDS)
+    if given and reason is None:
+        raise a.fail("Start the note with a reason: fixed, answered, duplicate or not_an_issue.")
     return Resolve(number, reason, a.rest())
 
 
@@ -388,14 +374,12 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "handoff": lambda a: Handoff(a.word_or_fail("who takes the shift over"), a.rest()),
     "keep": lambda a: a.done(Keep(a.number())),
     "faq": lambda a: a.done(Faq(a.word_or_fail("the FAQ entry's key").lower())),
-    "stats": _show_stats,
+    "stats": lambda a: ShowStats(*_product_and(a, _PERIOD_WORDS, "period", default=DEFAULT_PERIOD)),
     "help": lambda a: a.done(ShowHelp()),
 }
 
 
-def parse_command(
-    text: str, *, bot_username: str | None = None, reply_ticket: int | None = None
-) -> Command | None:
+def parse_command(text: str, *, bot_username: str | None = None, reply_ticket: int | None = None) -> Command | None:
     """The command in the text, or None if it is none for this bot; CommandError if malformed."""
     text = text.lstrip()
     head = _HEAD.match(text)
