@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Optional
+from typing import Awaitable, Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +22,52 @@ out = Console()
 err = Console(stderr=True)
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $SUPPORTBOT_CONFIG, ./config.toml, or the embedded defaults).")
+DOWNGRADE_QUESTION = ("Take the schema of {where} from {current} down to {revision}? "
+                      "This drops the tables and columns added since, with their data.")
+DOWNGRADE_DECLINED = "Nothing changed."
+T = TypeVar("T")
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        try:
+            installed = version("supportbot")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            installed = "unknown (not installed)"
+        out.print(f"supportbot {installed}", highlight=False, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                      help="Print the version and exit."),
+) -> None:
+    """Chat-ops support desk for Telegram and Discord."""
+
+
+def _fail(error: Exception) -> typer.Exit:
+    """Print an error the operator can act on as one line; the caller raises the exit (code 2)."""
+    err.print(str(error), highlight=False, markup=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _on_database(bot, job: Callable[[], Awaitable[T]]) -> T:
+    """Run `job` once the database is known to be usable; an unusable one is a line and exit code 2."""
+    from supportbot import runtime
+    from supportbot.db import migrate
+
+    async def go() -> T:
+        try:
+            await runtime.check_database(bot.database)
+            return await job()
+        finally:
+            await bot.database.dispose()
+
+    try:
+        return asyncio.run(go())
+    except (runtime.DatabaseUnusable, migrate.RevisionError) as error:
+        raise _fail(error) from None
 
 
 def _settings(path: Optional[Path]) -> Settings:
@@ -45,16 +92,15 @@ def run(config: Optional[Path] = ConfigOption) -> None:
     bot = build_app(settings, platforms)
     try:
         if platforms == {"console"}:
-            where = settings.database.url.get_secret_value()
+            where = bot.database.engine.url.render_as_string(hide_password=True)
             err.print(f"No platform token configured: starting the local console chat on {where}.\n"
                       "Type /console for console help, /help for commands; end of input quits.", highlight=False, markup=False, soft_wrap=True)
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             asyncio.run(runtime.run_console(bot))
         else:
             asyncio.run(runtime.run_platforms(bot))
-    except runtime.SchemaOutdated as error:
-        err.print(str(error), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    except (runtime.SchemaOutdated, runtime.DatabaseUnusable, runtime.TokenRefused) as error:
+        raise _fail(error) from None
 
 
 @app.command()
@@ -97,29 +143,31 @@ def db_upgrade(config: Optional[Path] = ConfigOption, revision: str = typer.Opti
 
     async def go() -> str | None:
         await migrate.upgrade(bot.database.engine, revision)
-        try:
-            return await migrate.current_revision(bot.database.engine)
-        finally:
-            await bot.database.dispose()
+        return await migrate.current_revision(bot.database.engine)
 
-    out.print(f"Database schema at {asyncio.run(go())}.")
+    out.print(f"Database schema at {_on_database(bot, go)}.")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or 'base' for empty."),
-                 config: Optional[Path] = ConfigOption) -> None:
-    """Take the database schema back to an older revision."""
+                 config: Optional[Path] = ConfigOption,
+                 yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before dropping data.")) -> None:
+    """Take the database schema back to an older revision (asks first: what was added since is dropped)."""
     from supportbot.db import migrate
 
+    try:
+        migrate.check_revision(revision)
+    except migrate.RevisionError as error:
+        raise _fail(error) from None
     bot = build_app(_settings(config), {"console"})
-
-    async def go() -> None:
-        try:
-            await migrate.downgrade(bot.database.engine, revision)
-        finally:
-            await bot.database.dispose()
-
-    asyncio.run(go())
+    if not yes:
+        current = _on_database(bot, lambda: migrate.current_revision(bot.database.engine))
+        where = bot.database.engine.url.render_as_string(hide_password=True)
+        if not typer.confirm(DOWNGRADE_QUESTION.format(where=where, current=current or "nothing", revision=revision),
+                             default=False):
+            err.print(DOWNGRADE_DECLINED)
+            raise typer.Exit(1)
+    _on_database(bot, lambda: migrate.downgrade(bot.database.engine, revision))
     out.print(f"Database schema at {revision}.")
 
 
@@ -129,14 +177,8 @@ def db_current(config: Optional[Path] = ConfigOption) -> None:
     from supportbot.db import migrate
 
     bot = build_app(_settings(config), {"console"})
-
-    async def go() -> str | None:
-        try:
-            return await migrate.current_revision(bot.database.engine)
-        finally:
-            await bot.database.dispose()
-
-    out.print(f"Database at {asyncio.run(go()) or 'nothing'}; this version needs {migrate.head_revision()}.")
+    current = _on_database(bot, lambda: migrate.current_revision(bot.database.engine))
+    out.print(f"Database at {current or 'nothing'}; this version needs {migrate.head_revision()}.")
 
 
 from supportbot.cli_tickets import register  # noqa: E402  (the ticket commands live beside)

@@ -17,6 +17,7 @@ from supportbot.domain.people import Person, Role, Sender
 from supportbot.domain.tickets import Status
 from supportbot.services import queries
 
+UNKNOWN_PRODUCT = "Unknown product {product!r}; use one of: {known}."
 OPERATOR = Sender("cli", 0, "operator", person=Person("operator", frozenset({Role.ADMIN, Role.SECURITY})))
 
 
@@ -37,7 +38,13 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
         if status is not None and status not in {s.value for s in Status}:
             err.print(f"Unknown status {status!r}; use one of: {', '.join(s.value for s in Status)}.")
             raise typer.Exit(2)
-        bot = build_app(settings_of(config), {"console"})
+        settings = settings_of(config)
+        products = [p.key for p in settings.products]
+        if product is not None and product not in products:
+            err.print(UNKNOWN_PRODUCT.format(product=product, known=", ".join(products) or "none configured"),
+                      highlight=False, markup=False)
+            raise typer.Exit(2)
+        bot = build_app(settings, {"console"})
 
         async def go():
             try:
@@ -85,11 +92,11 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
 
 def _run(job, err: Console):
-    """Run a read of the desk; an outdated PostgreSQL schema is a one-line error, not a traceback."""
+    """Run a read of the desk; an outdated schema or an unusable database is a one-line error, not a traceback."""
     try:
         return asyncio.run(job)
-    except runtime.SchemaOutdated as error:
-        err.print(str(error), highlight=False)
+    except (runtime.SchemaOutdated, runtime.DatabaseUnusable) as error:
+        err.print(str(error), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

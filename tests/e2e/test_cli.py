@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from support.cli import run_supportbot
+from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 
@@ -105,3 +111,106 @@ def test_a_folder_without_a_desk_has_no_tickets_rather_than_an_error(tmp_path: P
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
     assert shown.returncode == 1 and "There is no ticket #1." in shown.stderr
     assert "Traceback" not in listed.stderr + shown.stderr
+
+
+def test_an_unknown_product_is_refused_clearly(desk: Path) -> None:
+    done = run_supportbot("tickets", "--product", "nope", cwd=desk)
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == "Unknown product 'nope'; use one of: court, curate."
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    done = run_supportbot("--version", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"supportbot {version('supportbot')}"
+
+
+def test_a_missing_database_folder_is_one_line_naming_it(tmp_path: Path) -> None:
+    url = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gone' / 'supportbot.db'}"}
+
+    for args in (("run",), ("db", "upgrade"), ("tickets",)):
+        done = run_supportbot(*args, cwd=tmp_path, stdin="hello\n", env=url)
+
+        assert done.returncode == 2, args
+        assert f"The database folder {tmp_path / 'gone'} does not exist" in done.stderr, args
+        assert "Traceback" not in done.stderr, args
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_read_only_database_is_one_line_naming_it(tmp_path: Path) -> None:
+    assert run_supportbot("db", "upgrade", cwd=tmp_path).returncode == 0
+    database = tmp_path / "supportbot.db"
+    with read_only(database):
+        done = run_supportbot("run", cwd=tmp_path, stdin="/in court\nThe court page fails\n")
+
+    assert done.returncode == 2
+    assert f"The database {database} is read-only" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_console_start_line_hides_the_database_password(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://supportbot:hunter2@127.0.0.1:9/desk"  # nothing listens on port 9
+
+    done = run_supportbot("run", cwd=tmp_path, stdin="", env={"DATABASE_URL": url})
+
+    assert "starting the local console chat on postgresql+asyncpg://supportbot:***@127.0.0.1:9/desk" in done.stderr
+    assert "hunter2" not in done.stdout + done.stderr
+    assert done.returncode == 2 and "Cannot open the database postgresql+asyncpg://supportbot:***@" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_downgrade_asks_first_and_refuses_unknown_revisions(tmp_path: Path) -> None:
+    assert run_supportbot("db", "upgrade", cwd=tmp_path).returncode == 0
+
+    unknown = run_supportbot("db", "downgrade", "nope", "--yes", cwd=tmp_path)
+    declined = run_supportbot("db", "downgrade", "base", cwd=tmp_path, stdin="n\n")
+    kept = schema_revision(tmp_path / "supportbot.db")
+    confirmed = run_supportbot("db", "downgrade", "base", "--yes", cwd=tmp_path)
+
+    assert unknown.returncode == 2 and unknown.stderr.strip().startswith("Unknown revision 'nope'")
+    assert declined.returncode == 1 and "drops" in declined.stdout and kept is not None
+    assert confirmed.returncode == 0 and schema_revision(tmp_path / "supportbot.db") is None
+
+
+def test_a_rejected_telegram_token_ends_the_run_in_one_line(tmp_path: Path) -> None:
+    fake = FakeTelegram().start()
+    try:
+        config = tmp_path / "config.toml"
+        config.write_text(f'[telegram]\ntoken = "7000000001:NotTheTokenTheFakeKnows"\n'
+                          f'api_base_url = "{fake.base_url}"\n', encoding="utf-8")
+        done = run_supportbot("run", "--config", str(config), cwd=tmp_path)
+    finally:
+        fake.stop()
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "Telegram rejected the bot token (401)"
+    assert "Traceback" not in done.stderr and "NotTheTokenTheFakeKnows" not in done.stderr
+
+
+def schema_revision(path: Path) -> str | None:
+    """The alembic revision stored in a SQLite database, read straight from the file."""
+    with sqlite3.connect(path) as db:
+        try:
+            row = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError:
+            return None
+    return row[0] if row else None
+
+
+@contextmanager
+def read_only(path: Path):
+    """The file read-only for this user; for root (who writes anyway) also immutable, or the test is skipped."""
+    path.chmod(0o444)
+    immutable = os.geteuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        path.chmod(0o644)
+        pytest.skip("running as root without the right to make a file immutable (chattr +i): "
+                    "root writes read-only files anyway")
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)

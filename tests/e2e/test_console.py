@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,30 @@ def test_a_seed_phrase_is_deleted_and_only_the_security_chat_hears_of_it(tmp_pat
     assert "sausage" not in done.stdout.replace(typed, "")
     assert "my seed is [redacted]" in done.stdout  # what the security team sees
     assert not any(line.startswith("[team]") for line in done.stdout.splitlines())
+
+
+def test_a_second_session_numbers_on_after_the_first(first_run) -> None:
+    folder, done = first_run
+    before = max(int(n) for n in re.findall(r"#(\d+) ", done.stdout))
+
+    again = run_supportbot("run", cwd=folder, stdin="/in curate\n/as erin\nThe curate list page shows an error\n")
+
+    assert again.returncode == 0, again.stderr
+    number = int(re.search(r"\[curate\] #(\d+) erin: The curate list page", again.stdout).group(1))
+    assert number > before  # not taken for a redelivery of the first session's message of that number
+    assert f"[curate] #{number + 1} supportbot ↩ #{number}: 🔴 Ticket #2 received — Curate" in again.stdout
+
+
+def test_lines_that_cannot_be_handled_get_one_answer_and_the_session_goes_on(tmp_path: Path) -> None:
+    huge = "99999999999999999999999"
+    typed = (f"/in court\n/as dave\n>>{huge} hi\n/click {huge} take\n/take {huge}\n"
+             f"The stake button \xff fails on the court page\n/ticket 1\n").encode("latin-1")
+
+    done = run_supportbot("run", cwd=tmp_path, stdin=typed)
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"⚠️ There is no message #{huge} here; nothing was posted." in done.stdout
+    assert f"Message #{huge} here is not a ticket card." in done.stdout
+    assert "🔴 Ticket #1 received — Court v2" in done.stdout  # the line after the odd byte is a report
+    assert "The stake button \ufffd fails on the court page" in done.stdout.split("History:", 1)[0]

@@ -26,9 +26,15 @@ def clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_supportbot(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `supportbot ARGS` in `cwd` (also its HOME); returns the finished process with its output."""
-    return subprocess.run(
-        [*command(), *args], cwd=cwd, env=clean_env(cwd), input=stdin, capture_output=True,
-        text=True, encoding="utf-8", timeout=TIMEOUT,
+def run_supportbot(*args: str, cwd: Path, stdin: str | bytes | None = None,
+                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `supportbot ARGS` in `cwd` (also its HOME), with `env` added; returns the finished process with its output.
+
+    Bytes on stdin go in as they are (to type what is not UTF-8); the output is read as UTF-8 either way.
+    """
+    done = subprocess.run(
+        [*command(), *args], cwd=cwd, env={**clean_env(cwd), **(env or {})},
+        input=stdin.encode("utf-8") if isinstance(stdin, str) else stdin, capture_output=True, timeout=TIMEOUT,
     )
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8", "replace"),
+                                       done.stderr.decode("utf-8", "replace"))

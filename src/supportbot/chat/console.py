@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 import sys
 import zlib
@@ -16,6 +17,8 @@ from supportbot.domain.people import Sender
 from supportbot.services.desk import Desk
 from supportbot.services.ports import ButtonPress, Delivered, IncomingMessage, MessageLink, OutboxItem, Reply
 
+log = logging.getLogger(__name__)
+
 BOT_NAME = "supportbot"
 HELP = (
     "Console chat. Type a message to post it where you are, as who you are.\n"
@@ -26,7 +29,14 @@ HELP = (
     "  /where           who and where you are; /quit (or end of input) to leave\n"
     "Everything else starting with / is a supportbot command: /help lists them."
 )
+NO_SUCH_MESSAGE = "⚠️ There is no message #{number} here; nothing was posted."
+NOT_A_CARD = "Message #{number} here is not a ticket card."
+CLICK_USAGE = "Usage: /click <message number> <take|in_progress|fix_provided|resolved>"
+LINE_FAILED = "⚠️ That line could not be handled ({error}); the session goes on with the next one."
+# Message ids are stored as signed 64-bit integers: a larger number names no message.
+MAX_MESSAGE_ID = 2**63 - 1
 _REPLY = re.compile(r"^>>\s*(\d+)\s+(.*)$", re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def mention_text(mention: dict) -> str:
@@ -98,8 +108,17 @@ class ConsoleChat:
         return Sender("console", user_id, person.name if person else self.who, person=person)
 
     async def handle(self, line: str) -> bool:
-        """Handle one input line; False when the user asked to quit."""
-        line = line.rstrip("\n")
+        """Handle one input line; False when the user asked to quit. A line that fails is answered, not fatal."""
+        try:
+            return await self._handle(line)
+        except Exception as error:  # one bad line must not end the session and drop the lines after it
+            log.exception("console: a line could not be handled")
+            self.write(LINE_FAILED.format(error=type(error).__name__))
+            return True
+
+    async def _handle(self, line: str) -> bool:
+        # A lone surrogate (a byte the terminal's encoding could not decode) cannot be stored or printed.
+        line = _SURROGATE.sub("\ufffd", line.rstrip("\n"))
         if not line.strip():
             return True
         head, _, rest = line.strip().partition(" ")
@@ -141,6 +160,9 @@ class ConsoleChat:
         match = _REPLY.match(line.strip())
         if match:
             reply_to, line = int(match.group(1)), match.group(2)
+            if reply_to > MAX_MESSAGE_ID:
+                self.write(NO_SUCH_MESSAGE.format(number=reply_to))
+                return
         message_id = next(self.ids)
         sender = self.identity()
         if self.echo:
@@ -154,14 +176,17 @@ class ConsoleChat:
     async def _click(self, rest: str) -> None:
         parts = rest.split()
         if len(parts) != 2 or not parts[0].lstrip("#").isdigit():
-            self.write("Usage: /click <message number> <take|in_progress|fix_provided|resolved>")
+            self.write(CLICK_USAGE)
             return
         message_id = int(parts[0].lstrip("#"))
+        if message_id > MAX_MESSAGE_ID:
+            self.write(NOT_A_CARD.format(number=message_id))
+            return
         async with self.desk.deps.uow() as uow:
             ticket_id = await uow.messages.ticket_for("console", self.places[self.where], message_id)
             ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
         if ticket is None:
-            self.write(f"Message #{message_id} here is not a ticket card.")
+            self.write(NOT_A_CARD.format(number=message_id))
             return
         press = ButtonPress("console", self.places[self.where], message_id, self.identity(), ticket.number,
                             parts[1].lower(), self.desk.deps.clock.now())

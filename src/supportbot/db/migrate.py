@@ -9,7 +9,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+UNKNOWN_REVISION = "Unknown revision {revision!r}; use base, head, -N or one of: {known}."
+
+
+class RevisionError(Exception):
+    """A revision alembic cannot find, or cannot go to from where the database is."""
 
 
 def alembic_config() -> Config:
@@ -24,6 +31,16 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+def check_revision(revision: str) -> None:
+    """Raise RevisionError unless `revision` names a migration (an id, base, head, or relative like -1)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        script.get_revisions(revision)
+    except CommandError:
+        known = ", ".join(sorted(s.revision for s in script.walk_revisions()))
+        raise RevisionError(UNKNOWN_REVISION.format(revision=revision, known=known)) from None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -42,8 +59,11 @@ async def _apply(engine: AsyncEngine, action: str, revision: str) -> None:
         config.attributes["connection"] = connection
         getattr(command, action)(config, revision)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+    except CommandError as error:  # e.g. a downgrade "target" above the current revision
+        raise RevisionError(str(error)) from None
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
