@@ -126,7 +126,7 @@ def test_a_seed_phrase_is_deleted_and_only_the_security_chat_hears_of_it(tmp_pat
 
 def test_a_second_session_numbers_on_after_the_first(first_run) -> None:
     folder, done = first_run
-    before = max(int(n) for n in re.findall(r"#(\d+) ", done.stdout))
+    before = max(int(n) for n in re.findall(r"\] #(\d+) ", done.stdout))
 
     again = run_supportbot("run", cwd=folder, stdin="/in curate\n/as erin\nThe curate list page shows an error\n")
 

@@ -197,7 +197,9 @@ class ConsoleChat:
             return
         marker = "" if reply.ok else "⚠️ "
         to = f" ↩ #{reply_to}" if reply_to else ""
-        self.write(f"[{self.where}] #{next(self.ids)} {BOT_NAME}{to}: {marker}{_indent(reply.text)}")
+        # A direct answer is not stored, so it takes no message number: a later session, numbering on
+        # after the stored messages, would give that number again.
+        self.write(f"[{self.where}] {BOT_NAME}{to}: {marker}{_indent(reply.text)}")
 
     async def flush(self) -> None:
         """Deliver everything queued, so the transcript shows it right after the line that caused it."""
