@@ -67,3 +67,24 @@ async def test_closed_pump_starts_nothing():
     pump.wake()
     await pump.flush()
     assert sender.calls == 0
+
+
+async def test_during_an_outage_one_row_finds_out_and_the_others_wait_without_a_call(clock):
+    from support.fake_chat import FakeChat
+    from support.fake_uow import FakeStore
+
+    from supportbot.chat.outbox_sender import OutboxSender
+    from supportbot.services.ports import OutboxItem, OutboxKind, PlatformDown
+
+    store, chat = FakeStore(), FakeChat("telegram")
+    chat.fail(*(PlatformDown("503 Service Unavailable") for _ in range(100)))
+    async with store() as uow:
+        for n in range(BATCH + 10):
+            await uow.outbox.add(OutboxItem(platform="telegram", chat_id=-100000 - n, kind=OutboxKind.MESSAGE,
+                                            text=f"notice {n}", created_at=clock.now()))
+        await uow.commit()
+
+    await OutboxPump(OutboxSender(chat, uow=store, clock=clock)).flush()
+
+    assert len(chat.tries) == 1  # the platform is not hammered with every row
+    assert {(r.status, r.attempts) for r in store.outbox} == {("pending", 0)}

@@ -6,14 +6,18 @@ import datetime as dtm
 import warnings
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.chat.telegram_delivery import TelegramPlatform, retry_after_seconds
 from supportbot.chat.telegram_limits import FloodLimiter
 from supportbot.services.ports import (
-    MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater, Throttled,
+    MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater, Throttled,
 )
+
+from support.fake_uow import FakeStore
 
 GROUP, USER = -100101, 5001
 # Building a RetryAfter reads its own retry_after, which warns unless PTB_TIMEDELTA is set.
@@ -96,11 +100,67 @@ def test_retry_after_as_int_or_timedelta(opt_in, monkeypatch):
         assert retry_after_seconds(error) == 7.0
 
 
-@pytest.mark.parametrize("error", [NetworkError("Bad Gateway"), TimedOut(), NetworkError("Internal Server Error")])
-async def test_5xx_and_network_errors_are_retried(error):
+def timed_out(cause: Exception) -> TimedOut:
+    """A TimedOut as python-telegram-bot raises it: from the httpx timeout that ended the call."""
+    error = TimedOut()
+    error.__cause__ = cause
+    return error
+
+
+UNSENT_TIMEOUTS = [timed_out(httpx.ConnectTimeout("connect")), timed_out(httpx.PoolTimeout("pool")),
+                   timed_out(httpx.WriteTimeout("write"))]
+
+
+@pytest.mark.parametrize("error", [NetworkError("Bad Gateway"), NetworkError("Internal Server Error"),
+                                   NetworkError("Service Unavailable"),
+                                   NetworkError("httpx.ConnectError: All connection attempts failed"),
+                                   *UNSENT_TIMEOUTS])
+async def test_5xx_connection_errors_and_timeouts_before_sending_mean_telegram_is_down(error):
     tg, _ = platform(error)
-    with pytest.raises(RetryLater):
+    with pytest.raises(PlatformDown):
         await tg.send(card())
+
+
+@pytest.mark.parametrize("error", [timed_out(httpx.ReadTimeout("read")), TimedOut()])
+async def test_a_send_timing_out_after_it_went_out_may_have_arrived(error):
+    tg, bot = platform(error)
+    with pytest.raises(MaybeDelivered) as raised:
+        await tg.send(card())
+    assert "-100101" in str(raised.value)
+
+
+async def test_an_edit_or_delete_timing_out_is_simply_tried_again():
+    # Both are idempotent: doing them twice shows nothing twice.
+    tg, _ = platform(timed_out(httpx.ReadTimeout("read")))
+    with pytest.raises(PlatformDown):
+        await tg.edit(card(kind=OutboxKind.EDIT_CARD), MessageLink("telegram", GROUP, 55, 1, "card"))
+
+
+async def test_through_the_sender_a_send_accepted_after_the_timeout_shows_once(clock, caplog):
+    """Telegram took the message but answered after the bot's timeout: it must not be sent a second time."""
+
+    class AcceptsSlowly(StubBot):
+        async def _call(self, method, **params):
+            await super()._call(method, **params)  # Telegram keeps it...
+            if len(self.calls) == 1:
+                raise timed_out(httpx.ReadTimeout("read"))  # ...but the answer comes too late
+            return SimpleNamespace(message_id=self.next_id)
+
+    bot = AcceptsSlowly()
+    store = FakeStore()
+    async with store() as uow:
+        await uow.outbox.add(card(id=None, created_at=clock.now()))
+        await uow.commit()
+    sender = OutboxSender(TelegramPlatform(bot, NoLimits()), uow=store, clock=clock)
+
+    for _ in range(30):
+        await sender.flush()
+        clock.advance(seconds=1)
+
+    assert len(bot.calls) == 1  # exactly one message in the chat
+    [row] = store.outbox
+    assert row.status == "sent" and "may not have arrived" in row.last_error
+    assert f"row {row.id}" in caplog.text and str(GROUP) in caplog.text
 
 
 @pytest.mark.parametrize("error", [BadRequest("Bad Request: chat not found"), Forbidden("Forbidden: bot was kicked"),

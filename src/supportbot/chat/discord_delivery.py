@@ -15,7 +15,7 @@ import discord
 
 from supportbot.chat import discord_render as render
 from supportbot.services.ports import (
-    Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater,
+    Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater,
 )
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,12 @@ def translated(what: str) -> Iterator[None]:
         reason = f"{what}: {err.status} {err.text or ''} (code {err.code})".strip()
         if err.status == 429:  # discord.py's own retries are used up
             raise RetryLater(reason, after=_retry_after(err)) from err
-        if err.status >= 500:
-            raise RetryLater(reason) from err
+        if err.status >= 500:  # Discord itself is failing: the outbox backs off the whole platform
+            raise PlatformDown(reason) from err
         raise PermanentFailure(reason) from err
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
-        raise RetryLater(f"{what}: {type(err).__name__}: {err}") from err
+        # Sending again is safe even when the request went out: every send carries its row's nonce.
+        raise PlatformDown(f"{what}: {type(err).__name__}: {err}") from err
 
 
 def _retry_after(err: discord.HTTPException) -> float | None:

@@ -1,21 +1,27 @@
-"""Delivers the outbox: at least once, in order, with back-off, and loudly giving up after N tries."""
+"""Delivers the outbox: in order per chat, several chats at once, with back-off, loudly giving up after N
+tries; a platform outage costs no tries (circuit breaker); a send that may have arrived is not repeated."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
 from supportbot.domain import texts
 from supportbot.services.ports import (
-    ChatPlatform, Clock, Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater, Throttled,
-    UnitOfWork, UnitOfWorkFactory,
+    ChatPlatform, Clock, Delivered, MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure,
+    PlatformDown, RetryLater, Throttled, UnitOfWork, UnitOfWorkFactory,
 )
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # a sender that dies mid-send leaves its rows to be retried after this
 BATCH = 50
+UNCONFIRMED = "sent, but may not have arrived (no answer in time); not sent again"
+FOLD_MAX_ROWS = 10
+FOLD_MAX_CHARS = 1500  # a folded message stays well within one Discord message (2,000 characters)
 
 
 @dataclass
@@ -37,10 +43,12 @@ class FlushReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    held: int = 0  # put back untried, or without counting the try, while the platform is down
 
 
 class OutboxSender:
-    """Sends one platform's pending outbox rows through its ChatPlatform."""
+    """Sends one platform's pending outbox rows through its ChatPlatform: several chats at once, each
+    chat's rows in order, and nothing but a probe now and then while the platform is down."""
 
     def __init__(self, platform: ChatPlatform, *, uow: UnitOfWorkFactory, clock: Clock,
                  policy: SenderPolicy | None = None) -> None:
@@ -48,13 +56,22 @@ class OutboxSender:
         self.uow = uow
         self.clock = clock
         self.policy = policy or SenderPolicy()
+        self.breaker = Breaker(clock, first_pause=self.policy.first_backoff, max_pause=self.policy.outage_max_wait)
+        # Set when the probe out now has its answer; rows of other chats wait on it instead of piling in.
+        self._probe_answered = asyncio.Event()
         # chat -> (row id, when it is tried again): a row waiting for a retry holds back the
         # rows queued after it to the same chat, across flushes, so messages arrive in order.
         self._holds: dict[int, tuple[int, datetime]] = {}
 
+    def breaker_status(self) -> BreakerStatus:
+        """Whether the platform is taken for down (closed/open/half-open), since when, and the last error."""
+        return self.breaker.status()
+
     async def flush(self) -> FlushReport:
         """Send what is due now; returns how many were sent, put back, or given up on."""
         report = FlushReport()
+        if not self.breaker.ready():
+            return report  # the platform is down and no probe is due: the rows stay as they are
         now = self.clock.now()
         async with self.uow() as uow:
             items = await uow.outbox.claim(self.platform.name, now, now + LEASE, BATCH)
@@ -62,40 +79,141 @@ class OutboxSender:
         # A hold whose time has come ends: its row is due again and, queued first, goes first.
         self._holds = {chat: hold for chat, hold in self._holds.items() if hold[1] > now}
         latest_edit = {item.ticket_id: item.id for item in items if item.kind is OutboxKind.EDIT_CARD}
+        lanes: dict[int, list[OutboxItem]] = {}
         for item in items:
             if item.kind is OutboxKind.EDIT_CARD and latest_edit.get(item.ticket_id) != item.id:
                 await self._finish(item, None, superseded=True)  # a later edit shows the newer state
-                continue
+            else:
+                lanes.setdefault(item.chat_id, []).append(item)
+        waiting = list(lanes.values())
+
+        async def worker() -> None:
+            while waiting:
+                await self._send_lane(waiting.pop(0), report)
+
+        # One slow chat must not hold up the others; one chat's rows still go strictly one after another.
+        workers = min(max(1, self.policy.parallel_chats), len(waiting))
+        outcomes = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
+        for outcome in outcomes:  # after every chat had its turn: a storage error surfaces to the pump
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return report
+
+    async def _send_lane(self, rows: list[OutboxItem], report: FlushReport) -> None:
+        """One chat's claimed rows, in queue order; stale plain notices may go out folded into one."""
+        index = 0
+        while index < len(rows):
+            item = rows[index]
+            group = fold_run(rows, index, self._stale_before())
+            index += len(group)
             hold = self._holds.get(item.chat_id)
             if hold is not None and hold[0] < item.id:
                 # Wait exactly as long as the earlier row, so both are due together, in queue order.
                 wait = max(0.0, (hold[1] - self.clock.now()).total_seconds())
-                await self._later(item, "waiting for an earlier message to this chat", wait, count=False)
+                for row in group:
+                    await self._later(row, "waiting for an earlier message to this chat", wait, count=False)
+                report.held += len(group)
                 continue
-            try:
-                delivered = await self._deliver(item)
-            except Throttled as err:
+            await self._send_unit(item, group, report)
+            if len(group) > 1 and item.status != "sent":
+                # The folded message did not go: the others go on their own, behind the first.
+                index -= len(group) - 1
+
+    async def _send_unit(self, item: OutboxItem, group: list[OutboxItem], report: FlushReport) -> None:
+        """Send one row (or a folded run led by it) and record what came of it."""
+        turn = await self._turn()
+        if turn is None:
+            await self._later(item, self._down_reason(), self.breaker.seconds_to_probe(), count=False)
+            self._hold(item)
+            report.held += 1
+            return
+        answered: bool | None = None  # True: the platform answered; False: it failed; None: no call made
+        try:
+            delivered = await self._deliver(self._outgoing(item, group))
+            answered = True
+        except Throttled as err:
+            await self._later(item, str(err), err.after, count=False)
+            self._hold(item)
+            report.retried += 1
+        except PlatformDown as err:
+            answered = False
+            self.breaker.failed(str(err))
+            log.warning("%s: platform down (%s); outbox row %s waits for it, its try not counted",
+                        self.platform.name, err, item.id)
+            await self._later(item, str(err), self.breaker.seconds_to_probe(), count=False)
+            self._hold(item)
+            report.held += 1
+        except MaybeDelivered as err:
+            answered = False  # no answer in time: the platform is slow or down
+            self.breaker.failed(str(err))
+            for row in group:
+                await self._unconfirmed(row, str(err))
+                self._hold(row)
+            report.sent += len(group)
+        except RetryLater as err:
+            answered = True
+            if err.after is not None:  # a rate limit on this chat: wait as asked, not a failed try
                 await self._later(item, str(err), err.after, count=False)
-                self._hold(item)
-                report.retried += 1
-            except RetryLater as err:
-                dead = await self._retry(item, str(err), err.after)
-                self._hold(item)
-                report.dead += dead
-                report.retried += not dead
-            except PermanentFailure as err:
-                await self._dead(item, str(err))
-                report.dead += 1
-            except Exception as err:  # a bug or an unexpected error must not stop the other messages
-                log.exception("unexpected error sending outbox row %s", item.id)
-                dead = await self._retry(item, f"{type(err).__name__}: {err}", None)
-                self._hold(item)
-                report.dead += dead
-                report.retried += not dead
+                dead = False
             else:
-                await self._finish(item, delivered)
-                report.sent += 1
-        return report
+                dead = await self._retry(item, str(err))
+            self._hold(item)
+            report.dead += dead
+            report.retried += not dead
+        except PermanentFailure as err:
+            answered = True
+            await self._dead(item, str(err))
+            report.dead += 1
+        except Exception as err:  # a bug or an unexpected error must not stop the other messages
+            log.exception("unexpected error sending outbox row %s", item.id)
+            dead = await self._retry(item, f"{type(err).__name__}: {err}")
+            self._hold(item)
+            report.dead += dead
+            report.retried += not dead
+        else:
+            await self._finish_group(group, delivered)
+            report.sent += len(group)
+        finally:
+            self._settle(turn, answered)
+
+    async def _turn(self) -> str | None:
+        """May a row go to the platform now? "send", "probe" (the one try while it is down), or None (wait)."""
+        while True:
+            if self.breaker.state is BreakerState.CLOSED:
+                return "send"
+            if self.breaker.try_probe():
+                self._probe_answered.clear()
+                return "probe"
+            if self.breaker.state is not BreakerState.HALF_OPEN:
+                return None
+            await self._probe_answered.wait()  # another chat's row is the probe: its answer decides
+
+    def _settle(self, turn: str | None, answered: bool | None) -> None:
+        """Tell the breaker what the platform did; wake the rows waiting on a probe."""
+        if answered:
+            if self.breaker.state is not BreakerState.CLOSED:
+                log.warning("%s answers again (down since %s); sending resumes", self.platform.name,
+                            self.breaker.status().since)
+            self.breaker.succeeded()
+        elif answered is None and turn == "probe":
+            self.breaker.released()  # held back on our side: the probe never reached the platform
+        if turn == "probe" or self.breaker.state is not BreakerState.HALF_OPEN:
+            self._probe_answered.set()
+
+    def _down_reason(self) -> str:
+        return f"{self.platform.name} is down ({self.breaker.status().last_error}); waiting for it"
+
+    def _stale_before(self) -> datetime:
+        return self.clock.now() - timedelta(seconds=self.policy.fold_after)
+
+    def _outgoing(self, item: OutboxItem, group: list[OutboxItem]) -> OutboxItem:
+        """What is actually sent for a row: a late acknowledgement says sorry; a folded run is one message."""
+        now = self.clock.now()
+        if len(group) > 1:
+            return replace(item, text=folded_text(group, self.platform.name, now))
+        if is_ack(item) and item.created_at < self._stale_before():
+            return replace(item, text=f"{item.text}\n\n{late_apology(item, self.platform.name, now)}")
+        return item
 
     def _hold(self, item: OutboxItem) -> None:
         """Hold back later rows to the item's chat while it waits for a retry; release them once it is done."""
@@ -128,6 +246,35 @@ class OutboxSender:
             await uow.outbox.update(item)
             await uow.commit()
 
+    async def _finish_group(self, group: list[OutboxItem], delivered: Delivered | None) -> None:
+        """Mark a folded run sent: the first row carries the message; a reply to it finds the ticket
+        only when every row was about the same one."""
+        lead, rest = group[0], group[1:]
+        if not rest:
+            await self._finish(lead, delivered)
+            return
+        async with self.uow() as uow:
+            message_id = delivered.message_id if delivered is not None else None
+            for row in group:
+                row.status, row.next_attempt_at, row.platform_message_id = "sent", None, message_id
+                row.last_error = None if row is lead else f"folded into the message of outbox row {lead.id}"
+                await uow.outbox.update(row)
+            if delivered is not None and message_id is not None and len({r.ticket_id for r in group}) == 1 \
+                    and lead.ticket_id is not None:
+                await self._link(uow, lead, delivered)
+            await uow.commit()
+
+    async def _unconfirmed(self, item: OutboxItem, reason: str) -> None:
+        """The platform may have the message: never send it again (at most once), and say so loudly."""
+        log.warning("%s: outbox row %s to chat %s may not have arrived and is not sent again (%s)",
+                    self.platform.name, item.id, item.chat_id, reason)
+        async with self.uow() as uow:
+            item.status = "sent"
+            item.next_attempt_at = None
+            item.last_error = f"{UNCONFIRMED}: {reason}"
+            await uow.outbox.update(item)
+            await uow.commit()
+
     async def _link(self, uow: UnitOfWork, item: OutboxItem, delivered: Delivered) -> None:
         """Remember the bot's message so replies to it and card edits find the ticket."""
         role = "card" if item.kind is OutboxKind.CARD else "notice"
@@ -149,12 +296,12 @@ class OutboxSender:
             await uow.outbox.update(item)
             await uow.commit()
 
-    async def _retry(self, item: OutboxItem, reason: str, after: float | None) -> bool:
+    async def _retry(self, item: OutboxItem, reason: str) -> bool:
         """Put the row back with back-off; returns True when it has now used all its tries."""
         if item.attempts >= self.policy.max_attempts:
             await self._dead(item, reason)
             return True
-        wait = max(after or 0.0, self.policy.backoff(item.attempts) if after is None else after)
+        wait = self.policy.backoff(item.attempts)
         log.warning("%s: outbox row %s try %s failed (%s); next try in %.1fs",
                     self.platform.name, item.id, item.attempts, reason, wait)
         await self._later(item, reason, wait)
@@ -179,3 +326,45 @@ class OutboxSender:
         for platform, chat_id in sorted(item.payload.get("security_chats", {}).items()):
             await uow.outbox.add(OutboxItem(platform=platform, chat_id=int(chat_id), kind=OutboxKind.MESSAGE,
                                             text=text, ticket_id=item.ticket_id, created_at=self.clock.now()))
+
+
+# --- late messages after an outage ---------------------------------------------------------------
+
+
+def is_ack(item: OutboxItem) -> bool:
+    """An acknowledgement: the ticket's first card, answering the report."""
+    return item.kind is OutboxKind.CARD and item.reply_to is not None
+
+
+def foldable(item: OutboxItem, stale_before: datetime) -> bool:
+    """A late plain notice that says nothing more when read in a list: no one tagged, no reply, no direct message."""
+    return (item.kind is OutboxKind.MESSAGE and item.created_at < stale_before and not item.mentions
+            and not item.payload and item.reply_to is None)
+
+
+def fold_run(rows: list[OutboxItem], start: int, stale_before: datetime) -> list[OutboxItem]:
+    """The rows from `start` that go out as one message: a run of late plain notices to the same place,
+    or just the row at `start`."""
+    first = rows[start]
+    if not foldable(first, stale_before):
+        return [first]
+    run, size = [first], len(first.text)
+    for row in rows[start + 1:]:
+        size += len(row.text) + 2
+        if (len(run) >= FOLD_MAX_ROWS or size > FOLD_MAX_CHARS or row.thread_id != first.thread_id
+                or not foldable(row, stale_before)):
+            break
+        run.append(row)
+    return run
+
+
+def late_apology(item: OutboxItem, platform: str, now: datetime) -> str:
+    """'Sorry for the delay …' for a message that waited since it was queued."""
+    minutes = max(1, int((now - item.created_at).total_seconds() // 60))
+    duration = f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return texts.LATE_APOLOGY.format(platform=platform.capitalize(), duration=duration)
+
+
+def folded_text(group: list[OutboxItem], platform: str, now: datetime) -> str:
+    """One message for a run of late notices: the apology, then each notice as it was, oldest first."""
+    return "\n\n".join([late_apology(group[0], platform, now), *(row.text for row in group)])

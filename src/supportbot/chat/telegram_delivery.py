@@ -18,7 +18,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from supportbot.chat import telegram_render as tr
 from supportbot.chat.telegram_limits import FloodLimiter
-from supportbot.services.ports import Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater
+from supportbot.services.ports import (
+    Delivered, MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ REPLY_MAX_WAIT = 5.0  # a command's answer waits this long at most for a free sl
 REPLY_TRIES = 3
 NOT_MODIFIED = "message is not modified"
 ALREADY_DELETED = "message to delete not found"
+# Timeouts that end a call before its request was fully written: Telegram cannot have acted on it.
+UNSENT = (httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout)
 
 
 def retry_after_seconds(err: RetryAfter) -> float:
@@ -42,7 +46,7 @@ class TelegramPlatform:
     """Sends, edits and deletes through the Bot API under our own flood limiter.
 
     No call is retried here: the outbox retries, and only when Telegram did not take the message
-    (429, 5xx, network); a 400 or 403 is final."""
+    (429, 5xx, network); a 400 or 403 is final; a send that timed out after it went out is not resent."""
 
     name = PLATFORM
 
@@ -143,7 +147,7 @@ class TelegramPlatform:
                         reply_markup=markup if last else None, link_preview_options=NO_PREVIEW),
                 )
                 done.append(message.message_id)
-        except PermanentFailure:
+        except (PermanentFailure, MaybeDelivered):  # this row is done with, one way or the other
             del self._delivered_parts[key]
             raise
         del self._delivered_parts[key]
@@ -151,7 +155,8 @@ class TelegramPlatform:
 
     async def _call(self, method: str, chat_id: int, call: Callable[[], Awaitable[Any]], *, ok_if: str = "",
                     limited: bool = True) -> Any:
-        """One Bot API call, counted by the limiter, its error turned into RetryLater or PermanentFailure."""
+        """One Bot API call, counted by the limiter; its error becomes RetryLater (429), PlatformDown (5xx,
+        network, a timeout before sending), MaybeDelivered (a send timing out after it went out) or PermanentFailure."""
         if limited:
             self.limiter.take(chat_id)  # raises Throttled: the outbox waits without counting a try
         try:
@@ -166,14 +171,16 @@ class TelegramPlatform:
             detail = f" (the group is now {err.new_chat_id}: update the config)" if isinstance(err, ChatMigrated) else ""
             raise PermanentFailure(f"{method} to chat {chat_id}: {err.message}{detail}") from None
         except TimedOut as err:
-            # Sent again either way (at least once); only a read or write timeout can mean it arrived.
-            unsent = isinstance(err.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
-            maybe = "" if unsent else " (Telegram may have taken it)"
-            raise RetryLater(f"{method} to chat {chat_id}: timed out{maybe}") from None
+            if isinstance(err.__cause__, UNSENT) or method != "sendMessage":
+                # Nothing went out, or doing it twice shows nothing twice (an edit, a delete): try again.
+                raise PlatformDown(f"{method} to chat {chat_id}: timed out") from None
+            # The request went out and the answer did not come back: Telegram may have taken it, and
+            # sendMessage has no idempotency key, so sending again could show it twice.
+            raise MaybeDelivered(f"{method} to chat {chat_id}: timed out after the request went out") from None
         except NetworkError as err:  # 5xx, connection errors
-            raise RetryLater(f"{method} to chat {chat_id}: {err.message}") from None
+            raise PlatformDown(f"{method} to chat {chat_id}: {err.message}") from None
         except TelegramError as err:  # an answer we could not read
-            raise RetryLater(f"{method} to chat {chat_id}: {err.message}") from None
+            raise PlatformDown(f"{method} to chat {chat_id}: {err.message}") from None
 
 
 def _reply(message_id: int | None) -> ReplyParameters | None:
