@@ -121,6 +121,8 @@ class FakeTelegram(TelegramState):
         self._poll_gen = 0
         self._closing = False
         self._next_callback = 4410000000000000001
+        self._outage: dict | None = None  # {"until": monotonic, "status": int, "methods": set}
+        self._slow: dict | None = None  # {"delay": seconds, "methods": set, "count": int | None}
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -205,7 +207,11 @@ class FakeTelegram(TelegramState):
                 result = await self._get_updates(params)
             else:
                 with self.lock:
+                    self._outage_check(method)
                     result = self.handle(method, params)
+                    delay = self._slow_delay(method)
+                if delay:
+                    await asyncio.sleep(delay)  # taken already: only the answer is late
             body = {"ok": True, "result": result}
         except ApiError as exc:
             body, status = exc.body(), exc.status
@@ -359,6 +365,38 @@ class FakeTelegram(TelegramState):
         with self.lock:
             self.failures.append({"method": method.lower(), "count": count, "error": error,
                                   "after_effect": after_effect})
+
+    def outage(self, seconds: float, status: int = 503, methods=SEND_METHODS) -> None:
+        """For the next `seconds`, answer `status` (a 5xx) to these methods and take nothing: Telegram is down."""
+        with self.lock:
+            self._outage = {"until": time.monotonic() + seconds, "status": status,
+                            "methods": {m.lower() for m in methods}}
+
+    def slow_answers(self, delay: float, methods=frozenset({"sendmessage"}), count: int | None = None) -> None:
+        """Take these calls at once but answer only after `delay` seconds (the next `count`, or all;
+        0 switches it off): a client with a shorter timeout gives up on a message that was delivered."""
+        with self.lock:
+            self._slow = ({"delay": delay, "methods": {m.lower() for m in methods}, "count": count}
+                          if delay > 0 else None)
+
+    def _outage_check(self, method: str) -> None:
+        outage = self._outage
+        if outage is None or method.lower() not in outage["methods"]:
+            return
+        if time.monotonic() >= outage["until"]:
+            self._outage = None
+            return
+        raise ApiError(outage["status"], DESCRIPTIONS.get(outage["status"], "Error"))
+
+    def _slow_delay(self, method: str) -> float:
+        slow = self._slow
+        if slow is None or method.lower() not in slow["methods"]:
+            return 0.0
+        if slow["count"] is not None:
+            slow["count"] -= 1
+            if slow["count"] <= 0:
+                self._slow = None
+        return slow["delay"]
 
     def set_rate_limits(self, limits: RateLimits | bool | None) -> None:
         """Switch flood limits on (True: Telegram's defaults, or given RateLimits) or off (None/False)."""
