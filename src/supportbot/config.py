@@ -15,17 +15,13 @@ from pydantic import (
     AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator,
     model_validator,
 )
-from pydantic_settings import EnvSettingsSource, SettingsError
 
+from supportbot.config_env import Problems, error_lines, with_environment
 from supportbot.domain.durations import Duration, DurationError, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///supportbot.db"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# Any key may come from the environment as SUPPORTBOT_<SECTION>__<KEY>; the three older names stay.
-ENV_PREFIX, ENV_DELIMITER = "SUPPORTBOT_", "__"
-OLDER_VARIABLES = {("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("discord", "token"): "DISCORD_BOT_TOKEN",
-                   ("database", "url"): "DATABASE_URL"}
 
 PLACEHOLDER = "looks like a placeholder, not a real {what}: set the real one (here or in {variable})"
 WEBHOOK_NEEDS_URL = "webhook mode needs the public URL Telegram posts to"
@@ -35,9 +31,6 @@ WEBHOOK_SECRET_CHARACTERS = "Telegram accepts 1-256 characters from A-Z, a-z, 0-
 EMPTY_ROTATION = "the [oncall] section needs at least one person in the rotation (leave the section out for none)"
 CHAT_IN_TWO_ROLES = "{where} {chat} is already {role}; one chat, one role, or its tickets show to the wrong people"
 SHARED_PERSON_ID = "{id} is also {other}'s; each person needs their own id, since ids decide who is on the team"
-ENV_SINGLE_UNDERSCORE = "not a setting; a key of [{section}] is set with two underscores: {suggestion}"
-ENV_DISAGREE = "{first} and {second} are both set, to different values; keep one"
-ENV_BAD_JSON = "not valid JSON"
 
 # Normalised (lower case, letters and digits only) words that are never a real secret.
 _PLACEHOLDER_WORDS = frozenset({
@@ -67,14 +60,6 @@ def _refuse_placeholder(value: SecretStr | None, what: str, variable: str) -> Se
     if value is not None and is_placeholder(value.get_secret_value()):
         raise ValueError(PLACEHOLDER.format(what=what, variable=variable))
     return value
-
-
-class _Problems(ValueError):
-    """Mistakes found across sections, each with the key it belongs to, so every one is listed."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{key}: {message}" for key, message in problems))
-        self.problems = problems
 
 
 def _duration(value: Any) -> Duration:
@@ -318,7 +303,7 @@ class Settings(Section):
         if "oncall" in self.model_fields_set and not self.oncall.rotation:
             problems.append(("oncall.rotation", EMPTY_ROTATION))
         if problems:
-            raise _Problems(problems)
+            raise Problems(problems)
         return self
 
     def _unresolved_names(self) -> Iterator[tuple[str, str]]:
@@ -385,113 +370,6 @@ class ConfigError(Exception):
     """The config file is missing or invalid; the message names the file and the key."""
 
 
-class _GivenEnvironment(EnvSettingsSource):
-    """pydantic-settings' reading of SUPPORTBOT_<SECTION>__<KEY> (JSON for lists), from a given mapping.
-
-    The library reads os.environ only; a mapping keeps load_settings testable and explicit."""
-
-    def __init__(self, variables: dict[str, str]) -> None:
-        self._given = variables
-        super().__init__(Settings, case_sensitive=False, env_prefix=ENV_PREFIX,  # type: ignore[arg-type]
-                         env_nested_delimiter=ENV_DELIMITER)
-
-    def _load_env_vars(self) -> dict[str, str]:
-        return {name.lower(): value for name, value in self._given.items()}
-
-
-def _merge(into: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    for key, value in values.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
-    return into
-
-
-Origins = dict[tuple[str, ...], str]  # a key's path -> the variable its value came from
-
-
-def _with_environment(raw: dict[str, Any], env: dict[str, str]) -> tuple[dict[str, Any], Origins, list[str]]:
-    """The file's values with the environment's on top, where each came from, and mistakes in the variables."""
-    origins: Origins = {}
-    problems: list[str] = []
-    older: dict[str, Any] = {}
-    for (section, key), variable in OLDER_VARIABLES.items():
-        if env.get(variable):  # empty means unset, as it always has
-            older.setdefault(section, {})[key] = env[variable]
-            origins[(section, key)] = variable
-    nested = {name: value for name, value in env.items() if name.upper().startswith(ENV_PREFIX) and value}
-    for name in sorted(nested):
-        rest = name[len(ENV_PREFIX):].lower()
-        path = tuple(rest.split(ENV_DELIMITER))
-        if path[0] not in Settings.model_fields:
-            section = next((f for f in Settings.model_fields if rest.startswith(f"{f}_")), None)
-            if section:  # SUPPORTBOT_TELEGRAM_WEBHOOK_SECRET: silently ignoring it would drop a secret
-                suggestion = f"{ENV_PREFIX}{section.upper()}{ENV_DELIMITER}{rest[len(section) + 1:].upper()}"
-                problems.append(f"{name}: " + ENV_SINGLE_UNDERSCORE.format(section=section, suggestion=suggestion))
-            nested.pop(name)
-            continue
-        if path in origins and env[origins[path]] != nested[name]:
-            message = ENV_DISAGREE.format(first=origins[path], second=name)
-            problems.append(f"{'.'.join(path)}: {message}")
-        origins[path] = name
-    try:
-        overrides = _GivenEnvironment(nested)()
-    except SettingsError:
-        overrides = {}
-        for name, value in sorted(nested.items()):
-            try:
-                _GivenEnvironment({name: value})()
-            except SettingsError:
-                section = name[len(ENV_PREFIX):].lower().split(ENV_DELIMITER)[0]
-                problems.append(f"{section} (from {name}): {ENV_BAD_JSON}")
-    return _merge(_merge(raw, older), overrides), origins, problems
-
-
-def _origin(parts: list[str], origins: Origins) -> str:
-    """' (from VARIABLE)' when the value at this key came from the environment."""
-    path = tuple(p.lower() for p in parts)
-    for size in range(len(path), 0, -1):
-        if path[:size] in origins:
-            return f" (from {origins[path[:size]]})"
-    return ""
-
-
-def _location(error: dict[str, Any], raw: dict[str, Any]) -> tuple[str, list[str]]:
-    """The key an error belongs to, as shown (people[0] (Alice).email), and its plain path."""
-    parts: list[str] = []
-    plain: list[str] = []
-    node: Any = raw
-    for item in error["loc"]:
-        if isinstance(item, int) and isinstance(node, list) and item < len(node):
-            node = node[item]
-            label = node.get("key") or node.get("name") if isinstance(node, dict) else None
-            parts[-1] = f"{parts[-1]}[{item}]" + (f" ({label})" if label else "")
-            plain.append(str(item))
-            continue
-        if isinstance(node, dict):
-            node = node.get(item, {})
-        if not str(item).startswith("function-"):
-            parts.append(str(item))
-            plain.append(str(item))
-    return ".".join(parts) or "(top level)", plain
-
-
-def _error_lines(err: ValidationError, data: dict[str, Any], origins: Origins, where: str) -> list[str]:
-    lines = []
-    for item in err.errors():
-        cause = item.get("ctx", {}).get("error")
-        if isinstance(cause, _Problems):
-            lines += [f"{where}: {key}{_origin(key.split('.')[:2], origins)}: {message}"
-                      for key, message in cause.problems]
-            continue
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"].removeprefix("Value error, ")
-        location, plain = _location(item, data)
-        lines.append(f"{where}: {message}" if location == "(top level)"
-                     else f"{where}: {location}{_origin(plain, origins)}: {message}")
-    return lines
-
-
 def find_config(explicit: str | Path | None, env: dict[str, str] | None = None) -> Path | None:
     """The config file to use: the one given, else $SUPPORTBOT_CONFIG, else ./config.toml, else none."""
     env = dict(os.environ) if env is None else env
@@ -515,10 +393,10 @@ def load_settings(path: str | Path | None, env: dict[str, str] | None = None) ->
             raise ConfigError(f"{where}: no such file") from None
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{where}: not valid TOML: {err}") from None
-    data, origins, problems = _with_environment(raw, env)
+    data, origins, problems = with_environment(Settings, raw, env)
     if problems:
         raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
     try:
         return Settings.model_validate(data)
     except ValidationError as err:
-        raise ConfigError("\n".join(_error_lines(err, data, origins, where))) from None
+        raise ConfigError("\n".join(error_lines(err, data, origins, where))) from None
