@@ -21,7 +21,8 @@ def command() -> list[str]:
 
 def clean_env(home: Path) -> dict[str, str]:
     """The current environment without platform tokens or config overrides, HOME set to `home`."""
-    env = {k: v for k, v in os.environ.items() if k not in FOREIGN and not k.startswith(("TELEGRAM", "DISCORD"))}
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN and not k.startswith(("TELEGRAM", "DISCORD"))
+           and not (k.startswith("SUPPORTBOT_") and k != "SUPPORTBOT_TEST_DATABASE_URL")}
     env.update(HOME=str(home), PYTHONIOENCODING="utf-8", COLUMNS="200", NO_COLOR="1")
     return env
 
