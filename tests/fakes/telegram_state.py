@@ -245,6 +245,30 @@ class TelegramState:
     def _wake(self) -> None:  # after an update is queued; the server ends long polls
         pass
 
+    # ---- control: raw updates (anything Telegram might send, well-formed or not)
+    def push_raw_update(self, body: dict, *, update_id: int | None = None) -> int:
+        """Queue an update exactly as given, under a new update id or a given one (a redelivery after a
+        crash); returns its update id."""
+        with self.lock:
+            if update_id is None:
+                update_id = self.next_update_id
+                self.next_update_id += 1
+            self.updates.append({"update_id": update_id, **copy.deepcopy(body)})
+            self.updates.sort(key=lambda u: u["update_id"])
+            self._wake()
+            return update_id
+
+    def raw_message(self, chat_id: int, user_id: int, text: str | None, **fields) -> dict:
+        """A message body as a user's client would produce it, not stored (for push_raw_update);
+        a field given as None is left out."""
+        with self.lock:
+            chat = self._chat(chat_id)
+            message_id = chat["next_id"]
+            chat["next_id"] += 1
+            body = {"message_id": message_id, "from": dict(self._user(user_id)), "chat": dict(chat["json"]),
+                    "date": int(time.time()), "text": text, **fields}
+            return {key: value for key, value in body.items() if value is not None}
+
     # ---- helpers
     def _chat(self, chat_id) -> dict:
         if chat_id is None or chat_id == "":

@@ -12,14 +12,16 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from supportbot.chat import discord_parse as parse
-from supportbot.chat.retrying import with_retries
 from supportbot.chat import discord_render as render
 from supportbot.chat.discord_commands import answer, build_tree, refuse
 from supportbot.chat.discord_delivery import DiscordDelivery
 from supportbot.chat.discord_parse import PLATFORM, Location
+from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
+from supportbot.domain.intake import redact
 from supportbot.domain.people import Sender
+from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
-from supportbot.services.ports import ButtonPress, Reply
+from supportbot.services.ports import ButtonPress, DeadLetter, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ DEFAULT_GATEWAY = "wss://gateway.discord.gg"
 READY_WITHIN = 60.0  # seconds start() waits for the gateway before going on without it
 LOGIN_RETRY_MAX = 60.0
 RATE_LIMIT_WAIT = 30.0  # longest 429 wait discord.py sleeps through; longer ones go back to the outbox
+REPLAY_EVERY = dead_letters.REPLAY_EVERY
+PRESS_PARKED = "That could not be done right now; it was kept and the team will retry it."
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,12 @@ class SupportClient(discord.Client):
 class DiscordAdapter:
     """Messages, edits, slash commands and card buttons in; the outbox out through `platform`."""
 
-    def __init__(self, desk: Desk, options: DiscordOptions) -> None:
+    def __init__(self, desk: Desk, options: DiscordOptions, *, retry: RetryPolicy = SHORT,
+                 replay_every: float = REPLAY_EVERY) -> None:
         self.desk = desk
         self.options = options
+        self.retry = retry
+        self.replay_every = replay_every
         point_at(options)
         self.client = SupportClient(self)
         self.platform = DiscordDelivery(self.client)
@@ -97,6 +104,7 @@ class DiscordAdapter:
         self._synced = False
         self._ignored: set[int] = set()
         self._task: asyncio.Task | None = None
+        self._replays: asyncio.Task | None = None
 
     @classmethod
     def from_app(cls, app) -> "DiscordAdapter":
@@ -113,6 +121,8 @@ class DiscordAdapter:
         until the servers are known and the slash commands registered."""
         await self._login()
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        self._replays = asyncio.create_task(every(self.replay_every, self.replay_requested,
+                                                  what="discord: replaying dead letters"), name="discord-replays")
         self._task.add_done_callback(_gateway_ended)
         ready = asyncio.create_task(self._ready.wait())
         done, _ = await asyncio.wait({ready, self._task}, timeout=READY_WITHIN,
@@ -140,6 +150,8 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Close the gateway connection and the HTTP session."""
+        if self._replays is not None:
+            self._replays.cancel()
         await self.client.close()
         if self._task is not None:
             try:
@@ -193,11 +205,13 @@ class DiscordAdapter:
         async def handle() -> None:
             replies.append(await self.desk.handle_message(msg, bot_username=name))
 
-        # The gateway does not send a message twice: keep trying through a short outage.
-        handled = await with_retries(handle, what=f"discord message {message.id} in {msg.chat_id}",
-                                     content=lambda: repr(msg))
+        # The gateway does not send a message twice: try through a short outage, then park it.
+        error = await with_retries(handle, what=f"discord message {message.id} in {msg.chat_id}", policy=self.retry)
         self.committed()
-        reply = replies[-1] if handled else None
+        if error is not None:
+            await self._park("message", str(msg.message_id), msg.chat_id, parse.message_payload(msg), error)
+            return
+        reply = replies[-1]
         if reply is not None and reply.text and not reply.quiet:
             await self._reply_to(message, reply)
 
@@ -211,12 +225,13 @@ class DiscordAdapter:
         msg = await self._incoming(after, edited=True)
         if msg is None or msg.private:
             return
-        try:
-            await self.desk.handle_message(msg)
-        except Exception:
-            log.exception("discord: edit of message %s failed", after.id)
-        finally:
-            self.committed()
+        error = await with_retries(lambda: self.desk.handle_message(msg), what=f"discord edit of message {after.id}",
+                                   policy=self.retry)
+        self.committed()
+        if error is not None:
+            # An edit has no id of its own: its time tells two edits of one message apart.
+            ref = f"{msg.message_id}@{msg.sent_at.isoformat()}"
+            await self._park("edit", ref, msg.chat_id, parse.message_payload(msg), error)
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         """A card button: its custom id is checked, then the desk decides (the team only)."""
@@ -227,15 +242,51 @@ class DiscordAdapter:
             return
         number, action = parsed
         press = ButtonPress(PLATFORM, where.chat_id, interaction.message.id, self.sender(interaction.user), number,
-                            action, self.desk.deps.clock.now())
+                            action, self.desk.deps.clock.now(), event_id=str(interaction.id))
 
         async def work() -> Reply:
-            try:
-                return await self.desk.press_button(press)
-            finally:
-                self.committed()
+            replies: list[Reply] = []
 
-        await answer(interaction, work())
+            async def press_once() -> None:
+                replies.append(await self.desk.press_button(press))
+
+            error = await with_retries(press_once, what=f"discord interaction {interaction.id}", policy=self.retry)
+            self.committed()
+            if error is None:
+                return replies[-1]
+            await self._park("interaction", str(interaction.id), press.chat_id, parse.press_payload(press), error)
+            return Reply(PRESS_PARKED, ok=False, ephemeral=True)
+
+        await answer(interaction, work())  # answered in every case, or the client shows a failure
+
+    # --- parked events ----------------------------------------------------------------------
+
+    async def _park(self, kind: str, ref: str, chat_id: int, payload: str, error: BaseException) -> None:
+        """Store an event that cannot be handled with its error, so the next ones go on."""
+        async def store() -> None:
+            await dead_letters.park(self.desk.deps.uow, self.desk.deps.clock, platform=PLATFORM, kind=kind, ref=ref,
+                                    payload=payload, error=dead_letters.describe(error), chat_id=chat_id)
+
+        failed = await with_retries(store, what=f"parking discord {kind} {ref}", policy=self.retry)
+        if failed is not None:
+            # Discord never sends the event again: the log is the last place it is kept (secrets redacted).
+            log.error("discord: %s %s could be neither handled nor parked (%s); the event: %s", kind, ref,
+                      dead_letters.describe(failed), redact(payload))
+
+    async def replay_requested(self) -> int:
+        """Handle again the parked events an operator asked to replay; how many worked."""
+        return await dead_letters.replay_requested(self.desk.deps.uow, self.desk.deps.clock, platform=PLATFORM,
+                                                   rehandle=self._replay)
+
+    async def _replay(self, letter: DeadLetter) -> None:
+        directory, roles = self.desk.deps.directory, self.options.team_roles
+        if letter.kind == "interaction":  # its answer expired long ago: the press itself is what counts
+            reply = await self.desk.press_button(parse.press_from_payload(letter.payload, directory, roles))
+            log.info("discord: replayed press answered: %s", reply.text)
+        else:
+            msg: IncomingMessage = parse.message_from_payload(letter.payload, directory, roles)
+            await self.desk.handle_message(msg)
+        self.committed()
 
     async def _incoming(self, message: discord.Message, *, edited: bool):
         if not parse.is_talk(message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -16,13 +17,16 @@ from telegram.request import HTTPXRequest
 
 from supportbot.chat import telegram_render as tr
 from supportbot.chat import telegram_updates as tu
+from supportbot.chat.retrying import SHORT, RetryPolicy, every
 from supportbot.chat.telegram_delivery import TelegramPlatform
 from supportbot.chat.telegram_limits import FloodLimiter
-from supportbot.chat.telegram_polling import Poller
+from supportbot.chat.telegram_polling import Poller, RawUpdatesBot, payload_of, update_id_of
 from supportbot.chat.telegram_webhook import WebhookServer
 from supportbot.domain.commands import COMMANDS
 from supportbot.domain.people import Directory
+from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
+from supportbot.services.ports import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ START_RETRY_MAX = 30.0
 SEND_TIMEOUT = 10.0
 BUTTON_INVALID = "That button is no longer valid."
 BUTTON_FAILED = "Something went wrong; please try again."
+TOKEN_REJECTED = "Telegram rejected the bot token (401)"
+REPLAY_EVERY = dead_letters.REPLAY_EVERY
 
 
 class TokenRejected(Exception):
@@ -50,11 +56,11 @@ class TelegramOptions:
     webhook_secret: str | None = None
 
 
-def make_bot(options: TelegramOptions) -> Bot:
+def make_bot(options: TelegramOptions) -> RawUpdatesBot:
     """A Bot on the configured API server; the library itself never retries a call."""
     base = options.api_base_url.rstrip("/")
     file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
-    return Bot(
+    return RawUpdatesBot(
         options.token, base_url=base, base_file_url=file_base,
         request=HTTPXRequest(connection_pool_size=32, read_timeout=SEND_TIMEOUT, write_timeout=SEND_TIMEOUT),
         # The long poll has its own connection so a waiting getUpdates never holds up a send.
@@ -77,7 +83,8 @@ def command_menus(directory: Directory) -> list[tuple[BotCommandScope, list[BotC
 class TelegramAdapter:
     """Reads updates, calls the desk, answers commands and button presses; the outbox sends the rest."""
 
-    def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | None = None) -> None:
+    def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | None = None,
+                 retry: RetryPolicy = SHORT, replay_every: float = REPLAY_EVERY) -> None:
         # Bot API URLs hold the token: httpx logs each at INFO, python-telegram-bot at DEBUG.
         for name, level in (("httpx", logging.WARNING), ("telegram", logging.INFO)):
             logging.getLogger(name).setLevel(max(level, logging.getLogger(name).getEffectiveLevel()))
@@ -88,8 +95,11 @@ class TelegramAdapter:
         self.username: str | None = None
         # Called after each update is handled, so the outbox can send what it caused right away.
         self.on_commit: Callable[[], None] = lambda: None
+        self.retry = retry
+        self.replay_every = replay_every
         self._ignored_chats: set[int] = set()
         self._receiver: Poller | WebhookServer | None = None
+        self._replays: asyncio.Task | None = None
 
     @property
     def directory(self) -> Directory:
@@ -101,18 +111,24 @@ class TelegramAdapter:
         await self._publish_commands()
         if self.options.mode == "webhook":
             self._receiver = WebhookServer(
-                self.bot, self.handle, url=self.options.webhook_url or "", listen=self.options.webhook_listen,
-                port=self.options.webhook_port, secret=self.options.webhook_secret)
+                self.bot, self.handle, self.park, url=self.options.webhook_url or "",
+                listen=self.options.webhook_listen, port=self.options.webhook_port,
+                secret=self.options.webhook_secret, retry=self.retry)
             await self._receiver.start()
         else:
             # getUpdates is refused while a webhook is set; pending updates stay for the poller.
             await self._until_done(lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
-            self._receiver = Poller(self.bot, self.handle, timeout=self.options.poll_timeout)
+            self._receiver = Poller(self.bot, self.handle, self.park, timeout=self.options.poll_timeout,
+                                    retry=self.retry)
             self._receiver.start()
+        self._replays = asyncio.create_task(every(self.replay_every, self.replay_requested,
+                                                  what="telegram: replaying dead letters"), name="telegram-replays")
         log.info("telegram: @%s receiving updates by %s", self.username, self.options.mode)
 
     async def stop(self) -> None:
         """Stop receiving (letting the update in hand finish) and close the connections."""
+        if self._replays is not None:
+            self._replays.cancel()
         if self._receiver is not None:
             await self._receiver.stop()
         await self.bot.shutdown()
@@ -129,7 +145,7 @@ class TelegramAdapter:
                 await call()
                 return
             except InvalidToken:  # its message quotes the token: never log it
-                raise TokenRejected("Telegram rejected the bot token (telegram.token or TELEGRAM_BOT_TOKEN)") from None
+                raise TokenRejected(TOKEN_REJECTED) from None
             except TelegramError as err:
                 log.warning("telegram: %s failed (%s); retrying in %.0fs", what, err.message, wait)
                 await asyncio.sleep(wait)
@@ -141,6 +157,23 @@ class TelegramAdapter:
                 await self.bot.set_my_commands(commands, scope=scope)
             except TelegramError as err:  # the menu is a convenience: the bot works without it
                 log.warning("telegram: setMyCommands for %s failed: %s", scope.type, err.message)
+
+    # --- parked updates -------------------------------------------------------------------
+
+    async def park(self, raw: dict, error: BaseException, kind: str) -> None:
+        """Store an update that cannot be handled, raw, with its error; raises when the database cannot."""
+        await dead_letters.park(self.desk.deps.uow, self.desk.deps.clock, platform=tu.PLATFORM, kind=kind,
+                                ref=str(update_id_of(raw)), payload=payload_of(raw),
+                                error=dead_letters.describe(error), chat_id=tu.raw_chat_id(raw))
+
+    async def replay_requested(self) -> int:
+        """Handle again the parked updates an operator asked to replay; how many worked."""
+        return await dead_letters.replay_requested(self.desk.deps.uow, self.desk.deps.clock, platform=tu.PLATFORM,
+                                                   rehandle=self._replay)
+
+    async def _replay(self, letter: DeadLetter) -> None:
+        # Handled once, without the short retry: a failure parks it again with the new error.
+        await self.handle(Update.de_json(json.loads(letter.payload), self.bot))
 
     # --- updates ---------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""Webhook mode: Telegram POSTs each update; we answer 200 only once the desk has committed it.
+"""Webhook mode: Telegram POSTs each update; we answer 200 once the desk has committed it or parked it.
 
 Built on aiohttp (installed with discord.py) rather than python-telegram-bot's webhook server,
 which needs the tornado extra and answers 200 before the update is handled: a crash then would
-lose it. Here a failure answers 500 and Telegram delivers the update again.
+lose it. Here an update that fails after the short retry is parked (stored raw in the dead
+letters) and answered 200, so Telegram does not deliver a bad update forever; only when parking
+fails too (database down) the answer is 500 and Telegram delivers the update again later.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Bot, Update
 
-from supportbot.chat.telegram_polling import handle_with_retries
-from supportbot.chat.telegram_updates import ALLOWED_UPDATES, chat_key
+from supportbot.chat.retrying import SHORT, RetryPolicy
+from supportbot.chat.telegram_polling import Parker, handle_or_park
+from supportbot.chat.telegram_updates import ALLOWED_UPDATES, raw_chat_id
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +34,16 @@ MAX_CONNECTIONS = 1
 class WebhookServer:
     """Listens for Telegram's POSTs on the webhook URL's path and registers that URL with Telegram."""
 
-    def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]], *, url: str, listen: str, port: int,
-                 secret: str | None) -> None:
+    def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]], park: Parker, *, url: str, listen: str,
+                 port: int, secret: str | None, retry: RetryPolicy = SHORT) -> None:
         self.bot = bot
         self.handle = handle
+        self.park = park
         self.url = url
         self.listen = listen
         self.port = port
         self.secret = secret
+        self.retry = retry
         self.path = urlsplit(url).path or "/"
         self._runner: web.AppRunner | None = None
         self._locks: dict[int, asyncio.Lock] = {}
@@ -66,12 +71,12 @@ class WebhookServer:
             log.warning("webhook request without the right secret token from %s", request.remote)
             return web.Response(status=403, text="forbidden")
         try:
-            update = Update.de_json(json.loads(await request.read()), self.bot)
-        except (ValueError, TypeError, KeyError) as err:
+            raw = json.loads(await request.read())
+        except ValueError as err:  # not JSON at all: nothing to park
             log.warning("unreadable webhook body: %s", err)
             return web.Response(status=400, text="bad update")
-        lock = self._locks.setdefault(chat_key(update), asyncio.Lock())
+        lock = self._locks.setdefault(raw_chat_id(raw) or 0, asyncio.Lock())
         async with lock:
-            handled = await handle_with_retries(update, self.handle, tries=2)
-        # 500 asks Telegram to deliver it again later.
-        return web.Response(status=200 if handled else 500, text="ok" if handled else "try again")
+            done = await handle_or_park(raw, self.bot, self.handle, self.park, self.retry)
+        # 500 asks Telegram to deliver it again later: only when it was neither handled nor parked.
+        return web.Response(status=200 if done else 500, text="ok" if done else "try again")
