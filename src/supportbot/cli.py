@@ -193,3 +193,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+from supportbot.cli_dead_letters import register as register_dead_letters  # noqa: E402  (parked events)
+register_dead_letters(app, _settings, ConfigOption)

@@ -1,0 +1,97 @@
+"""`supportbot dead-letters`: the platform events that were parked because they could not be handled."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Awaitable, Callable, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportbot import runtime
+from supportbot.bootstrap import build_app
+from supportbot.services import dead_letters
+from supportbot.services.ports import DeadLetter
+
+T = TypeVar("T")
+
+REPLAY_ASKED = ("Dead letter #{id} will be replayed by the running bot within {every:.0f}s; "
+                "`supportbot dead-letters --all` shows how it went.")
+DROPPED = "Dead letter #{id} dropped."
+NONE_WAITING = "No parked events."
+
+
+def register(app: typer.Typer, settings_of: Callable, config_option: object) -> None:
+    """Add `dead-letters` (list, show, replay, drop) to the CLI."""
+    out = Console()
+    err = Console(stderr=True)
+    group = typer.Typer(help="Platform events parked because they could not be handled: list, show, replay, drop.")
+    app.add_typer(group, name="dead-letters")
+
+    def run(config: Optional[Path], job: Callable[..., Awaitable[T]]) -> T:
+        """Run a use case on the configured database; a refusal is one line and exit code 2."""
+        bot = build_app(settings_of(config), {"console"})
+
+        async def go() -> T:
+            try:
+                await runtime.prepare_database(bot)
+                return await job(bot.database)
+            finally:
+                await bot.database.dispose()
+
+        try:
+            return asyncio.run(go())
+        except (runtime.SchemaOutdated, dead_letters.LetterNotFound, dead_letters.LetterNotWaiting) as error:
+            err.print(str(error), highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    @group.callback(invoke_without_command=True)
+    def listing(ctx: typer.Context,
+                all_: bool = typer.Option(False, "--all", help="Also those replayed or dropped."),
+                config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+        """List parked events, oldest first (never their text: `show N` for one)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        found = run(config, lambda uow: dead_letters.waiting(uow, everything=all_))
+        if not found:
+            out.print(NONE_WAITING)
+            return
+        table = Table(title=f"{len(found)} parked event(s)")
+        for column in ("id", "platform", "kind", "ref", "chat", "when (UTC)", "status", "error"):
+            table.add_column(column, overflow="fold")
+        for letter in found:
+            table.add_row(str(letter.id), letter.platform, letter.kind, letter.ref, _chat(letter),
+                          letter.created_at.strftime("%Y-%m-%d %H:%M:%S"), letter.status, letter.error)
+        out.print(table)
+
+    @group.command()
+    def show(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
+             config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+        """Show one parked event: where it came from, the error, and the event as received (secrets redacted)."""
+        letter = run(config, lambda uow: dead_letters.get(uow, letter_id))
+        for label, value in (("Dead letter", f"#{letter.id} ({letter.status})"),
+                             ("Event", f"{letter.platform} {letter.kind} {letter.ref}"), ("Chat", _chat(letter)),
+                             ("Parked", letter.created_at.isoformat()), ("Error", letter.error)):
+            out.print(f"{label}: {value}", highlight=False, markup=False, soft_wrap=True)
+        out.print("Payload:", highlight=False, markup=False)
+        out.print(dead_letters.shown_payload(letter), highlight=False, markup=False, soft_wrap=True)
+
+    @group.command()
+    def replay(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
+               config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+        """Ask the running bot to handle a parked event again (a redelivery of one handled changes nothing)."""
+        run(config, lambda uow: dead_letters.request_replay(uow, letter_id))
+        out.print(REPLAY_ASKED.format(id=letter_id, every=dead_letters.REPLAY_EVERY), highlight=False)
+
+    @group.command()
+    def drop(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
+             config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+        """Give up on a parked event (it stays listed with --all)."""
+        run(config, lambda uow: dead_letters.drop(uow, letter_id))
+        out.print(DROPPED.format(id=letter_id), highlight=False)
+
+
+def _chat(letter: DeadLetter) -> str:
+    return str(letter.chat_id) if letter.chat_id is not None else "-"
