@@ -181,9 +181,11 @@ def db_current(config: Optional[Path] = ConfigOption) -> None:
     out.print(f"Database at {current or 'nothing'}; this version needs {migrate.head_revision()}.")
 
 
+from supportbot.cli_dead_letters import register as register_dead_letters  # noqa: E402  (parked events)
 from supportbot.cli_tickets import register  # noqa: E402  (the ticket commands live beside)
 
 register(app, _settings, ConfigOption)
+register_dead_letters(app, _settings, ConfigOption)
 
 
 def main() -> None:
@@ -193,6 +195,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-from supportbot.cli_dead_letters import register as register_dead_letters  # noqa: E402  (parked events)
-register_dead_letters(app, _settings, ConfigOption)

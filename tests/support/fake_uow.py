@@ -321,10 +321,12 @@ class FakeDeadLetters:
                  and (platform is None or r.platform == platform)]
         return found[:limit]
 
-    async def set_status(self, letter_id: int, status: str, at: datetime | None = None) -> None:
+    async def set_status(self, letter_id: int, status: str, at: datetime | None = None,
+                         error: str | None = None) -> None:
         for i, row in enumerate(self.rows):
             if row.id == letter_id:
-                self.rows[i] = dataclasses.replace(row, status=status, replayed_at=at or row.replayed_at)
+                self.rows[i] = dataclasses.replace(row, status=status, replayed_at=at or row.replayed_at,
+                                                   error=row.error if error is None else error)
 
 
 # --- the unit of work ------------------------------------------------------------------

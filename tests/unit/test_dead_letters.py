@@ -68,7 +68,9 @@ async def test_a_replay_that_fails_again_is_parked_again(clock):
         raise RuntimeError("still broken")
 
     assert await dead_letters.replay_requested(store, clock, platform="telegram", rehandle=still_broken) == 0
-    assert (await dead_letters.get(store, letter_id)).status == "parked"
+    parked_again = await dead_letters.get(store, letter_id)
+    assert parked_again.status == "parked"
+    assert parked_again.error == "RuntimeError: still broken"  # the list shows why it failed this time
     assert await dead_letters.replay_requested(store, clock, platform="discord", rehandle=still_broken) == 0
 
 

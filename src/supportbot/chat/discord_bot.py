@@ -18,6 +18,7 @@ from supportbot.chat.discord_delivery import DiscordDelivery
 from supportbot.chat.discord_parse import PLATFORM, Location
 from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
 from supportbot.domain.intake import redact
+from supportbot.domain import texts
 from supportbot.domain.people import Sender
 from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
@@ -31,7 +32,6 @@ READY_WITHIN = 60.0  # seconds start() waits for the gateway before going on wit
 LOGIN_RETRY_MAX = 60.0
 RATE_LIMIT_WAIT = 30.0  # longest 429 wait discord.py sleeps through; longer ones go back to the outbox
 REPLAY_EVERY = dead_letters.REPLAY_EVERY
-PRESS_PARKED = "That could not be done right now; it was kept and the team will retry it."
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,7 @@ class DiscordAdapter:
             try:
                 await self.client.login(self.options.token)
                 return
-            except discord.LoginFailure:
-                log.error("discord: the bot token was refused; check [discord] token or DISCORD_BOT_TOKEN")
+            except discord.LoginFailure:  # the run ends with one line saying so
                 raise
             except (discord.DiscordServerError, OSError, asyncio.TimeoutError) as err:
                 log.warning("discord: cannot reach Discord (%s); retrying in %.0fs", err, wait)
@@ -255,7 +254,7 @@ class DiscordAdapter:
             if error is None:
                 return replies[-1]
             await self._park("interaction", str(interaction.id), press.chat_id, parse.press_payload(press), error)
-            return Reply(PRESS_PARKED, ok=False, ephemeral=True)
+            return Reply(texts.PRESS_PARKED, ok=False, ephemeral=True)
 
         await answer(interaction, work())  # answered in every case, or the client shows a failure
 

@@ -75,8 +75,12 @@ class SqlDeadLetters:
             query = query.where(dead_letters.c.platform == platform)
         return [_letter(row) for row in await self.session.execute(query)]
 
-    async def set_status(self, letter_id: int, status: str, at: datetime | None = None) -> None:
+    async def set_status(self, letter_id: int, status: str, at: datetime | None = None,
+                         error: str | None = None) -> None:
+        """Move a parked event on; `error` replaces the stored one (a replay that failed again)."""
         values: dict = {"status": status}
         if at is not None:
             values["replayed_at"] = at
+        if error is not None:
+            values["error"] = error
         await self.session.execute(sa.update(dead_letters).where(dead_letters.c.id == letter_id).values(**values))

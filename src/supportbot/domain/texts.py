@@ -308,3 +308,5 @@ def shift_reminder(person: str, ends: str, *, following: str | None, tickets: Se
 # Said once the outbox reaches a platform again after an outage (a late acknowledgement ends with it,
 # and a run of late notices to one chat goes out as one message under it).
 LATE_APOLOGY = "Sorry for the delay: we were cut off from {platform} for {duration}."
+# A button press whose handling failed was parked (kept for a replay), not lost.
+PRESS_PARKED = "That could not be done right now; it was kept and the team will retry it."

@@ -123,11 +123,11 @@ async def replay_requested(uow: UnitOfWorkFactory, clock: Clock, *, platform: st
         except Exception as err:
             log.error("dead letter #%s (%s %s %s) failed again: %s; parked again", letter.id, letter.platform,
                       letter.kind, letter.ref, describe(err))
-            status, at = PARKED, None
+            status, at, error = PARKED, None, describe(err)
         else:
             log.info("dead letter #%s (%s %s %s) replayed", letter.id, letter.platform, letter.kind, letter.ref)
-            status, at, replayed = REPLAYED, clock.now(), replayed + 1
+            status, at, error, replayed = REPLAYED, clock.now(), None, replayed + 1
         async with uow() as work:
-            await work.dead_letters.set_status(letter.id, status, at)
+            await work.dead_letters.set_status(letter.id, status, at, error=error)
             await work.commit()
     return replayed
