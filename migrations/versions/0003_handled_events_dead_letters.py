@@ -1,4 +1,4 @@
-"""handled platform events (exactly-once handling) and parked events (dead letters)
+"""handled platform events (exactly-once handling), parked events (dead letters), sends in flight
 
 Revision ID: 0003
 Revises: 0002
@@ -38,9 +38,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.create_index('ix_dead_letters_status', ['status', 'id'], unique=False)
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sending_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('sending_at')
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.drop_index('ix_dead_letters_status')
     op.drop_table('dead_letters')

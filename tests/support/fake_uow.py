@@ -210,6 +210,12 @@ class FakeOutbox:
         row = next(r for r in self.rows if r.id == item.id)
         row.status, row.attempts, row.next_attempt_at = item.status, item.attempts, item.next_attempt_at
         row.last_error, row.platform_message_id = item.last_error, item.platform_message_id
+        row.sending_at = item.sending_at = None
+
+    async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None:
+        for row in self.rows:
+            if row.id in item_ids:
+                row.sending_at = at
 
     async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict[str, Any]) -> None:
         for row in self.rows:

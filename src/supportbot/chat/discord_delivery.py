@@ -74,6 +74,7 @@ class DiscordDelivery:
     """The ChatPlatform the outbox sender calls for Discord."""
 
     name = "discord"
+    resends_safely = True  # every send carries its outbox row's nonce: Discord never posts it twice
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client

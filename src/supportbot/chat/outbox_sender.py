@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # a sender that dies mid-send leaves its rows to be retried after this
 BATCH = 50
 UNCONFIRMED = "sent, but may not have arrived (no answer in time); not sent again"
+SENDER_DIED = "its sender stopped while sending it"
 FOLD_MAX_ROWS = 10
 FOLD_MAX_CHARS = 1500  # a folded message stays well within one Discord message (2,000 characters)
 
@@ -83,6 +84,10 @@ class OutboxSender:
         for item in items:
             if item.kind is OutboxKind.EDIT_CARD and latest_edit.get(item.ticket_id) != item.id:
                 await self._finish(item, None, superseded=True)  # a later edit shows the newer state
+            elif item.sending_at is not None and self._at_most_once(item):
+                # Killed mid-send (kill -9, power cut): the platform may have it; sending again could show it twice.
+                await self._unconfirmed(item, SENDER_DIED)
+                report.sent += 1
             else:
                 lanes.setdefault(item.chat_id, []).append(item)
         waiting = list(lanes.values())
@@ -129,6 +134,8 @@ class OutboxSender:
             return
         answered: bool | None = None  # True: the platform answered; False: it failed; None: no call made
         try:
+            if self._at_most_once(item):
+                await self._mark_sending(group)
             delivered = await self._deliver(self._outgoing(item, group))
             answered = True
         except Throttled as err:
@@ -199,6 +206,18 @@ class OutboxSender:
             self.breaker.released()  # held back on our side: the probe never reached the platform
         if turn == "probe" or self.breaker.state is not BreakerState.HALF_OPEN:
             self._probe_answered.set()
+
+    def _at_most_once(self, item: OutboxItem) -> bool:
+        """A new message on a platform that cannot tell a repeated send from a new one (Telegram):
+        repeating it after an unknown outcome could show it twice. Edits and deletes are safe to repeat."""
+        return item.kind in (OutboxKind.MESSAGE, OutboxKind.CARD) and not getattr(
+            self.platform, "resends_safely", False)
+
+    async def _mark_sending(self, group: list[OutboxItem]) -> None:
+        """Record that these rows are on their way, so a sender that dies now does not send them twice."""
+        async with self.uow() as uow:
+            await uow.outbox.mark_sending([row.id for row in group if row.id is not None], self.clock.now())
+            await uow.commit()
 
     def _down_reason(self) -> str:
         return f"{self.platform.name} is down ({self.breaker.status().last_error}); waiting for it"

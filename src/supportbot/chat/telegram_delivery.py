@@ -49,6 +49,7 @@ class TelegramPlatform:
     (429, 5xx, network); a 400 or 403 is final; a send that timed out after it went out is not resent."""
 
     name = PLATFORM
+    resends_safely = False  # the Bot API cannot tell a repeated sendMessage from a new one
 
     def __init__(self, bot: Bot, limiter: FloodLimiter | None = None) -> None:
         self.bot = bot

@@ -194,7 +194,7 @@ def _item(row: sa.Row) -> OutboxItem:
         ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=row.mentions, payload=row.payload,
         dedupe_key=row.dedupe_key, created_at=row.created_at, id=row.id, attempts=row.attempts,
         status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
-        platform_message_id=row.platform_message_id,
+        platform_message_id=row.platform_message_id, sending_at=row.sending_at,
     )
 
 
@@ -261,7 +261,13 @@ class SqlOutbox:
         )
 
     async def update(self, item: OutboxItem) -> None:
+        """Store a row's outcome; a send under way is over once its outcome is known."""
+        item.sending_at = None
         await self.session.execute(sa.update(outbox).where(outbox.c.id == item.id).values(
             status=item.status, attempts=item.attempts, next_attempt_at=item.next_attempt_at,
-            last_error=item.last_error, platform_message_id=item.platform_message_id,
+            last_error=item.last_error, platform_message_id=item.platform_message_id, sending_at=None,
         ))
+
+    async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None:
+        """Note that these rows are being sent now (cleared by update() with their outcome)."""
+        await self.session.execute(sa.update(outbox).where(outbox.c.id.in_(list(item_ids))).values(sending_at=at))

@@ -131,6 +131,9 @@ outbox = sa.Table(
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Column("last_error", sa.Text),
     sa.Column("platform_message_id", sa.BigInteger),
+    # Set just before a send that cannot safely be repeated; cleared by its outcome. Still set when a
+    # row is claimed again means its sender died mid-send: the platform may have the message.
+    sa.Column("sending_at", UTCDateTime),
 )
 sa.Index("ix_outbox_pending", outbox.c.platform, outbox.c.next_attempt_at,
          postgresql_where=outbox.c.status == "pending", sqlite_where=outbox.c.status == "pending")

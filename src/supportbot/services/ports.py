@@ -82,6 +82,7 @@ class OutboxItem:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     platform_message_id: int | None = None
+    sending_at: datetime | None = None  # set while a send that must not be repeated is under way
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class OutboxRepository(Protocol):
     async def update(self, item: OutboxItem) -> None: ...
     async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]: ...
     async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict[str, Any]) -> None: ...
+    async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
 
 
 class HandoffRepository(Protocol):
