@@ -38,8 +38,8 @@ from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy  # noqa: E402
-from supportbot.chat.telegram_delivery import TelegramPlatform  # noqa: E402
-from supportbot.chat.telegram_limits import FloodLimiter  # noqa: E402
+from supportbot.chat.telegram.delivery import TelegramPlatform  # noqa: E402
+from supportbot.chat.telegram.limits import FloodLimiter  # noqa: E402
 from supportbot.db import migrate  # noqa: E402
 from supportbot.db.engine import Database  # noqa: E402
 from supportbot.services.ports import (  # noqa: E402

@@ -31,7 +31,7 @@ from supportbot import runtime  # noqa: E402
 from supportbot.bootstrap import build_app, sender_policy  # noqa: E402
 from supportbot.chat.outbox_sender import OutboxSender  # noqa: E402
 from supportbot.chat.retrying import SHORT  # noqa: E402
-from supportbot.chat.telegram_bot import TelegramAdapter  # noqa: E402
+from supportbot.chat.telegram.bot import TelegramAdapter  # noqa: E402
 from supportbot.config import load_settings  # noqa: E402
 from supportbot.services import dead_letters  # noqa: E402
 from tests.e2e.support_telegram import COURT, DAVE, acks_for, add_court_groups, config_text, populate  # noqa: E402

@@ -22,7 +22,7 @@ from supportbot.db.engine import Database
 from supportbot.scheduler import make_scheduler
 
 if TYPE_CHECKING:
-    from supportbot.chat.telegram_bot import TelegramOptions
+    from supportbot.chat.telegram.bot import TelegramOptions
 
 log = logging.getLogger(__name__)
 
@@ -162,14 +162,14 @@ def platform_adapters(app: App) -> list[Served]:
     if "telegram" in app.platforms:
         from telegram.error import NetworkError
 
-        from supportbot.chat.telegram_bot import TelegramAdapter, TokenRejected
+        from supportbot.chat.telegram.bot import TelegramAdapter, TokenRejected
 
         served.append(Served(TelegramAdapter(app.desk, telegram_options(app)), TokenRejected,
                              TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
     if "discord" in app.platforms:
         import discord
 
-        from supportbot.chat.discord_bot import DiscordAdapter
+        from supportbot.chat.discord.bot import DiscordAdapter
 
         # A gateway that closed with a code discord.py does not reconnect on (a refused intent) is not transient.
         transient = (discord.DiscordServerError, discord.GatewayNotFound, *UNREACHABLE)
@@ -255,7 +255,7 @@ async def _keep_starting(served: Served, pump: "OutboxPump", pause: Callable[[fl
 
 def telegram_options(app: App) -> "TelegramOptions":
     """The [telegram] settings as the adapter takes them (chat/ does not read config)."""
-    from supportbot.chat.telegram_bot import TelegramOptions
+    from supportbot.chat.telegram.bot import TelegramOptions
 
     tg = app.settings.telegram
     return TelegramOptions(

@@ -319,7 +319,7 @@ def test_a_refused_intent_stops_the_bot_with_the_reason(tmp_path):
         assert "Message Content Intent" in bot.log()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("supportbot.chat.telegram_bot") is None,
+@pytest.mark.skipif(importlib.util.find_spec("supportbot.chat.telegram.bot") is None,
                     reason="the Telegram adapter is not there yet")
 def test_one_process_serves_telegram_and_discord(tmp_path, fake):
     from fakes.telegram_api import FakeTelegram

@@ -13,10 +13,10 @@ import pytest
 
 from supportbot import runtime
 from supportbot.bootstrap import build_app, sender_policy
-from supportbot.chat import telegram_polling
+from supportbot.chat.telegram import polling as telegram_polling
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.chat.retrying import RetryPolicy
-from supportbot.chat.telegram_bot import TelegramAdapter
+from supportbot.chat.telegram.bot import TelegramAdapter
 from supportbot.config import load_settings
 from supportbot.services import dead_letters
 from tests.e2e.support_telegram import (
@@ -244,7 +244,7 @@ async def test_a_discord_message_whose_handling_fails_is_parked_and_the_channel_
     from fakes.discord_api import FakeDiscord
     from support_discord import COURT as D_COURT, DAVE as D_DAVE, ERIN as D_ERIN, config_text as discord_config
     from support_discord import populate as populate_discord
-    from supportbot.chat.discord_bot import DiscordAdapter, DiscordOptions
+    from supportbot.chat.discord.bot import DiscordAdapter, DiscordOptions
 
     with FakeDiscord(heartbeat_interval=5000) as server:
         populate_discord(server)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supportbot.chat import discord_render as render
-from supportbot.chat.discord_delivery import nonce, translated
-from supportbot.chat.discord_parse import team_member
+from supportbot.chat.discord import render
+from supportbot.chat.discord.delivery import nonce, translated
+from supportbot.chat.discord.parse import team_member
 from supportbot.domain import texts
 from supportbot.domain.commands import MAX_TICKET_NUMBER
 from supportbot.domain.people import Directory, Person, Role

@@ -13,7 +13,7 @@ import discord
 import pytest
 
 from supportbot.chat.breaker import BreakerState
-from supportbot.chat.discord_delivery import translated
+from supportbot.chat.discord.delivery import translated
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.domain import texts
 from supportbot.services.ports import (

@@ -11,7 +11,7 @@ import pytest
 
 from supportbot import runtime
 from supportbot.bootstrap import App, build_app
-from supportbot.chat.telegram_bot import TokenRejected
+from supportbot.chat.telegram.bot import TokenRejected
 from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database

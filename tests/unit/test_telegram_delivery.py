@@ -11,8 +11,8 @@ import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from supportbot.chat.outbox_sender import OutboxSender
-from supportbot.chat.telegram_delivery import TelegramPlatform, retry_after_seconds
-from supportbot.chat.telegram_limits import FloodLimiter
+from supportbot.chat.telegram.delivery import TelegramPlatform, retry_after_seconds
+from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.services.ports import (
     MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater, Throttled,
 )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportbot.chat import telegram_render as tr
+from supportbot.chat.telegram import render as tr
 from supportbot.domain import texts
 from tests.fakes.telegram_state import parse_text
 

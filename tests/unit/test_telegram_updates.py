@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Bot, Update
 
-from supportbot.chat import telegram_updates as tu
+from supportbot.chat.telegram import updates as tu
 from supportbot.domain.people import Directory, Person
 
 ALICE = Person("Alice", telegram_id=1001, telegram_username="alice")

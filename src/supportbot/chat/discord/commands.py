@@ -9,8 +9,8 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from supportbot.chat import discord_render as render
-from supportbot.chat.discord_parse import PLATFORM, Location
+from supportbot.chat.discord import render
+from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.people import Sender

@@ -11,11 +11,10 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from supportbot.chat import discord_parse as parse
-from supportbot.chat import discord_render as render
-from supportbot.chat.discord_commands import answer, build_tree, refuse
-from supportbot.chat.discord_delivery import DiscordDelivery
-from supportbot.chat.discord_parse import PLATFORM, Location
+from supportbot.chat.discord import parse, render
+from supportbot.chat.discord.commands import answer, build_tree, refuse
+from supportbot.chat.discord.delivery import DiscordDelivery
+from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
 from supportbot.domain.intake import redact
 from supportbot.domain import texts

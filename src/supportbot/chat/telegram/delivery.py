@@ -16,8 +16,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from supportbot.chat import telegram_render as tr
-from supportbot.chat.telegram_limits import FloodLimiter
+from supportbot.chat.telegram import render as tr
+from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.services.ports import (
     Delivered, MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater,
 )

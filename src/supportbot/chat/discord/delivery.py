@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, Iterator
 import aiohttp
 import discord
 
-from supportbot.chat import discord_render as render
+from supportbot.chat.discord import render
 from supportbot.services.ports import (
     Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater,
 )

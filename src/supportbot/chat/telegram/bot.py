@@ -15,13 +15,13 @@ from telegram import (
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
-from supportbot.chat import telegram_render as tr
-from supportbot.chat import telegram_updates as tu
+from supportbot.chat.telegram import render as tr
+from supportbot.chat.telegram import updates as tu
 from supportbot.chat.retrying import SHORT, RetryPolicy, every
-from supportbot.chat.telegram_delivery import TelegramPlatform
-from supportbot.chat.telegram_limits import FloodLimiter
-from supportbot.chat.telegram_polling import Poller, RawUpdatesBot, payload_of, update_id_of
-from supportbot.chat.telegram_webhook import WebhookServer
+from supportbot.chat.telegram.delivery import TelegramPlatform
+from supportbot.chat.telegram.limits import FloodLimiter
+from supportbot.chat.telegram.polling import Poller, RawUpdatesBot, payload_of, update_id_of
+from supportbot.chat.telegram.webhook import WebhookServer
 from supportbot.domain.commands import COMMANDS
 from supportbot.domain.people import Directory
 from supportbot.services import dead_letters

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from telegram import Message, Update, User
 from telegram.constants import ChatType
 
-from supportbot.chat.telegram_render import parse_callback
+from supportbot.chat.telegram.render import parse_callback
 from supportbot.domain.people import Directory, Sender
 from supportbot.domain.sanitize import clean_optional, clean_text, storable_id
 from supportbot.services.ports import ButtonPress, IncomingMessage

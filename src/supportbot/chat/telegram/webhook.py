@@ -20,8 +20,8 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from supportbot.chat.retrying import SHORT, RetryPolicy
-from supportbot.chat.telegram_polling import Parker, handle_or_park
-from supportbot.chat.telegram_updates import ALLOWED_UPDATES, raw_chat_id
+from supportbot.chat.telegram.polling import Parker, handle_or_park
+from supportbot.chat.telegram.updates import ALLOWED_UPDATES, raw_chat_id
 
 log = logging.getLogger(__name__)
 

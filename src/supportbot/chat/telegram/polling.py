@@ -18,7 +18,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, TelegramError, TimedOut
 
 from supportbot.chat.retrying import SHORT, RetryPolicy, with_retries
-from supportbot.chat.telegram_updates import ALLOWED_UPDATES, raw_chat_id
+from supportbot.chat.telegram.updates import ALLOWED_UPDATES, raw_chat_id
 from supportbot.services.dead_letters import describe
 
 log = logging.getLogger(__name__)

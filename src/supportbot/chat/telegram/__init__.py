@@ -1,0 +1,1 @@
+"""Telegram adapter: polling or webhook intake, rendering and rate-limited delivery over the Bot API."""
