@@ -16,8 +16,10 @@ from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
 from supportbot.services.escalation import Sweeper
 from supportbot.services.notify import Notifier
-from supportbot.services.oncall import OnCall
+from supportbot.services.oncall import OnCallCommands
+from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import Clock, SystemClock
+from supportbot.services.shift_reminder import ShiftReminder
 from supportbot.chat.outbox_sender import SenderPolicy
 
 # The console chat has no real ids: these stand in for its places.
@@ -110,6 +112,22 @@ def platforms_of(settings: Settings) -> set[str]:
     return chosen or {"console"}
 
 
+class _RosterWithReminder(Roster):
+    """The roster as `deps.oncall`, still answering `remind()`.
+
+    Kept until runtime.py and demo.py schedule `app.reminder.remind`; the use cases see only
+    the OnCallLookup port."""
+
+    def __init__(self, directory: Directory, rotation: Rotation) -> None:
+        super().__init__(directory, rotation)
+        self.reminder: ShiftReminder | None = None
+
+    async def remind(self) -> int:
+        """The end-of-shift reminder (see ShiftReminder.remind)."""
+        assert self.reminder is not None
+        return await self.reminder.remind()
+
+
 @dataclass
 class App:
     """The wired desk and its database."""
@@ -120,6 +138,7 @@ class App:
     desk: Desk
     platforms: set[str]
     sweeper: Sweeper | None = None
+    reminder: ShiftReminder | None = None  # the end-of-shift job, when a rotation is configured
 
 
 def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = None,
@@ -129,12 +148,14 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     directory = build_directory(settings, platforms)
     clocks = Clocks(build_calendar(settings), build_policy(settings))
     clock = clock or SystemClock()
+    roster = _RosterWithReminder(directory, build_rotation(settings)) if settings.oncall.rotation else None
     deps = Deps(
         uow=database, clock=clock, directory=directory, clocks=clocks,
         notifier=Notifier(directory, clocks, clock=clock), disclosure_url=settings.security.disclosure_url,
-        faq={k.casefold(): v for k, v in settings.faq.items()},
+        faq={k.casefold(): v for k, v in settings.faq.items()}, oncall=roster,
     )
-    if settings.oncall.rotation:
-        deps.oncall = OnCall(deps, build_rotation(settings),
-                             remind_before=settings.oncall.remind_before.as_timedelta())
-    return App(settings, database, deps, Desk(deps), platforms, sweeper=Sweeper(deps))
+    if roster is None:
+        return App(settings, database, deps, Desk(deps), platforms, sweeper=Sweeper(deps))
+    roster.reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
+    desk = Desk(deps, oncall=OnCallCommands(deps, roster))
+    return App(settings, database, deps, desk, platforms, sweeper=Sweeper(deps), reminder=roster.reminder)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from supportbot.chat.outbox_sender import OutboxSender
@@ -21,8 +21,10 @@ from supportbot.services.clocks import Clocks
 from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
 from supportbot.services.notify import Notifier
-from supportbot.services.oncall import OnCall
+from supportbot.services.oncall import OnCallCommands
+from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import ButtonPress, Clock, IncomingMessage, OutboxItem, OutboxKind, Reply
+from supportbot.services.shift_reminder import ShiftReminder
 
 from support.fake_chat import FakeChat
 from support.fake_uow import FakeStore
@@ -73,16 +75,22 @@ class DeskWorld:
         self.clock = clock
         self.store = FakeStore()
         clocks = Clocks(BusinessCalendar(timezone="Europe/Paris", country="FR"), Policy())
-        self.deps = Deps(
+        self.rewire(Deps(
             uow=self.store, clock=clock, directory=DIRECTORY, clocks=clocks,
             notifier=Notifier(DIRECTORY, clocks, clock=clock), disclosure_url=DISCLOSURE_URL,
             faq={"gas": "Raise the gas limit by 20% and retry."},
-        )
-        self.deps.oncall = OnCall(self.deps, ROTATION)
-        self.desk = Desk(self.deps)
+        ))
         self.ids = itertools.count(1)  # one numbering for people's and the bot's messages, as in a chat
         self.chat = FakeChat(PLATFORM, ids=self.ids)
         self.sender = OutboxSender(self.chat, uow=self.store, clock=clock)
+
+    def rewire(self, deps: Deps | None = None, **changes: object) -> None:
+        """Wire the desk, the roster and the reminder again on `deps` (or today's deps with `changes`)."""
+        deps = replace(deps or self.deps, **changes)
+        self.roster = Roster(deps.directory, ROTATION)
+        self.deps = replace(deps, oncall=self.roster)
+        self.reminder = ShiftReminder(self.deps, self.roster)
+        self.desk = Desk(self.deps, oncall=OnCallCommands(self.deps, self.roster))
 
     def message(self, who: str, chat_id: int, text: str, *, reply_to: int | None = None,
                 message_id: int | None = None, private: bool = False) -> IncomingMessage:

@@ -300,8 +300,9 @@ async def test_a_resolved_emergency_never_escalates(world: DeskWorld, sweeper: S
     assert notices(world) == []
 
 
-async def test_the_discord_team_role_is_tagged_with_the_on_call_team(world: DeskWorld, sweeper: Sweeper, clock) -> None:
-    world.deps.directory = dataclasses.replace(world.deps.directory, discord_team_role=4001)
+async def test_the_discord_team_role_is_tagged_with_the_on_call_team(world: DeskWorld, clock) -> None:
+    world.rewire(directory=dataclasses.replace(world.deps.directory, discord_team_role=4001))
+    sweeper = Sweeper(world.deps)
     await open_emergency(world)
     clock.advance(hours=1)
 
@@ -409,7 +410,8 @@ def test_a_span_is_said_the_way_people_say_it(span: timedelta, words: str) -> No
 async def test_a_short_emergency_clock_never_says_no_response_for_0m(world: DeskWorld, clock) -> None:
     fast = Clocks(world.deps.clocks.calendar, Policy(emergency_first_response=parse_duration("30s"),
                                                       emergency_escalate_every=parse_duration("30s")))
-    world.deps.clocks = world.deps.notifier.clocks = fast
+    world.deps.notifier.clocks = fast
+    world.rewire(clocks=fast)
     await world.post("erin", EMERGENCY, OUTAGE)
     clock.advance(seconds=31)
 

@@ -9,10 +9,11 @@ import pytest
 from supportbot.domain import texts
 from supportbot.domain.oncall import Handoff, Rotation, Schedule
 from supportbot.services.escalation import Sweeper
-from supportbot.services.oncall import OnCall
+from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import OutboxKind
+from supportbot.services.shift_reminder import ShiftReminder
 
-from support.desk_world import COURT, EMERGENCY, ROTATION, TEAM, DeskWorld
+from support.desk_world import COURT, DIRECTORY, EMERGENCY, ROTATION, TEAM, DeskWorld
 
 BOB_SHIFT_ENDS = datetime(2026, 12, 14, 8, 0, tzinfo=UTC)  # Mon 14 Dec 09:00 Paris
 ONCALL_NOW = ("📟 On call now: Bob until Mon 14 Dec 09:00 (Europe/Paris).\n"
@@ -32,6 +33,11 @@ async def report(world: DeskWorld, text: str = "On the court page I click Stake 
 
 def on_call(world: DeskWorld) -> list[str]:
     return [p.name for p in world.deps.oncall.engineers(world.clock.now())]
+
+
+def fresh_reminder(world: DeskWorld) -> ShiftReminder:
+    """The reminder of another process, which has read no handoff yet."""
+    return ShiftReminder(world.deps, Roster(DIRECTORY, ROTATION))
 
 
 def team_messages(world: DeskWorld, prefix: str) -> list:
@@ -190,10 +196,10 @@ async def test_after_a_handoff_emergencies_tag_the_incoming_engineer(world: Desk
 
 async def test_another_process_sees_a_handoff_once_it_reads_the_store(world: DeskWorld) -> None:
     await world.command("Bob", "/handoff Alice")
-    elsewhere = OnCall(world.deps, ROTATION)
+    elsewhere = Roster(DIRECTORY, ROTATION)
     assert [p.name for p in elsewhere.engineers(world.clock.now())] == ["Bob"]  # nothing read yet
 
-    await elsewhere.remind()  # as every scheduled run does
+    await ShiftReminder(world.deps, elsewhere).remind()  # as every scheduled run does
 
     assert [p.name for p in elsewhere.engineers(world.clock.now())] == ["Alice"]
 
@@ -265,7 +271,7 @@ async def test_the_on_call_engineer_is_reminded_once_an_hour_before_the_shift_en
     await report(world)
     await world.command("Bob", "/take 1")
     await world.command("Bob", "/take 2")
-    oncall = world.deps.oncall
+    oncall = world.reminder
 
     clock.set(BOB_SHIFT_ENDS - timedelta(hours=1, seconds=1))
     assert await oncall.remind() == 0
@@ -286,9 +292,9 @@ async def test_the_on_call_engineer_is_reminded_once_an_hour_before_the_shift_en
 
 async def test_a_restart_does_not_repeat_the_reminder(world: DeskWorld, clock) -> None:
     clock.set(BOB_SHIFT_ENDS - timedelta(minutes=30))
-    await world.deps.oncall.remind()
+    await world.reminder.remind()
 
-    await OnCall(world.deps, ROTATION).remind()  # a fresh process remembers nothing
+    await fresh_reminder(world).remind()  # a fresh process remembers nothing
 
     assert len(team_messages(world, "⏰")) == 1
 
@@ -297,7 +303,7 @@ async def test_after_a_handoff_the_incoming_engineer_gets_the_reminder(world: De
     await world.command("Bob", "/handoff Carol")
     clock.set(BOB_SHIFT_ENDS - timedelta(minutes=10))
 
-    assert await world.deps.oncall.remind() == 1
+    assert await world.reminder.remind() == 1
 
     [reminder] = team_messages(world, "⏰")
     assert reminder.text.startswith("⏰ Carol, your on-call shift ends Mon 14 Dec 09:00 (Europe/Paris); Alice is next. "
@@ -306,9 +312,9 @@ async def test_after_a_handoff_the_incoming_engineer_gets_the_reminder(world: De
 
 async def test_a_second_replica_or_a_restart_sends_no_second_reminder(world: DeskWorld, clock) -> None:
     clock.set(BOB_SHIFT_ENDS - timedelta(minutes=30))
-    assert await world.deps.oncall.remind() == 1
+    assert await world.reminder.remind() == 1
 
-    again = [await OnCall(world.deps, ROTATION).remind() for _ in range(2)]  # fresh processes remember nothing
+    again = [await fresh_reminder(world).remind() for _ in range(2)]  # fresh processes remember nothing
 
     assert again == [0, 0]
     assert len(team_messages(world, "⏰")) == 1

@@ -32,6 +32,7 @@ def button_target(number: str, action: str) -> tuple[int, str] | None:
     return ticket, action
 
 NOT_A_TEAM_MEMBER = "Only the support team can do that."
+TEAM_ONLY_CHANGE = "Only the {team} team can change ticket #{number}."
 UNKNOWN_PERSON = "I don't know anyone called {name!r}. Team members: {names}."
 NO_PRODUCT = "There is no product {key!r}. Products: {keys}."
 NOTHING_OPEN = "No open tickets{where}."

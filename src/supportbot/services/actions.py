@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import Sender
-from supportbot.domain.tickets import NotAllowed, Severity, Status, Ticket, TicketNotFound
+from supportbot.domain.tickets import NotAllowed, Severity, Status, Ticket
 from supportbot.services.context import Deps
 from supportbot.services.intake import announce
 from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
+from supportbot.services.tickets_access import load
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,6 @@ class Origin:
 
     platform: str
     chat_id: int
-
-
-async def load(uow: UnitOfWork, number: int, sender: Sender, *, act: bool = True) -> Ticket:
-    """The ticket the sender names; hidden tickets are 'not found', read-only ones 'not allowed'."""
-    ticket = await uow.tickets.by_number(number)
-    if ticket is None or not permissions.can_see(sender, ticket):
-        raise TicketNotFound(number)
-    if act and not permissions.can_act(sender, ticket):
-        raise NotAllowed(f"Only the {'security' if ticket.security else 'support'} team can change ticket #{number}.")
-    return ticket
 
 
 async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) -> Reply:

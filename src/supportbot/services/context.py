@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from supportbot.domain.people import Directory
 from supportbot.services.clocks import Clocks
 from supportbot.services.notify import Notifier
-from supportbot.services.ports import Clock, UnitOfWorkFactory
-
-if TYPE_CHECKING:  # OnCall itself takes Deps
-    from supportbot.services.oncall import OnCall
+from supportbot.services.ports import Clock, OnCallLookup, UnitOfWorkFactory
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deps:
     """The desk's collaborators: storage, time, people and places, clocks, outbox builders."""
 
@@ -25,4 +21,4 @@ class Deps:
     notifier: Notifier
     disclosure_url: str = "https://example.org/security"
     faq: dict[str, str] = field(default_factory=dict)
-    oncall: OnCall | None = None  # set when a rotation is configured
+    oncall: OnCallLookup | None = None  # set when a rotation is configured

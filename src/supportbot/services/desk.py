@@ -14,7 +14,9 @@ from supportbot.services import actions, intake, metrics, queries
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
 from supportbot.services.handling import Recording, message_key, press_key
+from supportbot.services.oncall import OnCallCommands
 from supportbot.services.ports import ButtonPress, DuplicateMessage, IncomingMessage, Reply, TicketEvent
+from supportbot.services.tickets_access import load
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,9 @@ REPORTS = (cmd.Report, cmd.DeclareEmergency)
 class Desk:
     """Turns platform events into ticket changes and queued messages; refusals come back as Replies."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, *, oncall: OnCallCommands | None = None) -> None:
         self.deps = deps
+        self.oncall = oncall  # None when no rotation is configured
 
     def place(self, platform: str, chat_id: int) -> Place | None:
         """What a chat is for, or None when it is not configured."""
@@ -131,9 +134,9 @@ class Desk:
             case cmd.Faq(key=key):
                 return await self.faq(key, msg, reply_ticket, deps=deps)
             case cmd.ShowOnCall() | cmd.Handoff() | cmd.Keep():
-                if deps.oncall is None:
+                if self.oncall is None:
                     return Reply("No on-call rotation is configured.", ok=False)
-                return await deps.oncall.run(command, sender, uow=deps.uow)
+                return await self.oncall.run(command, sender, uow=deps.uow)
             case cmd.ShowStats():
                 return await metrics.show_stats(deps, command, sender)
             case _ if isinstance(command, TICKET_ACTIONS):
@@ -168,7 +171,7 @@ class Desk:
         if reply_ticket is not None:
             now = deps.clock.now()
             async with deps.uow() as uow:
-                ticket = await actions.load(uow, reply_ticket, msg.sender)
+                ticket = await load(uow, reply_ticket, msg.sender)
                 first = ticket.first_response_at is None
                 ticket.record_activity(now, by_team=True)
                 await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "faq", key))

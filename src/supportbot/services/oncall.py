@@ -1,64 +1,28 @@
-"""On-call: who is on shift now and until when, handing a shift over, and the end-of-shift reminder."""
+"""On-call commands: who is on shift now and until when, handing a shift over, keeping a ticket."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, timedelta
-
 from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
-from supportbot.domain.oncall import Handoff, Rotation, Schedule, Shift
-from supportbot.domain.people import Person, Sender
+from supportbot.domain.oncall import Handoff
+from supportbot.domain.people import Sender
 from supportbot.domain.tickets import DeskError, NotAllowed, Ticket
-from supportbot.services.actions import load
 from supportbot.services.context import Deps
 from supportbot.services.notify import mention_of, mentions_of
+from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import Reply, TicketEvent, UnitOfWork, UnitOfWorkFactory
+from supportbot.services.tickets_access import load
 
 # More open tickets than one person can hold; a handoff moves all of them.
 MAX_HELD = 10_000
 
 
-class OnCall:
-    """The rotation from config with the stored handoffs laid over it.
+class OnCallCommands:
+    """/oncall, /handoff and /keep, answered from the roster and stored in one transaction each."""
 
-    Handoffs live in the database. `engineers()` answers without one, so it reads a copy that
-    every handoff, /oncall, reminder and sweep refreshes: another replica's handoff shows
-    here at the next sweep at the latest.
-    """
-
-    def __init__(self, deps: Deps, rotation: Rotation, *, remind_before: timedelta = timedelta(hours=1)) -> None:
+    def __init__(self, deps: Deps, roster: Roster) -> None:
         self.deps = deps
-        self.rotation = rotation
-        self.remind_before = remind_before
-        self._handoffs: tuple[Handoff, ...] = ()
-
-    # -- who ---------------------------------------------------------------------------------
-
-    async def refresh(self, uow: UnitOfWork, now: datetime) -> None:
-        """Reload the handoffs that still override the rotation."""
-        self._handoffs = tuple(await uow.handoffs.active(now))
-
-    @property
-    def schedule(self) -> Schedule:
-        """The rotation with the known handoffs applied."""
-        return Schedule.of(self.rotation, self._handoffs)
-
-    def shift_at(self, now: datetime) -> Shift | None:
-        """The shift covering `now`, handoffs applied."""
-        return self.schedule.shift_at(now)
-
-    def engineers(self, now: datetime) -> tuple[Person, ...]:
-        """The on-call engineers right now, as people."""
-        shift = self.shift_at(now)
-        person = self.deps.directory.person(shift.person) if shift else None
-        return (person,) if person else ()
-
-    def team(self) -> tuple[Person, ...]:
-        """Everyone in the rotation."""
-        return tuple(p for n in self.rotation.people if (p := self.deps.directory.person(n)))
-
-    # -- commands ----------------------------------------------------------------------------
+        self.roster = roster
 
     async def run(self, command: cmd.Command, sender: Sender, *, uow: UnitOfWorkFactory | None = None) -> Reply:
         """Answer /oncall, /handoff and /keep; a refusal is a one-line Reply that changed nothing.
@@ -80,12 +44,12 @@ class OnCall:
         """/oncall: who is on call now, until when, and who is next."""
         now = self.deps.clock.now()
         async with self.deps.uow() as uow:
-            await self.refresh(uow, now)
-        shift = self.shift_at(now)
+            await self.roster.refresh(uow, now)
+        shift = self.roster.shift_at(now)
         if shift is None:
             return Reply(texts.ONCALL_EMPTY, ok=False)
         local = self.deps.clocks.calendar.format_local
-        following = self.schedule.following(shift)
+        following = self.roster.schedule.following(shift)
         return Reply(texts.oncall_now(
             shift.person, local(shift.ends), handed_by=shift.handoff.from_person if shift.handoff else None,
             following=(following.person, local(following.starts)) if following else None,
@@ -96,8 +60,8 @@ class OnCall:
         now = self.deps.clock.now()
         directory = self.deps.directory
         async with (uow or self.deps.uow)() as uow:
-            await self.refresh(uow, now)
-            current = self.shift_at(now)
+            await self.roster.refresh(uow, now)
+            current = self.roster.shift_at(now)
             if current is None:
                 raise NotAllowed(texts.ONCALL_EMPTY)
             if not permissions.can_hand_off(sender, current.person):
@@ -108,7 +72,7 @@ class OnCall:
                     name=to_name, names=", ".join(p.name for p in directory.people) or "none"))
             if incoming.name == current.person:
                 raise NotAllowed(texts.HANDOFF_TO_SELF.format(person=incoming.name))
-            handoff = self.schedule.handoff_now(now, incoming.name, notes)
+            handoff = self.roster.schedule.handoff_now(now, incoming.name, notes)
             assert handoff is not None
             handoff_id = await uow.handoffs.add(handoff)
             handed, kept = await self._move_tickets(uow, handoff, sender.name)
@@ -121,7 +85,7 @@ class OnCall:
             await self.deps.notifier.to_team(uow, summary, mentions=[mention_of(incoming)],
                                              dedupe=f"handoff:{handoff_id}")
             await uow.commit()
-        self._handoffs = (*self._handoffs, replace(handoff, id=handoff_id))
+        self.roster.remember(handoff, handoff_id)
         if not directory.team_chats:
             return Reply(summary)
         # The summary itself went to the team chat; the caller only needs to know it happened.
@@ -163,31 +127,6 @@ class OnCall:
                     ticket=ticket, mentions=mentions_of(owners))
             await uow.commit()
         return Reply((texts.KEEP_DONE if added else texts.KEEP_ALREADY).format(number=number), ticket_number=number)
-
-    # -- reminder ----------------------------------------------------------------------------
-
-    async def remind(self) -> int:
-        """Before a shift ends, remind its engineer of their open tickets, once per shift; returns reminders sent."""
-        now = self.deps.clock.now()
-        async with self.deps.uow() as uow:
-            await self.refresh(uow, now)
-            shift = self.shift_at(now)
-            if shift is None or not shift.ends - self.remind_before <= now < shift.ends:
-                return 0
-            key = f"shift-reminder:{shift.person}:{int(shift.ends.timestamp())}"
-            # Stored with the reminder in one transaction, so a restart or another replica finds it.
-            if not await uow.handled.add(key, now):
-                return 0
-            held = await uow.tickets.list(open_only=True, assignee=shift.person, limit=MAX_HELD)
-            following = self.schedule.following(shift)
-            person = self.deps.directory.person(shift.person)
-            text = texts.shift_reminder(
-                shift.person, self.deps.clocks.calendar.format_local(shift.ends),
-                following=following.person if following else None, tickets=[t.number for t in held],
-            )
-            await self.deps.notifier.to_team(uow, text, mentions=[mention_of(person)] if person else [], dedupe=key)
-            await uow.commit()
-        return 1
 
 
 def _check_held(ticket: Ticket, sender: Sender) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence
 
 from supportbot.domain.oncall import Handoff
-from supportbot.domain.people import Sender
+from supportbot.domain.people import Person, Sender
 from supportbot.domain.tickets import Ticket
 
 
@@ -220,6 +220,14 @@ class UnitOfWorkFactory(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class OnCallLookup(Protocol):
+    """Who is on call, as the use cases that tag people need it."""
+
+    def engineers(self, now: datetime) -> tuple[Person, ...]: ...
+    def team(self) -> tuple[Person, ...]: ...
+    async def refresh(self, uow: UnitOfWork, now: datetime) -> None: ...
 
 
 class SystemClock:

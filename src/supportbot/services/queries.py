@@ -8,9 +8,9 @@ from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import ChannelKind, Place, Sender
 from supportbot.domain.tickets import NotAllowed, Ticket
-from supportbot.services.actions import load
 from supportbot.services.context import Deps
 from supportbot.services.ports import Reply, TicketEvent
+from supportbot.services.tickets_access import load
 
 LIST_LIMIT = 30
 
