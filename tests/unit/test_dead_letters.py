@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from supportbot.cli import app as cli
 from supportbot.db import migrate
 from supportbot.db.engine import Database
+from supportbot.domain import texts
 from supportbot.services import dead_letters
 from tests.support.fake_uow import FakeStore
 
@@ -124,11 +125,11 @@ def test_cli_replay_and_drop_then_the_list_says_so(config):
     listed = invoke("dead-letters", "--all", "--config", config).output
     assert "replay" in listed and "dropped" in listed
     again = invoke("dead-letters", "drop", "2", "--config", config)
-    assert again.exit_code == 2 and "Dead letter #2 is dropped; only a parked one can be dropped." in again.output
+    assert again.exit_code == 2 and texts.DEAD_LETTER_NOT_WAITING.format(id=2, status="dropped", action="dropped") in again.output
 
 
 def test_cli_refuses_unknown_ids_in_one_line(config):
     for action in ("show", "replay", "drop"):
         done = invoke("dead-letters", action, "42", "--config", config)
         assert done.exit_code == 2
-        assert done.output.strip() == "No dead letter #42."
+        assert done.output.strip() == texts.DEAD_LETTER_NOT_FOUND.format(id=42)

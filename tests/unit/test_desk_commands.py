@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from supportbot.domain import texts
 from supportbot.domain.tickets import Resolution, Severity, Status
 from supportbot.services.ports import OutboxKind
 
@@ -24,14 +25,14 @@ async def test_replying_to_the_card_stands_for_the_tickets_number(world: DeskWor
 
     posted = await world.post("Alice", COURT, "/take", reply_to=world.card_message_id())
 
-    assert posted.reply.ok and posted.reply.text == "✋ Ticket #1 taken by Alice."
+    assert posted.reply.ok and posted.reply.text == texts.TAKEN.format(number=1, actor="Alice")
     assert world.ticket().assignee == "Alice"
 
 
 async def test_report_command_opens_a_ticket(world: DeskWorld) -> None:
     reply = await world.command("dave", "/report the court page shows an error when I stake", chat_id=COURT)
 
-    assert reply.ok and reply.text == "Ticket #1 opened." and reply.ticket_number == 1
+    assert reply.ok and reply.text == texts.TICKET_OPENED.format(number=1) and reply.ticket_number == 1
     assert world.ticket().severity is Severity.NORMAL and world.ticket().product == "court"
     assert world.queued(OutboxKind.CARD)[0].text.startswith("🔴 Ticket #1 received")
 
@@ -106,7 +107,7 @@ async def test_take_assigns_the_ticket_to_the_caller(world: DeskWorld) -> None:
 
     reply = await world.command("Alice", "/take 1")
 
-    assert reply.ok and reply.text == "✋ Ticket #1 taken by Alice."
+    assert reply.ok and reply.text == texts.TAKEN.format(number=1, actor="Alice")
     assert world.ticket().assignee == "Alice"
     assert "Assigned to Alice" in world.queued(OutboxKind.EDIT_CARD)[-1].text
 
@@ -239,3 +240,12 @@ async def test_a_refused_command_says_why_in_one_line_and_changes_nothing(
     assert expected in reply.text
     assert "\n" not in reply.text
     assert world.store.snapshot() == before
+
+
+async def test_a_security_ticket_is_changed_by_the_security_team_alone(world: DeskWorld) -> None:
+    await world.command("Bob", "/report I found a vulnerability that lets anyone drain the vault", chat_id=COURT)
+
+    reply = await world.command("Bob", "/status 1 in_progress")
+
+    assert not reply.ok and reply.text == texts.TEAM_ONLY_CHANGE.format(team="security", number=1)
+    assert world.ticket().security and world.ticket().status is Status.RECEIVED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from support.desk_world import COURT, TEAM, DeskWorld, open_report, sender
+from supportbot.domain import texts
 from supportbot.services.ports import ButtonPress
 
 
@@ -53,5 +54,5 @@ async def test_a_redelivered_button_press_moves_the_ticket_once(clock) -> None:
     first = await world.desk.press_button(press)
     again = await world.desk.press_button(dataclasses.replace(press))
     assert first.ok and "taken by Alice" in first.text
-    assert not again.ok and again.text == "That press was already handled."
+    assert not again.ok and again.text == texts.BUTTON_ALREADY_HANDLED
     assert world.history().count("take") == 1

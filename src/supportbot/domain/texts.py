@@ -36,6 +36,47 @@ TEAM_ONLY_CHANGE = "Only the {team} team can change ticket #{number}."
 UNKNOWN_PERSON = "I don't know anyone called {name!r}. Team members: {names}."
 NO_PRODUCT = "There is no product {key!r}. Products: {keys}."
 NOTHING_OPEN = "No open tickets{where}."
+NOT_AVAILABLE_HERE = "That command is not available here."
+NOT_A_TICKET_CHANGE = "That command does not change a ticket."
+NO_ROTATION = "No on-call rotation is configured."
+NOT_AN_ONCALL_COMMAND = "That is not an on-call command."
+PRIVATE_HINT = "To report a problem, send /report followed by a description. /help lists what you can do."
+BUTTON_INVALID = "That button is no longer valid."
+BUTTON_ALREADY_HANDLED = "That press was already handled."
+
+# Answers to ticket commands and buttons.
+OPEN_NOT_HERE = "Tickets are opened from a support channel or a private chat, not from here."
+TICKET_OPENED = "Ticket #{number} opened."
+REOPEN_REFUSED = "Only the team or the reporter can reopen ticket #{number}."
+REOPENED = "{marker}: reopened by {actor}."
+TAKEN = "✋ Ticket #{number} taken by {actor}."
+ASSIGNED = "👤 Ticket #{number} assigned to {person} (by {actor})."
+PR_ATTACHED = "🔗 PR attached to ticket #{number}: {url}"
+PR_ALREADY_ATTACHED = "That PR is already attached to ticket #{number}."
+NOTE_ADDED = "📝 Note added to ticket #{number} (internal)."
+SEVERITY_UNCHANGED = "Ticket #{number} is already {severity}."
+SEVERITY_CHANGED = "Ticket #{number} is now {severity} (by {actor})."
+
+# /ticket, /tickets, /help and /faq.
+NO_TICKETS_OF_YOURS = "You have no tickets. Describe a problem with /report <text>."
+YOUR_TICKETS = "Your tickets:\n{rows}"
+LIST_TRUNCATED = "… and more; narrow with /tickets <product> <status>."
+REPORTED_BY = "Reported by {name} on {platform}, {when}"
+FIRST_RESPONSE_AT = "First response: {when}"
+NEXT_ESCALATION_AT = "Next escalation ({kind}): {when}"
+HISTORY_HEAD = "History:"
+# History details the bot writes (shown by /ticket).
+CREATED_DETAIL = "{severity} ticket from {platform}"
+SECURITY_CREATED_DETAIL = "private security ticket ({why})"
+SECRETS_REDACTED = "secrets redacted: {kinds}"
+SECURITY_WORDING = "security wording"
+EDIT_EXPOSED_SECRET = "edit exposed a secret"
+HELP_INTRO = "Describe a problem in a product's support channel and I open a ticket.\n"
+HELP_TEAM_HEAD = "Team commands:"
+HELP_ANYONE_HEAD = "You can use:"
+HELP_LINE = "{usage} — {summary}"
+NO_FAQ_ENTRY = "No FAQ entry {key!r}. Known keys: {known}."
+NO_FAQ_KEYS = "none configured"
 
 START_TEXT = (
     "Hi! I turn support requests into tickets.\n"
@@ -248,6 +289,9 @@ KEEP_NOT_HELD = "Ticket #{number} is {holder}; you can only keep a ticket you ho
 KEEP_RESOLVED = "Ticket #{number} is resolved; there is nothing to keep."
 KEEP_DONE = "📌 Ticket #{number} stays with you through your next handoff."
 KEEP_ALREADY = "📌 Ticket #{number} already stays with you through your next handoff."
+KEEP_HISTORY = "through the next handoff"
+KEEP_HOLDER = "assigned to {person}"
+KEEP_NO_HOLDER = "not assigned"
 
 
 def keep_notice(number: int, holder: str, owners: Sequence[str]) -> str:
@@ -311,3 +355,6 @@ def shift_reminder(person: str, ends: str, *, following: str | None, tickets: Se
 LATE_APOLOGY = "Sorry for the delay: we were cut off from {platform} for {duration}."
 # A button press whose handling failed was parked (kept for a replay), not lost.
 PRESS_PARKED = "That could not be done right now; it was kept and the team will retry it."
+# Answers of the dead-letters command to an operator.
+DEAD_LETTER_NOT_FOUND = "No dead letter #{id}."
+DEAD_LETTER_NOT_WAITING = "Dead letter #{id} is {status}; only a parked one can be {action}."

@@ -29,7 +29,7 @@ async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) 
         if isinstance(command, cmd.Reopen):
             ticket = await load(uow, command.number, sender, act=False)
             if not permissions.can_reopen(sender, ticket):
-                raise NotAllowed(f"Only the team or the reporter can reopen ticket #{command.number}.")
+                raise NotAllowed(texts.REOPEN_REFUSED.format(number=command.number))
         else:
             permissions.require_team(sender, _name(command))
             ticket = await load(uow, command.number, sender)
@@ -74,34 +74,36 @@ async def _apply(
             return texts.moved(ticket, sender.name), _joined(ticket.resolution.value, note)
         case cmd.Reopen(to=to):
             ticket.reopen(to, now)
-            return f"{texts.marker_line(ticket)}: reopened by {sender.name}.", to.value
+            return texts.REOPENED.format(marker=texts.marker_line(ticket), actor=sender.name), to.value
         case cmd.Take():
             ticket.assignee = sender.name
-            return f"✋ Ticket #{ticket.number} taken by {sender.name}.", sender.name
+            return texts.TAKEN.format(number=ticket.number, actor=sender.name), sender.name
         case cmd.Assign(person=name):
             person = deps.directory.person(name)
             if person is None:
                 raise NotAllowed(texts.UNKNOWN_PERSON.format(
                     name=name, names=", ".join(p.name for p in deps.directory.people) or "none"))
             ticket.assignee = person.name
-            return f"👤 Ticket #{ticket.number} assigned to {person.name} (by {sender.name}).", person.name
+            return texts.ASSIGNED.format(number=ticket.number, person=person.name, actor=sender.name), person.name
         case cmd.AttachPR(url=url):
             added = ticket.attach_pr(url)
-            return (f"🔗 PR attached to ticket #{ticket.number}: {url}" if added
-                    else f"That PR is already attached to ticket #{ticket.number}."), url
+            reply = texts.PR_ATTACHED if added else texts.PR_ALREADY_ATTACHED
+            return reply.format(number=ticket.number, url=url), url
         case cmd.AddNote(text=note):
-            return f"📝 Note added to ticket #{ticket.number} (internal).", note
+            return texts.NOTE_ADDED.format(number=ticket.number), note
         case cmd.SetSeverity(severity=severity):
             if severity is ticket.severity:
-                return f"Ticket #{ticket.number} is already {texts.severity_words(severity)}.", severity.value
+                words = texts.severity_words(severity)
+                return texts.SEVERITY_UNCHANGED.format(number=ticket.number, severity=words), severity.value
             ticket.severity = severity
             if severity is Severity.EMERGENCY:
                 ticket.escalation_level += 1  # a fresh key, so the opening tag goes out again
                 ticket.last_escalation_at = None
                 await announce(deps, uow, ticket)
-            return (f"Ticket #{ticket.number} is now {texts.severity_words(severity)} (by {sender.name}).",
-                    severity.value)
-    raise NotAllowed("That command does not change a ticket.")  # unreachable by construction
+            changed = texts.SEVERITY_CHANGED.format(
+                number=ticket.number, severity=texts.severity_words(severity), actor=sender.name)
+            return changed, severity.value
+    raise NotAllowed(texts.NOT_A_TICKET_CHANGE)  # unreachable by construction
 
 
 def _joined(head: str, note: str) -> str:

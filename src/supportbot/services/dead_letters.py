@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Awaitable, Callable, Sequence
 
+from supportbot.domain import texts
 from supportbot.domain.intake import redact
 from supportbot.domain.sanitize import clean_text, storable_id
 from supportbot.services.ports import Clock, DeadLetter, UnitOfWorkFactory
@@ -21,22 +22,20 @@ MAX_REF = 100
 # A quoted value in an error message may be what the user wrote (asyncpg quotes the bad argument).
 _QUOTED = re.compile(r"""'[^']{24,}'|"[^"]{24,}\"""")
 
-NOT_FOUND = "No dead letter #{id}."
-NOT_WAITING = "Dead letter #{id} is {status}; only a parked one can be {action}."
 
 
 class LetterNotFound(Exception):
     """No parked event has that id."""
 
     def __init__(self, letter_id: int) -> None:
-        super().__init__(NOT_FOUND.format(id=letter_id))
+        super().__init__(texts.DEAD_LETTER_NOT_FOUND.format(id=letter_id))
 
 
 class LetterNotWaiting(Exception):
     """The event was replayed or dropped already."""
 
     def __init__(self, letter: DeadLetter, action: str) -> None:
-        super().__init__(NOT_WAITING.format(id=letter.id, status=letter.status, action=action))
+        super().__init__(texts.DEAD_LETTER_NOT_WAITING.format(id=letter.id, status=letter.status, action=action))
 
 
 def describe(err: BaseException) -> str:

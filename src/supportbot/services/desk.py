@@ -20,14 +20,13 @@ from supportbot.services.tickets_access import load
 
 log = logging.getLogger(__name__)
 
-PRIVATE_HINT = "To report a problem, send /report followed by a description. /help lists what you can do."
+PRIVATE_HINT = texts.PRIVATE_HINT  # the e2e tests import it from here
 BUTTON_COMMANDS = {
     "take": lambda n: cmd.Take(n),
     "in_progress": lambda n: cmd.SetStatus(n, Status.IN_PROGRESS, ""),
     "fix_provided": lambda n: cmd.SetStatus(n, Status.FIX_PROVIDED, ""),
     "resolved": lambda n: cmd.Resolve(n, None, ""),
 }
-BUTTON_ALREADY_HANDLED = "That press was already handled."
 TICKET_ACTIONS = (cmd.SetStatus, cmd.Take, cmd.Assign, cmd.AttachPR, cmd.AddNote, cmd.SetSeverity,
                   cmd.Resolve, cmd.Reopen)
 # Chats anyone can read: a secret posted there is taken out of view, command or not.
@@ -59,7 +58,7 @@ class Desk:
         if msg.text.lstrip().startswith("/") and not msg.edited:
             return await self._command(msg, place, bot_username, secret=secret)
         if msg.private:
-            return Reply(texts.SECRET_IN_PRIVATE if secret else PRIVATE_HINT)
+            return Reply(texts.SECRET_IN_PRIVATE if secret else texts.PRIVATE_HINT)
         assert place is not None
         return await self._receive(msg, place)
 
@@ -135,13 +134,13 @@ class Desk:
                 return await self.faq(key, msg, reply_ticket, deps=deps)
             case cmd.ShowOnCall() | cmd.Handoff() | cmd.Keep():
                 if self.oncall is None:
-                    return Reply("No on-call rotation is configured.", ok=False)
+                    return Reply(texts.NO_ROTATION, ok=False)
                 return await self.oncall.run(command, sender, uow=deps.uow)
             case cmd.ShowStats():
                 return await metrics.show_stats(deps, command, sender)
             case _ if isinstance(command, TICKET_ACTIONS):
                 return await actions.act(deps, command, sender, Origin(msg.platform, msg.chat_id))
-        raise NotAllowed("That command is not available here.")
+        raise NotAllowed(texts.NOT_AVAILABLE_HERE)
 
     async def open_from_command(self, msg: IncomingMessage, place: Place | None, text: str, *,
                                 emergency: bool, deps: Deps | None = None) -> Reply:
@@ -149,7 +148,7 @@ class Desk:
         deps = deps or self.deps
         place = place or Place(ChannelKind.PRIVATE)
         if place.kind in (ChannelKind.TEAM, ChannelKind.SECURITY):
-            raise NotAllowed("Tickets are opened from a support channel or a private chat, not from here.")
+            raise NotAllowed(texts.OPEN_NOT_HERE)
         found = classify(text, has_attachment=msg.has_attachment)
         async with deps.uow() as uow:
             if found.secrets or found.security:
@@ -162,7 +161,8 @@ class Desk:
                     product=intake.guess_product(deps, place, text),
                 )
             await uow.commit()
-        return Reply(f"Ticket #{ticket.number} opened.", ticket_number=ticket.number, ephemeral=True, quiet=True)
+        return Reply(texts.TICKET_OPENED.format(number=ticket.number), ticket_number=ticket.number,
+                     ephemeral=True, quiet=True)
 
     async def faq(self, key: str, msg: IncomingMessage, reply_ticket: int | None, *, deps: Deps | None = None) -> Reply:
         """Answer from the FAQ; in a ticket's conversation it is the team's response on that ticket."""
@@ -186,7 +186,7 @@ class Desk:
         """A card button: the same as its command, for the team only."""
         make = BUTTON_COMMANDS.get(press.action)
         if make is None:
-            return Reply("That button is no longer valid.", ok=False, ephemeral=True)
+            return Reply(texts.BUTTON_INVALID, ok=False, ephemeral=True)
         if not press.sender.is_team:
             return Reply(texts.NOT_A_TEAM_MEMBER, ok=False, ephemeral=True)
         deps = self.deps
@@ -194,7 +194,7 @@ class Desk:
         if key is not None:
             recording = Recording(self.deps.uow, key, self.deps.clock)
             if await recording.already_handled():
-                return Reply(BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
+                return Reply(texts.BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
             deps = replace(self.deps, uow=recording)
         try:
             return await actions.act(deps, make(press.ticket_number), press.sender,
@@ -202,7 +202,7 @@ class Desk:
         except DeskError as err:
             return Reply(str(err), ok=False, ephemeral=True)
         except DuplicateMessage:
-            return Reply(BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
+            return Reply(texts.BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
 
     async def open_ticket_numbers(self, sender_is_team: bool, prefix: str = "", limit: int = 25) -> list[tuple[int, str]]:
         """Open tickets (number, title) whose number starts with prefix: for autocomplete."""

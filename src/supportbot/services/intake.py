@@ -86,7 +86,7 @@ async def open_ticket(
     await uow.tickets.add(ticket)
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id, "report", msg.thread_id))
     await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created",
-                                     f"{severity.value} ticket from {msg.platform}"))
+                                     texts.CREATED_DETAIL.format(severity=severity.value, platform=msg.platform)))
     back_at = deps.clocks.back_at(ticket, now)
     await deps.notifier.post_card(uow, ticket, platform=msg.platform, chat_id=msg.chat_id,
                                   reply_to=msg.message_id, thread_id=msg.thread_id, back_at=back_at)
@@ -155,7 +155,7 @@ async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Clas
     now = deps.clock.now()
     if found.secrets:
         await _protect(deps, uow, msg, ticket)
-        await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "edited", "edit exposed a secret"))
+        await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "edited", texts.EDIT_EXPOSED_SECRET))
         await uow.commit()
         return ticket
     if ticket.source_message_id == msg.message_id and ticket.source_chat_id == msg.chat_id:
@@ -191,8 +191,9 @@ async def open_security(
     await uow.tickets.add(ticket)
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id, "report"))
     secrets = [kind.value for kind in found.secrets]
-    detail = "secrets redacted: " + ", ".join(secrets) if secrets else "security wording"
-    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created", f"private security ticket ({detail})"))
+    why = texts.SECRETS_REDACTED.format(kinds=", ".join(secrets)) if secrets else texts.SECURITY_WORDING
+    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created",
+                                     texts.SECURITY_CREATED_DETAIL.format(why=why)))
     public = place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)
     if found.secrets:
         await _protect(deps, uow, msg, ticket)

@@ -38,7 +38,7 @@ class OnCallCommands:
                     return await self.keep(sender, number, uow=uow)
         except DeskError as err:
             return Reply(str(err), ok=False, ephemeral=True)
-        return Reply("That is not an on-call command.", ok=False, ephemeral=True)
+        return Reply(texts.NOT_AN_ONCALL_COMMAND, ok=False, ephemeral=True)
 
     async def show(self) -> Reply:
         """/oncall: who is on call now, until when, and who is next."""
@@ -119,7 +119,7 @@ class OnCallCommands:
             _check_held(ticket, sender)
             added = await uow.keeps.add(ticket.id, sender.name, now)
             if added:
-                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "keep", "through the next handoff"))
+                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "keep", texts.KEEP_HISTORY))
                 # The playbook: the product owner learns who stays with their ticket.
                 owners = self.deps.directory.owners_of(ticket.product)
                 await self.deps.notifier.to_team(
@@ -133,5 +133,5 @@ def _check_held(ticket: Ticket, sender: Sender) -> None:
     if not ticket.is_open:
         raise NotAllowed(texts.KEEP_RESOLVED.format(number=ticket.number))
     if ticket.assignee != sender.name:
-        holder = f"assigned to {ticket.assignee}" if ticket.assignee else "not assigned"
+        holder = texts.KEEP_HOLDER.format(person=ticket.assignee) if ticket.assignee else texts.KEEP_NO_HOLDER
         raise NotAllowed(texts.KEEP_NOT_HELD.format(number=ticket.number, holder=holder))

@@ -38,9 +38,9 @@ async def show_ticket(deps: Deps, number: int | None, sender: Sender, *, place: 
         if number is None:
             mine = await uow.tickets.list(open_only=False, reporter=(sender.platform, sender.user_id), limit=LIST_LIMIT)
             if not mine:
-                return Reply("You have no tickets. Describe a problem with /report <text>.")
+                return Reply(texts.NO_TICKETS_OF_YOURS)
             rows = [texts.list_row(t, age=age(t.created_at, now), shared=shared(place)) for t in mine]
-            return Reply("Your tickets:\n" + "\n".join(rows))
+            return Reply(texts.YOUR_TICKETS.format(rows="\n".join(rows)))
         ticket = await load(uow, number, sender, act=False)
         if ticket.security and shared(place):
             raise NotAllowed(texts.SECURITY_TICKET_PRIVATE.format(number=ticket.number))
@@ -51,15 +51,15 @@ async def show_ticket(deps: Deps, number: int | None, sender: Sender, *, place: 
 def render_ticket(deps: Deps, ticket: Ticket, history: list[TicketEvent] | tuple[TicketEvent, ...]) -> str:
     """Card, clocks and full history of one ticket."""
     fmt = deps.clocks.calendar.format_local
-    lines = [deps.notifier.card(ticket), f"Reported by {ticket.reporter_name} on {ticket.source_platform}, "
-             f"{fmt(ticket.created_at)}"]
+    lines = [deps.notifier.card(ticket), texts.REPORTED_BY.format(
+        name=ticket.reporter_name, platform=ticket.source_platform, when=fmt(ticket.created_at))]
     deadlines = deps.clocks.deadlines(ticket)
     if ticket.first_response_at:
-        lines.append(f"First response: {fmt(ticket.first_response_at)}")
+        lines.append(texts.FIRST_RESPONSE_AT.format(when=fmt(ticket.first_response_at)))
     if deadlines.next_escalation_at and deadlines.next_kind:
-        lines.append(f"Next escalation ({deadlines.next_kind.value.replace('_', ' ')}): "
-                     f"{fmt(deadlines.next_escalation_at)}")
-    lines.append("History:")
+        lines.append(texts.NEXT_ESCALATION_AT.format(
+            kind=deadlines.next_kind.value.replace("_", " "), when=fmt(deadlines.next_escalation_at)))
+    lines.append(texts.HISTORY_HEAD)
     lines.extend(texts.history_line(fmt(e.at), e.actor, e.kind, e.detail) for e in history)
     return "\n".join(lines)
 
@@ -79,7 +79,7 @@ async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender, *, 
     visible = [t for t in found if permissions.can_see(sender, t)]
     rows = [texts.list_row(t, age=age(t.created_at, now), shared=shared(place)) for t in visible[:LIST_LIMIT]]
     if len(visible) > LIST_LIMIT:
-        rows.append("… and more; narrow with /tickets <product> <status>.")
+        rows.append(texts.LIST_TRUNCATED)
     where = "".join(f" {w}" for w in (command.product, command.status.label if command.status else None) if w)
     return Reply(texts.ticket_list(rows, f" for{where}" if where else ""))
 
@@ -87,10 +87,10 @@ async def list_tickets(deps: Deps, command: cmd.ListTickets, sender: Sender, *, 
 def help_text(sender: Sender, place: Place | None) -> str:
     """The commands this caller may use here."""
     audiences = {"anyone"} | ({"team", "oncall"} if sender.is_team else set())
-    lines = [f"{spec.usage} — {spec.summary}" for spec in cmd.COMMANDS if spec.audience in audiences]
-    head = "Team commands:" if sender.is_team else "You can use:"
-    intro = "" if sender.is_team else (
-        "Describe a problem in a product's support channel and I open a ticket.\n")
+    lines = [texts.HELP_LINE.format(usage=spec.usage, summary=spec.summary)
+             for spec in cmd.COMMANDS if spec.audience in audiences]
+    head = texts.HELP_TEAM_HEAD if sender.is_team else texts.HELP_ANYONE_HEAD
+    intro = "" if sender.is_team else texts.HELP_INTRO
     return intro + head + "\n" + "\n".join(lines)
 
 
@@ -99,6 +99,6 @@ def faq_answer(deps: Deps, key: str, sender: Sender) -> str:
     permissions.require_team(sender, "faq")
     answer = deps.faq.get(key.casefold())
     if answer is None:
-        known = ", ".join(sorted(deps.faq)) or "none configured"
-        raise NotAllowed(f"No FAQ entry {key!r}. Known keys: {known}.")
+        known = ", ".join(sorted(deps.faq)) or texts.NO_FAQ_KEYS
+        raise NotAllowed(texts.NO_FAQ_ENTRY.format(key=key, known=known))
     return answer
