@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from supportbot.domain.tickets import (
-    DeskError, InvalidTransition, Resolution, Severity, Status, Ticket, check_reopen, check_transition,
+    DeskError, FirstResponded, InvalidTransition, Resolution, Severity, Status, Ticket, check_reopen,
+    check_transition,
 )
 
 OPENED = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -154,3 +155,13 @@ def test_a_reopened_ticket_can_be_resolved_again_with_a_new_reason() -> None:
     t.resolve(Resolution.FIXED, LATER + timedelta(hours=2))
 
     assert (t.resolution, t.resolved_at) == (Resolution.FIXED, LATER + timedelta(hours=2))
+
+
+def test_the_teams_first_activity_is_recorded_once_as_the_first_response() -> None:
+    t = ticket()
+    t.record_activity(OPENED, by_team=False)
+    t.record_activity(LATER, by_team=True, how="take")
+    t.record_activity(LATER + timedelta(minutes=5), by_team=True)
+
+    assert t.collect_changes() == [FirstResponded(LATER, "take")]
+    assert t.collect_changes() == []  # collected once

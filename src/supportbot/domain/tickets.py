@@ -101,6 +101,17 @@ def check_reopen(number: int, current: Status, to: Status = Status.RECEIVED) -> 
         raise InvalidTransition(number, current, to)
 
 
+@dataclass(frozen=True)
+class FirstResponded:
+    """The team answered the ticket for the first time; `how` names what counted (for /stats)."""
+
+    at: datetime
+    how: str = ""
+
+
+TicketChange = FirstResponded  # what a ticket records for the services to react to
+
+
 @dataclass(eq=False)
 class Ticket:
     """One reported problem and where it stands; changes go through its methods."""
@@ -143,12 +154,27 @@ class Ticket:
         """True until resolved."""
         return self.status is not Status.RESOLVED
 
-    def record_activity(self, at: datetime, *, by_team: bool) -> None:
-        """A message or team action: resets the stagnation clock; the team's first counts as the response."""
+    @property
+    def changes(self) -> list[TicketChange]:
+        """What happened to the ticket since the services last collected it."""
+        # Storage rebuilds tickets without __init__, so the list is made on first use.
+        return self.__dict__.setdefault("_changes", [])
+
+    def collect_changes(self) -> list[TicketChange]:
+        """The recorded changes, oldest first; the ticket forgets them."""
+        changes = self.changes
+        self.__dict__["_changes"] = []
+        return changes
+
+    def record_activity(self, at: datetime, *, by_team: bool, how: str = "") -> None:
+        """A message or team action: resets the stagnation clock; the team's first counts as the response.
+
+        `how` names the action for the first response (empty for a message)."""
         self.last_activity_at = max(at, self.last_activity_at or at)
         self.interactions += 1
         if by_team and self.first_response_at is None:
             self.first_response_at = at
+            self.changes.append(FirstResponded(at, how))
 
     def move(self, wanted: Status, at: datetime) -> None:
         """Change status along the lifecycle (not out of resolved: that is reopen)."""

@@ -8,6 +8,7 @@ from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import Sender
 from supportbot.domain.tickets import NotAllowed, Severity, Status, Ticket
+from supportbot.services import reactions
 from supportbot.services.context import Deps
 from supportbot.services.intake import announce
 from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
@@ -37,13 +38,10 @@ async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) 
         kind = _name(command)
         await uow.events.add(TicketEvent(ticket.id, now, sender.name, kind, detail))
         if not isinstance(command, cmd.AddNote):
-            was_answered = ticket.first_response_at is not None
-            ticket.record_activity(now, by_team=sender.is_team)
-            if not was_answered and ticket.first_response_at is not None:
-                how = "resolve" if ticket.status is Status.RESOLVED else kind  # counted by /stats
-                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "first_response", how))
+            how = "resolve" if ticket.status is Status.RESOLVED else kind  # counted by /stats
+            ticket.record_activity(now, by_team=sender.is_team, how=how)
             deps.clocks.recompute(ticket)
-            await deps.notifier.refresh_cards(uow, ticket)
+            await reactions.react(deps, uow, ticket, sender.name, card_changed=True)
             if (origin.platform, origin.chat_id) != (ticket.source_platform, ticket.source_chat_id):
                 await deps.notifier.to_ticket(uow, ticket, text)
         await uow.commit()

@@ -10,7 +10,7 @@ from supportbot.domain import texts
 from supportbot.domain.intake import classify, find_secrets
 from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
-from supportbot.services import actions, intake, metrics, queries
+from supportbot.services import actions, intake, metrics, queries, reactions
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
 from supportbot.services.handling import Recording, message_key, press_key
@@ -172,13 +172,10 @@ class Desk:
             now = deps.clock.now()
             async with deps.uow() as uow:
                 ticket = await load(uow, reply_ticket, msg.sender)
-                first = ticket.first_response_at is None
-                ticket.record_activity(now, by_team=True)
+                ticket.record_activity(now, by_team=True, how="faq")
                 await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "faq", key))
-                if first:
-                    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "first_response", "faq"))
-                    await deps.notifier.refresh_cards(uow, ticket)
                 deps.clocks.recompute(ticket)
+                await reactions.react(deps, uow, ticket, msg.sender.name)
                 await uow.commit()
         return Reply(answer, ticket_number=reply_ticket)
 

@@ -8,6 +8,7 @@ from supportbot.domain import texts
 from supportbot.domain.intake import Classification, classify, looks_like_security, redact, title_from
 from supportbot.domain.people import ChannelKind, Place, Role
 from supportbot.domain.tickets import Severity, Ticket
+from supportbot.services import reactions
 from supportbot.services.context import Deps
 from supportbot.services.notify import mentions_of
 from supportbot.services.ports import (
@@ -132,7 +133,6 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id,
                                        "follow_up", msg.thread_id))
     now = deps.clock.now()
-    was_answered = ticket.first_response_at is not None
     ticket.record_activity(now, by_team=msg.sender.is_team)
     if not msg.sender.is_team and ticket.missing:
         still = set(classify(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).info.missing())
@@ -140,9 +140,7 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     deps.clocks.recompute(ticket)
     # In a team or security chat a secret is not taken out of view, but history never keeps it.
     await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "message", title_from(redact(msg.text), 120)))
-    if not was_answered and ticket.first_response_at is not None:
-        await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "first_response", ""))
-        await deps.notifier.refresh_cards(uow, ticket)
+    await reactions.react(deps, uow, ticket, msg.sender.name)
     return ticket
 
 
