@@ -64,9 +64,11 @@ def populate(fake: FakeTelegram) -> None:
 
 
 def config_text(tmp: Path, fake: FakeTelegram, *, emergency: str = "1h", telegram_extra: str = "",
-                more_court_chats: tuple[int, ...] = ()) -> str:
+                more_court_chats: tuple[int, ...] = (), now: datetime | None = None) -> str:
+    """The bot's config for this fake; the on-call rotation started an hour before `now` (Alice's shift)."""
     court_chats = ", ".join(str(c) for c in (COURT, *more_court_chats))
-    starts = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="seconds")
+    now = now or datetime.now(timezone.utc)
+    starts = (now - timedelta(hours=1)).isoformat(timespec="seconds")
     return f"""
 log_level = "INFO"
 

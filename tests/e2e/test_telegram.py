@@ -15,7 +15,7 @@ from tests.e2e.support_telegram import (
     ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FORUM, FRANK, OTHER_BOT, SECURITY, SEED_PHRASE, STRANGERS, TEAM,
     BotProcess, acks_for, add_court_groups, config_text, free_port, populate, receiving, request_counts, texts_in, wait_until,
 )
-from tests.fakes.telegram_api import FakeTelegram, RateLimits
+from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 BOT_NAME = "supportbot_test_bot"
@@ -178,38 +178,7 @@ def test_edits_photos_bots_and_unknown_chats(fake, start_bot):
     assert bot.log().count(f"ignoring chat {STRANGERS}") == 1
 
 
-# --- emergencies and security -------------------------------------------------------------------
-
-
-def test_emergency_tags_on_call_at_once_and_escalates_once_per_level(fake, start_bot):
-    start_bot(emergency="4s")
-    fake.post_message(EMERGENCY, ERIN, "Court contract is down: every stake reverts on mainnet since 10 minutes")
-    posted = time.time()
-    notice = fake.wait_for_message(TEAM, "🚨 Emergency #1", timeout=5)
-    assert notice["sent_at"] - posted < 3
-    assert "@alice" in notice["text"] and "@carol" in notice["text"]  # on-call engineer and product owner
-    assert any(e["type"] == "mention" for e in notice["entities"])
-    fake.wait_for_message(EMERGENCY, "Ticket #1")
-
-    def escalations() -> list[dict]:
-        return [m for m in fake.bot_messages(TEAM) if "On-call team" in (m["text"] or "")]
-
-    fake.wait_for(lambda: len(escalations()) >= 2, timeout=20)
-    first = escalations()[0]
-    assert "no response" in first["text"] and "@alice" in first["text"]
-    links = [e for e in first["entities"] if e["type"] == "text_link"]
-    assert links and links[0]["url"] == f"tg://user?id={BOB}"  # Bob has no username: tagged by id
-    assert 3 <= first["sent_at"] - posted <= 9
-    resolved = fake.post_message(TEAM, ALICE, "/resolve 1 fixed")
-    reply_to_command(fake, TEAM, resolved)
-    count = len(escalations())
-    time.sleep(9)  # two more periods: a resolved emergency is not escalated again
-    sent = escalations()
-    assert len(sent) == count
-    gaps = [b["sent_at"] - a["sent_at"] for a, b in zip(sent, sent[1:])]
-    assert all(gap > 2 for gap in gaps), gaps  # each level once, not twice in one period
-    in_chat = [m for m in fake.bot_messages(EMERGENCY) if "On-call team" in (m["text"] or "")]
-    assert len(in_chat) == len(sent)
+# --- security ---------------------------------------------------------------------------------
 
 
 def test_seed_phrase_is_deleted_and_reaches_only_the_security_chat(fake, start_bot):
@@ -243,54 +212,7 @@ def test_seed_phrase_is_deleted_and_reaches_only_the_security_chat(fake, start_b
     assert len(public) == 1 and public[0]["reply_to"] is None
 
 
-# --- delivery under pressure --------------------------------------------------------------------
-
-
-def test_429_storm_and_server_errors_deliver_each_message_exactly_once(fake, start_bot):
-    fake.set_rate_limits(True)
-    fake.random_429(0.4, seed=11)
-    fake.fail_next("sendMessage", 502, count=3)
-    fake.fail_next("sendMessage", 500)
-    fake.fail_next("editMessageText", 503, count=2)
-    start_bot()
-    count = 10
-    reporters = [DAVE, ERIN, FRANK]
-    reports = [fake.post_message(COURT, reporters[i % 3], f"Report {i}: staking fails on the court page, error {i}")
-               for i in range(count)]
-    fake.wait_for(lambda: all(acks_for(fake, COURT, r) for r in reports), timeout=90)
-    fake.wait_for(lambda: sum("New ticket #" in t for t in texts_in(fake, TEAM)) >= count, timeout=90)
-    first_card = acks_for(fake, COURT, reports[0])[0]
-    fake.press_button(COURT, first_card["message_id"], ALICE, "t:1:in_progress")
-    fake.wait_for(lambda: card_of(fake, COURT, first_card["message_id"])["text"].startswith("⭕️"), timeout=60)
-    time.sleep(4)  # anything sent twice would show up by now
-
-    assert [len(acks_for(fake, COURT, r)) for r in reports] == [1] * count
-    numbers = sorted(int(m["text"].split("#")[1].split()[0]) for r in reports for m in acks_for(fake, COURT, r))
-    assert numbers == list(range(1, count + 1))
-    notices = [t for t in texts_in(fake, TEAM) if "New ticket #" in t]
-    assert sorted(notices) == sorted(set(notices)) and len(notices) == count
-    storm = fake.count("sendMessage", 429) + fake.count("editMessageText", 429)
-    errors = sum(fake.count(m, s) for m in ("sendMessage", "editMessageText") for s in (500, 502, 503))
-    sent = fake.count("sendMessage", 200)
-    print(f"delivery: {sent} messages sent, {storm} answered 429, {errors} answered 5xx")
-    assert storm >= 3 and errors == 6
-
-
-def test_a_busy_group_gets_at_most_20_bot_messages_a_minute(fake, start_bot):
-    fake.set_rate_limits(RateLimits())  # Telegram's limits, enforced by the fake too
-    start_bot()
-    reporters = [DAVE, ERIN, FRANK]
-    reports = [fake.post_message(COURT, reporters[i % 3], f"Report {i}: the court page fails to load, error {i}")
-               for i in range(24)]
-    fake.wait_for(lambda: all(acks_for(fake, COURT, r) for r in reports), timeout=150)
-    fake.wait_for(lambda: sum("New ticket #" in t for t in texts_in(fake, TEAM)) >= 24, timeout=30)
-    for chat_id in (COURT, TEAM):
-        times = sorted(m["sent_at"] for m in fake.bot_messages(chat_id))
-        busiest = max(sum(1 for t in times if start <= t < start + 60) for start in times)
-        assert busiest <= 20, (chat_id, busiest)
-        assert max(sum(1 for t in times if start <= t < start + 1) for start in times) <= 3
-    assert fake.count("sendMessage", 429) == 0  # our limiter kept within Telegram's limits on its own
-    assert [len(acks_for(fake, COURT, r)) for r in reports] == [1] * 24
+# Delivery under pressure (429 storm, flood limits) and emergencies: test_telegram_in_time.py.
 
 
 # --- durability ---------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ class FakeTelegram(TelegramState):
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # parameters of the wrong shape
             body, status = ApiError(400, f"Bad Request: invalid parameters ({exc!r})").body(), 400
         with self.lock:
-            self.log.append({"method": method, "time": time.time(), "status": status, "params": params})
+            self.log.append({"method": method, "time": self.clock(), "status": status, "params": params})
         return web.json_response(body, status=status)
 
     async def _params(self, request: web.Request) -> dict:
@@ -338,7 +338,7 @@ class FakeTelegram(TelegramState):
                 raise KeyError(f"message {message_id} has no button with callback_data {data!r}")
             query_id = str(self._next_callback)
             self._next_callback += 1
-            self.callbacks[query_id] = {"answered": False, "time": time.time()}
+            self.callbacks[query_id] = {"answered": False, "time": self.clock()}
             self._enqueue("callback_query", {"id": query_id, "from": self._user(user_id), "data": data,
                                              "chat_instance": str(-abs(chat_id) * 7919), "message": rec["msg"]})
             return query_id

@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import time
+from typing import Callable
 
 MAX_TEXT = 4096
 SEND_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
@@ -226,6 +227,8 @@ class TelegramState:
 
     def __init__(self, *, bot_id: int = 7000000001, bot_username: str = "supportbot_test_bot"):
         self.lock = threading.RLock()
+        # Seconds since the epoch for dates, send times and flood limits; a test may run it by hand.
+        self.clock: Callable[[], float] = time.time
         self.bot_user = {"id": bot_id, "is_bot": True, "first_name": "Support Bot", "username": bot_username}
         self.users: dict[int, dict] = {}
         self.chats: dict = {}
@@ -266,7 +269,7 @@ class TelegramState:
             message_id = chat["next_id"]
             chat["next_id"] += 1
             body = {"message_id": message_id, "from": dict(self._user(user_id)), "chat": dict(chat["json"]),
-                    "date": int(time.time()), "text": text, **fields}
+                    "date": int(self.clock()), "text": text, **fields}
             return {key: value for key, value in body.items() if value is not None}
 
     # ---- helpers
@@ -300,7 +303,7 @@ class TelegramState:
             reply_to = thread_id  # messages in a topic answer its creation message, as on Telegram
         message_id = chat["next_id"]
         chat["next_id"] += 1
-        msg = {"message_id": message_id, "from": dict(sender), "chat": dict(chat["json"]), "date": int(time.time())}
+        msg = {"message_id": message_id, "from": dict(sender), "chat": dict(chat["json"]), "date": int(self.clock())}
         if thread_id:
             msg.update(message_thread_id=thread_id, is_topic_message=True)
         if reply_to is not None:
@@ -309,7 +312,7 @@ class TelegramState:
         msg.update({k: v for k, v in fields.items() if v not in (None, [])})
         self.messages[(chat["json"]["id"], message_id)] = {
             "msg": msg, "from_bot": sender["id"] == self.bot_user["id"], "deleted": False, "kind": kind,
-            "sent_at": time.time(), "edited_at": [], "history": [], "meta": {}, "reply_to": explicit_reply}
+            "sent_at": self.clock(), "edited_at": [], "history": [], "meta": {}, "reply_to": explicit_reply}
         return msg
 
     def _enqueue(self, kind: str, obj: dict) -> None:
@@ -345,7 +348,7 @@ class TelegramState:
         limited = self.limiter and key in self.limiter.limits.methods and params.get("chat_id") is not None
         if limited:
             chat = self._chat(params["chat_id"])
-            cid, group, now = chat["json"]["id"], chat["json"]["type"] in ("group", "supergroup"), time.monotonic()
+            cid, group, now = chat["json"]["id"], chat["json"]["type"] in ("group", "supergroup"), self.clock()
             wait = self.limiter.check(cid, group, now)
             if wait is not None:
                 raise too_many(wait)
@@ -467,8 +470,8 @@ class TelegramState:
         msg.update({k: v for k, v in new.items() if v})
         for k in [k for k, v in new.items() if not v]:
             msg.pop(k, None)
-        msg["edit_date"] = int(time.time())
-        rec["edited_at"].append(time.time())
+        msg["edit_date"] = int(self.clock())
+        rec["edited_at"].append(self.clock())
         return msg
 
     def api_editmessagetext(self, p):
@@ -492,7 +495,7 @@ class TelegramState:
         if query is None or query["answered"]:
             raise bad("query is too old and response timeout expired or query ID is invalid")
         query["answered"] = True
-        self.answers.append({"callback_query_id": str(p["callback_query_id"]), "time": time.time(),
+        self.answers.append({"callback_query_id": str(p["callback_query_id"]), "time": self.clock(),
                              **{k: p.get(k) for k in ("text", "show_alert", "url", "cache_time")}})
         return True
 
