@@ -131,6 +131,6 @@ async def _wait(app: App, chat: ConsoleChat, clock: DemoClock, line: str, write:
     write(f"   (… {int(seconds // 60)} minutes later)")
     if app.sweeper is not None:
         await app.sweeper.sweep()
-    if app.deps.oncall is not None:
-        await app.deps.oncall.remind()
+    if app.reminder is not None:
+        await app.reminder.remind()
     await chat.flush()
