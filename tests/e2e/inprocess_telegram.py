@@ -7,6 +7,7 @@ hour of escalations passes at once (`settle`, `wait`) instead of on the wall clo
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,7 +22,9 @@ from supportbot.db.tables import outbox
 from tests.e2e.support_telegram import config_text
 from tests.fakes.telegram_api import FakeTelegram
 
-SETTLE_TIMEOUT = 30.0  # real seconds: the outbox must empty in this long however far the clock moves
+TYPING = 1.0  # seconds of the manual clock each `say` takes
+SETTLE_TIMEOUT = 30.0
+STEP = timedelta(milliseconds=1)  # real seconds: the outbox must empty in this long however far the clock moves
 
 
 class TelegramBot:
@@ -82,8 +85,10 @@ class TelegramBot:
             if count == 0:
                 return
             assert asyncio.get_running_loop().time() < deadline, f"{count} outbox rows still pending"
-            if due is not None and due.replace(tzinfo=self.clock.now().tzinfo) > self.clock.now():
-                self.clock.set(due.replace(tzinfo=self.clock.now().tzinfo))
+            due = due.replace(tzinfo=self.clock.now().tzinfo) if due is not None else self.clock.now()
+            # A row due now may still be a hair too early for the flood limiter (float seconds against
+            # microseconds in the database): a millisecond more, rather than the same flush again.
+            self.clock.set(max(due, self.clock.now() + STEP))
 
     async def wait(self, **delta: float) -> None:
         """Let time pass: the clock moves on, the escalation sweep runs, what it queued is sent."""
@@ -95,4 +100,41 @@ class TelegramBot:
         """The updates posted so far are handled (confirmed to the fake) and their messages sent."""
         await self.fake.wait_for_async(lambda: not self.fake.pending_updates())
         await self.settle()
+
+    # --- the chat as a transcript ---------------------------------------------------------------
+
+    async def say(self, chat_id: int, user_id: int, text: str | None = None, **message) -> int:
+        """A user writes in a chat; returns its message id once the bot has handled it and sent what it caused."""
+        self.clock.advance(seconds=TYPING)  # a person takes a moment: replies are not all in the same second
+        message_id = self.fake.post_message(chat_id, user_id, text, **message)
+        await self.handled()
+        return message_id
+
+    async def press(self, chat_id: int, message_id: int, user_id: int, data: str) -> None:
+        """A user presses a button under one of the bot's messages."""
+        self.fake.press_button(chat_id, message_id, user_id, data)
+        await self.handled()
+
+    def shows(self, chat_id: int, contains: str) -> dict:
+        """The bot's latest message in a chat with this text in it (fails when there is none)."""
+        found = [m for m in self.fake.bot_messages(chat_id) if contains in (m["text"] or "")]
+        assert found, f"no bot message with {contains!r} in chat {chat_id}: {self.texts(chat_id)}"
+        return found[-1]
+
+    def answer_to(self, chat_id: int, message_id: int) -> str:
+        """The text of the bot's answer to one message (a command's reply)."""
+        return next(m["text"] for m in self.fake.bot_messages(chat_id) if m["reply_to"] == message_id)
+
+    def card(self, chat_id: int, message_id: int) -> dict:
+        """One of the bot's messages as it looks now."""
+        return next(m for m in self.fake.bot_messages(chat_id) if m["message_id"] == message_id)
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m["text"] or "" for m in self.fake.bot_messages(chat_id)]
+
+    async def tickets(self) -> list[tuple[int, int, int]]:
+        """(number, source chat, source message) of every stored ticket."""
+        async with self.app.database() as uow:
+            stored = await uow.tickets.list(open_only=False)
+        return sorted((t.number, t.source_chat_id, t.source_message_id) for t in stored)
 

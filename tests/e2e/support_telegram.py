@@ -186,10 +186,18 @@ class BotProcess:
 
     def tickets(self) -> list[tuple[int, int, int]]:
         """(number, source chat, source message) of every stored ticket, read straight from the database."""
+        return self._read("SELECT number, source_chat_id, source_message_id FROM tickets ORDER BY number")
+
+    def outbox_pending(self, chats: tuple[int, ...] = ()) -> int | None:
+        """How many outbox rows are still to send, to these chats or any (None before the database exists)."""
+        where = f" AND chat_id IN ({', '.join(str(int(c)) for c in chats)})" if chats else ""
+        rows = self._read(f"SELECT count(*) FROM outbox WHERE status = 'pending'{where}")
+        return rows[0][0] if rows else None
+
+    def _read(self, query: str) -> list[tuple]:
         try:
             with sqlite3.connect(f"file:{self.folder / 'supportbot.db'}?mode=ro", uri=True, timeout=5) as db:
-                return db.execute("SELECT number, source_chat_id, source_message_id FROM tickets ORDER BY number"
-                                  ).fetchall()
+                return db.execute(query).fetchall()
         except sqlite3.OperationalError:  # not created yet
             return []
 

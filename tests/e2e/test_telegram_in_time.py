@@ -5,35 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.inprocess_telegram import TelegramBot
 from tests.e2e.support_telegram import (
-    ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FRANK, TEAM, acks_for, populate, texts_in,
+    ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FRANK, TEAM, acks_for, texts_in,
 )
 from tests.fakes.telegram_api import FakeTelegram, RateLimits
 
 pytestmark = pytest.mark.e2e
 REPORTERS = [DAVE, ERIN, FRANK]
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram(bot_username="supportbot_test_bot") as server:
-        populate(server)
-        yield server
-
-
-@pytest.fixture
-async def start_bot(tmp_path, fake, clock):
-    """Start the bot in this loop on a config for this fake; stopped at the end."""
-    bots: list[TelegramBot] = []
-
-    async def start(**config) -> TelegramBot:
-        bots.append(await TelegramBot(tmp_path, fake, clock, **config).start())
-        return bots[-1]
-
-    yield start
-    for bot in bots:
-        await bot.stop()
 
 
 def card_of(fake: FakeTelegram, chat_id: int, message_id: int) -> dict:
@@ -45,8 +23,8 @@ def answer_to(fake: FakeTelegram, chat_id: int, command_id: int) -> str:
     return next(m["text"] for m in fake.bot_messages(chat_id) if m["reply_to"] == command_id)
 
 
-async def test_emergency_tags_on_call_at_once_and_escalates_once_per_level(fake, start_bot):
-    bot = await start_bot(emergency="4s")
+async def test_emergency_tags_on_call_at_once_and_escalates_once_per_level(telegram, telegram_bot):
+    fake, bot = telegram, await telegram_bot(emergency="4s")
     fake.post_message(EMERGENCY, ERIN, "Court contract is down: every stake reverts on mainnet since 10 minutes")
     posted = bot.seconds()
     await bot.handled()
@@ -81,13 +59,14 @@ async def test_emergency_tags_on_call_at_once_and_escalates_once_per_level(fake,
     assert len(in_chat) == len(sent)
 
 
-async def test_429_storm_and_server_errors_deliver_each_message_exactly_once(fake, start_bot):
+async def test_429_storm_and_server_errors_deliver_each_message_exactly_once(telegram, telegram_bot):
+    fake = telegram
     fake.set_rate_limits(True)
     fake.random_429(0.4, seed=11)
     fake.fail_next("sendMessage", 502, count=3)
     fake.fail_next("sendMessage", 500)
     fake.fail_next("editMessageText", 503, count=2)
-    bot = await start_bot()
+    bot = await telegram_bot()
     count = 10
     reports = [fake.post_message(COURT, REPORTERS[i % 3], f"Report {i}: staking fails on the court page, error {i}")
                for i in range(count)]
@@ -110,9 +89,10 @@ async def test_429_storm_and_server_errors_deliver_each_message_exactly_once(fak
     assert storm >= 3 and errors == 6
 
 
-async def test_a_busy_group_gets_at_most_20_bot_messages_a_minute(fake, start_bot):
+async def test_a_busy_group_gets_at_most_20_bot_messages_a_minute(telegram, telegram_bot):
+    fake = telegram
     fake.set_rate_limits(RateLimits())  # Telegram's limits, enforced by the fake too (on the same clock)
-    bot = await start_bot()
+    bot = await telegram_bot()
     reports = [fake.post_message(COURT, REPORTERS[i % 3], f"Report {i}: the court page fails to load, error {i}")
                for i in range(24)]
     started = bot.seconds()
