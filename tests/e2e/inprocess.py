@@ -87,6 +87,19 @@ class InProcessBot:
             # microseconds in the database): a millisecond more, rather than the same flush again.
             self.clock.set(max(due, self.clock.now() + STEP))
 
+    async def until(self, predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
+        """Let the bot run, and its outbox send on the clock's beats, until predicate() is truthy; its value."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not (value := predicate()):
+            assert asyncio.get_running_loop().time() < deadline, f"timed out after {timeout}s: {what}\n{self.state()}"
+            await self.settle()  # what production's outbox beat would send meanwhile
+            await asyncio.sleep(0.01)
+        return value
+
+    def state(self) -> str:
+        """What the fake knows, shown when a wait times out."""
+        return ""
+
     async def wait(self, **delta: float) -> None:
         """Let time pass: the clock moves on, the escalation sweep runs, what it queued is sent."""
         self.clock.advance(**delta)

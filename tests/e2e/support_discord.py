@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from fakes.discord_api import FakeDiscord
-from fakes.discord_state import FORUM as FORUM_TYPE
-from support.e2e_config import clock_sections
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_state import FORUM as FORUM_TYPE
+from tests.support.e2e_config import clock_sections
 
 GUILD = 3000
 COURT, CURATE_FORUM, EMERGENCY, TEAM, SECURITY, ELSEWHERE = 3101, 3102, 3900, 3001, 3700, 3999
@@ -59,10 +59,11 @@ team_roles = [{TEAM_ROLE}]
 
 
 def config_text(tmp: Path, fake: FakeDiscord, *, emergency: str = "1h", extra: str = "",
-                telegram: dict[str, Any] | None = None) -> str:
-    """A config for the fake server; `telegram` adds a Telegram side (token, url, chat ids, people ids)."""
+                telegram: dict[str, Any] | None = None, now: datetime | None = None) -> str:
+    """A config for the fake server; `telegram` adds a Telegram side (token, url, chat ids, people ids).
+    The on-call rotation started an hour before `now` (Alice's shift)."""
     tg = telegram or {}
-    starts = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="seconds")
+    starts = ((now or datetime.now(timezone.utc)) - timedelta(hours=1)).isoformat(timespec="seconds")
 
     def tg_key(key: str, value: Any) -> str:
         return f"{key} = {value}" if value is not None else ""

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg"
+# discord.py's default: after the last server arrives, how long it waits for more before on_ready.
+GUILD_READY_TIMEOUT = 2.0
 READY_WITHIN = 60.0  # seconds start() waits for the gateway before going on without it
 LOGIN_RETRY_MAX = 60.0
 RATE_LIMIT_WAIT = 30.0  # longest 429 wait discord.py sleeps through; longer ones go back to the outbox
@@ -61,12 +63,13 @@ def point_at(options: DiscordOptions) -> None:
 class SupportClient(discord.Client):
     """discord.py's client, handing each event to the adapter."""
 
-    def __init__(self, adapter: "DiscordAdapter") -> None:
+    def __init__(self, adapter: "DiscordAdapter", *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
         # A text bot: the warnings that voice support is missing are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=intents(), chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=discord.AllowedMentions.none(), max_ratelimit_timeout=RATE_LIMIT_WAIT,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.adapter = adapter
         self.tree = build_tree(self, adapter)
@@ -89,13 +92,13 @@ class DiscordAdapter:
     """Messages, edits, slash commands and card buttons in; the outbox out through `platform`."""
 
     def __init__(self, desk: Desk, options: DiscordOptions, *, retry: RetryPolicy = SHORT,
-                 replay_every: float = REPLAY_EVERY) -> None:
+                 replay_every: float = REPLAY_EVERY, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
         self.desk = desk
         self.options = options
         self.retry = retry
         self.replay_every = replay_every
         point_at(options)
-        self.client = SupportClient(self)
+        self.client = SupportClient(self, guild_ready_timeout=guild_ready_timeout)
         self.platform = DiscordDelivery(self.client)
         # Called after each event that may have queued messages, so the outbox sends them at once.
         self.on_commit: Callable[[], None] = lambda: None
