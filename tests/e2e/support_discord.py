@@ -1,21 +1,15 @@
-"""Helpers for the Discord end-to-end tests: a server in the fake Discord, a config, the bot as a process."""
+"""Helpers for the Discord end-to-end tests: a server in the fake Discord, a config, the bot process's World."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_state import FORUM as FORUM_TYPE
+from tests.support.bot_process import BotProcess, wait_until
 from tests.support.e2e_config import clock_sections
 
 GUILD = 3000
@@ -133,77 +127,6 @@ discord_channels = [{EMERGENCY}]
 disclosure_url = "https://example.org/security"
 discord_channel = {SECURITY}
 """
-
-
-def supportbot_command() -> list[str]:
-    """`supportbot run`, through the installed script when there is one."""
-    script = Path(sys.executable).with_name("supportbot")
-    found = str(script) if script.exists() else shutil.which("supportbot")
-    return [found, "run"] if found else [sys.executable, "-m", "supportbot.cli", "run"]
-
-
-@dataclass
-class BotProcess:
-    """`supportbot run --config ...` as users start it, in its own folder."""
-
-    folder: Path
-    config: Path
-    proc: subprocess.Popen | None = None
-    log_path: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.log_path = self.folder / "bot.log"
-
-    def start(self) -> "BotProcess":
-        env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN",
-                                                                  "DATABASE_URL", "SUPPORTBOT_CONFIG")}
-        env["PYTHONUNBUFFERED"] = "1"
-        with open(self.log_path, "a", encoding="utf-8") as log:
-            self.proc = subprocess.Popen([*supportbot_command(), "--config", str(self.config)], cwd=self.folder,
-                                         stdout=log, stderr=subprocess.STDOUT, env=env)
-        return self
-
-    def stop(self) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        return self.proc.returncode
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
-
-    def log_tail(self, size: int = 6000) -> str:
-        """The end of the log, without the scheduler's line per job run."""
-        lines = [line for line in self.log().splitlines() if "apscheduler" not in line]
-        return "\n".join(lines)[-size:]
-
-    def query(self, sql: str, *args: Any) -> list[tuple]:
-        """Rows straight from the bot's SQLite database."""
-        with sqlite3.connect(self.folder / "supportbot.db") as db:
-            return db.execute(sql, args).fetchall()
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05,
-               message: str = "", bot: BotProcess | None = None, fake: FakeDiscord | None = None) -> Any:
-    """Poll predicate() until truthy; return its value (on time-out, show the bot's log and the fake's state)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline or (bot is not None and not bot.alive()):
-            detail = (f"\n--- bot log ---\n{bot.log_tail()}" if bot else "") + (f"\n{fake.dump()}" if fake else "")
-            raise AssertionError(f"timed out after {timeout}s: {message}{detail}")
-        time.sleep(interval)
 
 
 @dataclass

@@ -1,15 +1,8 @@
-"""Helpers for the Telegram end-to-end tests: a world in the fake Bot API, a config, the bot as a process."""
+"""Helpers for the Telegram end-to-end tests: a world in the fake Bot API, a config for it."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import sqlite3
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -129,89 +122,6 @@ telegram_chats = [{EMERGENCY}]
 disclosure_url = "https://example.org/security"
 telegram_chat = {SECURITY}
 """
-
-
-def supportbot_command() -> list[str]:
-    return [sys.executable, "-m", "supportbot.cli", "run"]
-
-
-@dataclass
-class BotProcess:
-    """`supportbot run --config ...` as users start it, in its own folder."""
-
-    folder: Path
-    config: Path
-    log_path: Path = field(init=False)
-    proc: subprocess.Popen | None = None
-    runs: int = 0
-
-    def __post_init__(self) -> None:
-        self.log_path = self.folder / "bot.log"
-
-    def start(self) -> "BotProcess":
-        self.runs += 1
-        log = open(self.log_path, "a", encoding="utf-8")
-        log.write(f"\n===== run {self.runs} =====\n")
-        log.flush()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("TELEGRAM_BOT_TOKEN", None)
-        self.proc = subprocess.Popen([*supportbot_command(), "--config", str(self.config)], cwd=self.folder,
-                                     stdout=log, stderr=subprocess.STDOUT, env=env)
-        log.close()
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        return self.proc.returncode
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
-
-    def tickets(self) -> list[tuple[int, int, int]]:
-        """(number, source chat, source message) of every stored ticket, read straight from the database."""
-        return self._read("SELECT number, source_chat_id, source_message_id FROM tickets ORDER BY number")
-
-    def outbox_pending(self, chats: tuple[int, ...] = ()) -> int | None:
-        """How many outbox rows are still to send, to these chats or any (None before the database exists)."""
-        where = f" AND chat_id IN ({', '.join(str(int(c)) for c in chats)})" if chats else ""
-        rows = self._read(f"SELECT count(*) FROM outbox WHERE status = 'pending'{where}")
-        return rows[0][0] if rows else None
-
-    def _read(self, query: str) -> list[tuple]:
-        try:
-            with sqlite3.connect(f"file:{self.folder / 'supportbot.db'}?mode=ro", uri=True, timeout=5) as db:
-                return db.execute(query).fetchall()
-        except sqlite3.OperationalError:  # not created yet
-            return []
-
-
-def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = ""):
-    """Poll predicate() until truthy; return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s: {message}")
-        time.sleep(interval)
 
 
 def acks_for(fake: FakeTelegram, chat_id: int, report_id: int) -> list[dict]:

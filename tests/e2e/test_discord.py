@@ -7,8 +7,9 @@ import importlib.util
 
 import pytest
 
-from tests.e2e.support_discord import ALICE, COURT, DAVE, REPORT, TEAM, BotProcess, World, config_text, populate
+from tests.e2e.support_discord import ALICE, COURT, DAVE, REPORT, TEAM, World, config_text, populate
 from tests.fakes.discord_api import FakeDiscord
+from tests.support.bot_process import BotProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -11,10 +11,11 @@ import urllib.request
 import pytest
 
 from tests.e2e.support_telegram import (
-    COURT, DAVE, ERIN, FRANK, TEAM, BotProcess, acks_for, add_court_groups, config_text, free_port, populate,
-    receiving, request_counts, wait_until,
+    COURT, DAVE, ERIN, FRANK, TEAM, acks_for, add_court_groups, config_text, free_port, populate, receiving,
+    request_counts,
 )
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.bot_process import BotProcess, wait_until
 
 pytestmark = pytest.mark.e2e
 BOT_NAME = "supportbot_test_bot"
