@@ -26,7 +26,6 @@ import json
 import math
 import re
 import secrets
-import threading
 import time
 import traceback
 import zlib
@@ -45,6 +44,7 @@ from .discord_state import (
     P_SEND_MESSAGES_IN_THREADS, TEXT, APIError, Channel, Guild, Interaction, Member, Message, Role, World, err,
     form_errors, now_iso, validate_commands, validate_message,
 )
+from .serving import ServerThread, serve_until_interrupted
 
 DEFAULT_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.fake.discord-bot-token"
 DEFAULT_APPLICATION_ID = 1300000000000000001
@@ -131,11 +131,8 @@ class FakeDiscord:
         self._requests: list[dict] = []
         self._rules: list[_Rule] = []
         self._buckets: dict[tuple, list] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._server = ServerThread("fake-discord")
         self._runner: web.AppRunner | None = None
-        self._started = threading.Event()
-        self._start_error: BaseException | None = None
         self._routes = self._build_routes()
 
     # ------------------------------------------------------------------ lifecycle
@@ -160,41 +157,20 @@ class FakeDiscord:
         return f"ws://{self.host}:{self._port}/resume"
 
     def start(self) -> "FakeDiscord":
-        self._thread = threading.Thread(target=self._thread_main, name="fake-discord", daemon=True)
-        self._thread.start()
-        self._started.wait(10)
-        if self._start_error is not None:
-            raise RuntimeError("fake Discord failed to start") from self._start_error
+        try:
+            self._server.start(self._astart)
+        except BaseException as exc:
+            raise RuntimeError("fake Discord failed to start") from exc
         return self
 
     def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(self._astop(), self._loop).result(10)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._thread = None
+        self._server.stop(self._astop)
 
     def __enter__(self) -> "FakeDiscord":
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-    def _thread_main(self) -> None:
-        loop = self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._astart())
-        except BaseException as exc:  # reported by start()
-            self._start_error = exc
-            self._started.set()
-            return
-        self._started.set()
-        loop.run_forever()
-        loop.close()
 
     async def _astart(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -218,17 +194,11 @@ class FakeDiscord:
             await self._runner.cleanup()
 
     def _call(self, coro: Any) -> Any:
-        if self._loop is None:
-            coro.close()
-            raise RuntimeError("FakeDiscord is not started")
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("control API called from the fake's own event loop")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
+        return self._server.call(coro)
 
     def _deliver(self) -> None:
         """Write every queued gateway event to its socket before returning."""
-        if self._loop is not None:
+        if self._server.loop is not None:
             self._call(self._flush_all())
 
     # ------------------------------------------------------------------ gateway
@@ -1692,15 +1662,10 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.member:
         gid, uid, name, *roles = spec.split(":")
         fake.add_member(int(gid), int(uid), name, [int(r) for r in roles[0].split(",")] if roles else ())
-    print(f"fake Discord listening\n  api_base_url = {fake.api_base_url}\n  gateway_url  = {fake.gateway_url}\n"
-          f"  token        = {fake.token}\n  control      = {fake.base_url}/_fake/{{state,message,dm,slash,press,"
-          f"forum_post}}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    serve_until_interrupted(fake, (
+        f"fake Discord listening\n  api_base_url = {fake.api_base_url}\n  gateway_url  = {fake.gateway_url}\n"
+        f"  token        = {fake.token}\n  control      = {fake.base_url}/_fake/{{state,message,dm,slash,press,"
+        f"forum_post}}"))
 
 
 if __name__ == "__main__":

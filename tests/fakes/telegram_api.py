@@ -20,14 +20,13 @@ import json
 import math
 import random
 import re
-import signal
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 
 from aiohttp import web
 
+from .serving import ServerThread, serve_until_interrupted
 from .telegram_state import SEND_METHODS, ApiError, TelegramState, bad, parse_text
 
 __all__ = ["ApiError", "FakeTelegram", "RateLimits", "DEFAULT_TOKEN"]
@@ -114,8 +113,7 @@ class FakeTelegram(TelegramState):
         super().__init__(bot_id=int(token.split(":")[0]), bot_username=bot_username)
         self.set_rate_limits(rate_limits)
         self.token, self.host, self.port = token, host, port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._server = ServerThread("fake-telegram")
         self._runner: web.AppRunner | None = None
         self._event: asyncio.Event | None = None
         self._poll_gen = 0
@@ -134,29 +132,8 @@ class FakeTelegram(TelegramState):
         return f"http://{self.host}:{self.port}/file/bot"
 
     def start(self) -> FakeTelegram:
-        ready, errors = threading.Event(), []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._serve())
-            except BaseException as exc:  # reported to the caller of start()
-                errors.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
         self._closing = False
-        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
+        self._server.start(self._serve)
         return self
 
     async def _serve(self) -> None:
@@ -170,13 +147,13 @@ class FakeTelegram(TelegramState):
         self._event = asyncio.Event()
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
+        self._server.stop(self._close)
+
+    async def _close(self) -> None:
         self._closing = True
-        self._loop.call_soon_threadsafe(self._wake_now)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._thread = self._loop = None
+        self._wake_now()  # long polls answer now
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     def __enter__(self) -> FakeTelegram:
         return self.start()
@@ -185,8 +162,7 @@ class FakeTelegram(TelegramState):
         self.stop()
 
     def _wake(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wake_now)
+        self._server.soon(self._wake_now)
 
     def _wake_now(self) -> None:
         if self._event is not None:
@@ -503,15 +479,7 @@ def main(argv: list[str] | None = None) -> None:
     for chat_id in args.chat:
         fake.add_chat(chat_id)
     fake.start()
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print(f"base_url={fake.base_url}\ntoken={fake.token}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    serve_until_interrupted(fake, f"base_url={fake.base_url}\ntoken={fake.token}")
 
 
 if __name__ == "__main__":
