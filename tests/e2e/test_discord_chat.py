@@ -9,6 +9,7 @@ import re
 import pytest
 
 from supportbot.domain import texts
+from tests.e2e.inprocess_fixtures import discord, discord_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_discord import (
     ALICE, BOB, COURT, CURATE_FORUM, DAVE, ELSEWHERE, EMERGENCY, ERIN, GUILD, OTHER_BOT, REPORT, RITA, SECURITY,
     SEED_PHRASE, TEAM, TEAM_ROLE, buttons_of, text_of,

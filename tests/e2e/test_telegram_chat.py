@@ -11,6 +11,7 @@ import pytest
 
 from supportbot.domain import texts
 from supportbot.services.desk import PRIVATE_HINT
+from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_telegram import (
     ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FORUM, FRANK, OTHER_BOT, SECURITY, SEED_PHRASE, STRANGERS, TEAM,
 )

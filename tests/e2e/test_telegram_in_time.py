@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_telegram import (
     ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FRANK, TEAM, acks_for, texts_in,
 )

@@ -1,4 +1,7 @@
-"""Fixtures for the end-to-end tests that run the bot in the test's event loop (Telegram and Discord)."""
+"""Fixtures for the end-to-end tests that run the bot in the test's event loop (Telegram and Discord).
+
+Imported by the test modules that use them: a conftest.py here would be imported as `conftest` and hide
+tests/conftest.py from the modules that import from it."""
 
 from __future__ import annotations
 
