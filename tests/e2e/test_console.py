@@ -1,12 +1,19 @@
-"""`supportbot demo` and `supportbot run` on the console chat, started as a user starts them."""
+"""`supportbot demo` and `supportbot run` on the console chat: a first session started as a user starts it,
+then sessions held in this process the way `supportbot run` holds them without a config."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import re
 from pathlib import Path
 
 import pytest
 
+from supportbot import runtime
+from supportbot.bootstrap import build_app
+from supportbot.config import load_settings
 from support.cli import run_supportbot
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +38,16 @@ def first_run(tmp_path_factory: pytest.TempPathFactory):
     """One console session in a fresh folder with no config: (folder, finished process)."""
     folder = tmp_path_factory.mktemp("console")
     return folder, run_supportbot("run", cwd=folder, stdin=CONVERSATION)
+
+
+def console_session(folder: Path, typed: str | bytes) -> str:
+    """A console session in `folder` on the embedded default config, typed on stdin; what it printed."""
+    lines: list[str] = []
+    stream = io.TextIOWrapper(io.BytesIO(typed.encode("utf-8") if isinstance(typed, str) else typed), encoding="utf-8")
+    with contextlib.chdir(folder):  # the default database is ./supportbot.db
+        app = build_app(load_settings(None, env={}), {"console"})
+        asyncio.run(runtime.run_console(app, stream=stream, write=lines.append))
+    return "\n".join(lines) + "\n"
 
 
 def test_demo_plays_a_whole_ticket_lifecycle(tmp_path: Path) -> None:
@@ -87,53 +104,48 @@ def test_a_reply_to_the_card_lands_in_the_tickets_history(first_run) -> None:
 def test_the_ticket_survives_a_restart(first_run) -> None:
     folder, _ = first_run
 
-    again = run_supportbot("run", cwd=folder, stdin="/as Alice\n/ticket 1\n")
+    again = console_session(folder, "/as Alice\n/ticket 1\n")
 
-    assert again.returncode == 0, again.stderr
-    assert "🟢 Ticket #1 resolved — Court v2" in again.stdout
-    assert "Resolution: fixed" in again.stdout and "Reported by dave on console" in again.stdout
+    assert "🟢 Ticket #1 resolved — Court v2" in again
+    assert "Resolution: fixed" in again and "Reported by dave on console" in again
 
 
 def test_a_reporter_is_refused_a_team_command_in_one_line(tmp_path: Path) -> None:
-    done = run_supportbot("run", cwd=tmp_path, stdin=f"/in court\n/as dave\n{REPORT}\n/take 1\n")
+    done = console_session(tmp_path, f"/in court\n/as dave\n{REPORT}\n/take 1\n")
 
-    assert done.returncode == 0, done.stderr
-    assert "supportbot ↩ #4: ⚠️ Only the support team can use /take." in done.stdout
+    assert "supportbot ↩ #4: ⚠️ Only the support team can use /take." in done
 
 
 def test_a_malformed_command_shows_its_usage(tmp_path: Path) -> None:
-    done = run_supportbot("run", cwd=tmp_path, stdin="/as Alice\n/status one\n")
+    done = console_session(tmp_path, "/as Alice\n/status one\n")
 
-    assert done.returncode == 0, done.stderr
-    assert '⚠️ "one" is not a ticket number. Usage: /status <id>' in done.stdout
+    assert '⚠️ "one" is not a ticket number. Usage: /status <id>' in done
 
 
 def test_a_seed_phrase_is_deleted_and_only_the_security_chat_hears_of_it(tmp_path: Path) -> None:
     seed = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 
-    done = run_supportbot("run", cwd=tmp_path, stdin=f"/in court\n/as dave\nmy seed is {seed}\n")
+    done = console_session(tmp_path, f"/in court\n/as dave\nmy seed is {seed}\n")
 
-    assert done.returncode == 0, done.stderr
-    assert "[court] 🗑 message #1 deleted" in done.stdout
-    assert "[private to user " in done.stdout and "Treat that wallet as compromised" in done.stdout
-    assert "[security] #3 supportbot: 🔴 Ticket #1 received — Court v2 · 🐛 normal · 🛡 security" in done.stdout
+    assert "[court] 🗑 message #1 deleted" in done
+    assert "[private to user " in done and "Treat that wallet as compromised" in done
+    assert "[security] #3 supportbot: 🔴 Ticket #1 received — Court v2 · 🐛 normal · 🛡 security" in done
     typed = f"[court] #1 dave: my seed is {seed}"
-    assert typed in done.stdout  # the console echoes what dave typed; the bot repeats it nowhere
-    assert "sausage" not in done.stdout.replace(typed, "")
-    assert "my seed is [redacted]" in done.stdout  # what the security team sees
-    assert not any(line.startswith("[team]") for line in done.stdout.splitlines())
+    assert typed in done  # the console echoes what dave typed; the bot repeats it nowhere
+    assert "sausage" not in done.replace(typed, "")
+    assert "my seed is [redacted]" in done  # what the security team sees
+    assert not any(line.startswith("[team]") for line in done.splitlines())
 
 
 def test_a_second_session_numbers_on_after_the_first(first_run) -> None:
     folder, done = first_run
     before = max(int(n) for n in re.findall(r"\] #(\d+) ", done.stdout))
 
-    again = run_supportbot("run", cwd=folder, stdin="/in curate\n/as erin\nThe curate list page shows an error\n")
+    again = console_session(folder, "/in curate\n/as erin\nThe curate list page shows an error\n")
 
-    assert again.returncode == 0, again.stderr
-    number = int(re.search(r"\[curate\] #(\d+) erin: The curate list page", again.stdout).group(1))
+    number = int(re.search(r"\[curate\] #(\d+) erin: The curate list page", again).group(1))
     assert number > before  # not taken for a redelivery of the first session's message of that number
-    assert f"[curate] #{number + 1} supportbot ↩ #{number}: 🔴 Ticket #2 received — Curate" in again.stdout
+    assert f"[curate] #{number + 1} supportbot ↩ #{number}: 🔴 Ticket #2 received — Curate" in again
 
 
 def test_lines_that_cannot_be_handled_get_one_answer_and_the_session_goes_on(tmp_path: Path) -> None:
@@ -141,11 +153,9 @@ def test_lines_that_cannot_be_handled_get_one_answer_and_the_session_goes_on(tmp
     typed = (f"/in court\n/as dave\n>>{huge} hi\n/click {huge} take\n/take {huge}\n"
              f"The stake button \xff fails on the court page\n/ticket 1\n").encode("latin-1")
 
-    done = run_supportbot("run", cwd=tmp_path, stdin=typed)
+    done = console_session(tmp_path, typed)  # ends normally: an exception would fail the test
 
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    assert f"⚠️ There is no message #{huge} here; nothing was posted." in done.stdout
-    assert f"Message #{huge} here is not a ticket card." in done.stdout
-    assert "🔴 Ticket #1 received — Court v2" in done.stdout  # the line after the odd byte is a report
-    assert "The stake button \ufffd fails on the court page" in done.stdout.split("History:", 1)[0]
+    assert f"⚠️ There is no message #{huge} here; nothing was posted." in done
+    assert f"Message #{huge} here is not a ticket card." in done
+    assert "🔴 Ticket #1 received — Court v2" in done  # the line after the odd byte is a report
+    assert "The stake button \ufffd fails on the court page" in done.split("History:", 1)[0]
