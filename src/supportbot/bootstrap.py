@@ -112,22 +112,6 @@ def platforms_of(settings: Settings) -> set[str]:
     return chosen or {"console"}
 
 
-class _RosterWithReminder(Roster):
-    """The roster as `deps.oncall`, still answering `remind()`.
-
-    Kept until runtime.py and demo.py schedule `app.reminder.remind`; the use cases see only
-    the OnCallLookup port."""
-
-    def __init__(self, directory: Directory, rotation: Rotation) -> None:
-        super().__init__(directory, rotation)
-        self.reminder: ShiftReminder | None = None
-
-    async def remind(self) -> int:
-        """The end-of-shift reminder (see ShiftReminder.remind)."""
-        assert self.reminder is not None
-        return await self.reminder.remind()
-
-
 @dataclass
 class App:
     """The wired desk and its database."""
@@ -148,7 +132,7 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     directory = build_directory(settings, platforms)
     clocks = Clocks(build_calendar(settings), build_policy(settings))
     clock = clock or SystemClock()
-    roster = _RosterWithReminder(directory, build_rotation(settings)) if settings.oncall.rotation else None
+    roster = Roster(directory, build_rotation(settings)) if settings.oncall.rotation else None
     deps = Deps(
         uow=database, clock=clock, directory=directory, clocks=clocks,
         notifier=Notifier(directory, clocks, clock=clock), disclosure_url=settings.security.disclosure_url,
@@ -156,6 +140,6 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     )
     if roster is None:
         return App(settings, database, deps, Desk(deps), platforms, sweeper=Sweeper(deps))
-    roster.reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
+    reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
     desk = Desk(deps, oncall=OnCallCommands(deps, roster))
-    return App(settings, database, deps, desk, platforms, sweeper=Sweeper(deps), reminder=roster.reminder)
+    return App(settings, database, deps, desk, platforms, sweeper=Sweeper(deps), reminder=reminder)

@@ -23,10 +23,19 @@ DROPPED = "Dead letter #{id} dropped."
 NONE_WAITING = "No parked events."
 
 
+class _Output:
+    """A rich console made when something is printed, so it takes the terminal's width at that moment."""
+
+    def __init__(self, **options: object) -> None:
+        self.options = options
+
+    def print(self, *objects: object, **kwargs: object) -> None:
+        Console(**self.options).print(*objects, **kwargs)  # type: ignore[arg-type]
+
+
 def register(app: typer.Typer, settings_of: Callable, config_option: object) -> None:
     """Add `dead-letters` (list, show, replay, drop) to the CLI."""
-    out = Console()
-    err = Console(stderr=True)
+    out, err = _Output(), _Output(stderr=True)
     group = typer.Typer(help="Platform events parked because they could not be handled: list, show, replay, drop.")
     app.add_typer(group, name="dead-letters")
 

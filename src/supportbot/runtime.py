@@ -113,8 +113,8 @@ def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = 
                 after_sweep()  # the notices go out now, not on the outbox's next beat
 
         jobs.append(("sweep", sweep, app.settings.scheduler.sweep_interval.as_timedelta()))
-        if app.deps.oncall is not None:
-            jobs.append(("shift-reminder", app.deps.oncall.remind, timedelta(minutes=1)))
+        if app.reminder is not None:
+            jobs.append(("shift-reminder", app.reminder.remind, timedelta(minutes=1)))
     return jobs
 
 

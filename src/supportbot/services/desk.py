@@ -20,7 +20,6 @@ from supportbot.services.tickets_access import load
 
 log = logging.getLogger(__name__)
 
-PRIVATE_HINT = texts.PRIVATE_HINT  # the e2e tests import it from here
 BUTTON_COMMANDS = {
     "take": lambda n: cmd.Take(n),
     "in_progress": lambda n: cmd.SetStatus(n, Status.IN_PROGRESS, ""),
