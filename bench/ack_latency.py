@@ -147,7 +147,7 @@ def main() -> None:
         results["supportbot (ticket stored, then acknowledged)"] = measure("supportbot", bot, fake, chats, args, folder)
         requests_429 = fake.count("sendMessage", 429)
     base, ours = (summary(v) for v in results.values())
-    for (name, values), stats in zip(results.items(), (base, ours)):
+    for (name, values), stats in zip(results.items(), (base, ours), strict=True):
         print(f"{name:48s} " + "  ".join(f"{k} {v:7.1f} ms" for k, v in stats.items()) + f"  (n={len(values)})")
     print(f"{'ratio supportbot / echo bot':48s} p50 {ours['p50'] / base['p50']:.2f}x  p99 {ours['p99'] / base['p99']:.2f}x"
           f"  (429 answers during the run: {requests_429})")

@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,12 @@ from supportbot.chat.telegram.limits import FloodLimiter  # noqa: E402
 from supportbot.db import migrate  # noqa: E402
 from supportbot.db.engine import Database  # noqa: E402
 from supportbot.services.ports import (  # noqa: E402
-    MaybeDelivered, OutboxItem, OutboxKind, PlatformDown, RetryLater, SystemClock,
+    MaybeDelivered,
+    OutboxItem,
+    OutboxKind,
+    PlatformDown,
+    RetryLater,
+    SystemClock,
 )
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
@@ -99,7 +104,7 @@ async def run(fake: FakeTelegram, folder: Path, *, old: bool, chats: list[int], 
     await migrate.upgrade(database.engine)
     reports = [(chats[n % len(chats)], fake.post_message(chats[n % len(chats)], REPORTER, f"report {n}"))
                for n in range(acks)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with database() as uow:
         for n, (chat_id, message_id) in enumerate(reports):
             await uow.outbox.add(OutboxItem(platform="telegram", chat_id=chat_id, kind=OutboxKind.CARD,

@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from supportbot.bootstrap import build_app
@@ -49,7 +49,7 @@ async def desk_loop(folder: Path, count: int) -> tuple[float, int]:
     app = build_app(settings, {"console"})
     await migrate.upgrade(app.database.engine)
     chat = next(iter(app.deps.directory.products)).chats["console"][0]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     for n in range(count):
         sender = Sender("console", 10_000 + n % 500, f"user{n % 500}")

@@ -28,7 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.support_telegram import (  # noqa: E402
-    ALICE, DAVE, ERIN, FRANK, TEAM, acks_for, add_court_groups, config_text, populate,
+    ALICE,
+    DAVE,
+    ERIN,
+    FRANK,
+    TEAM,
+    acks_for,
+    add_court_groups,
+    config_text,
+    populate,
 )
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 

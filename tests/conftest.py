@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ class ManualClock:
     """A clock tests move by hand: no sleeping to wait for time."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # Mon 10:00 Paris
+        self.current = start or datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # Mon 10:00 Paris
 
     def now(self) -> datetime:
         return self.current

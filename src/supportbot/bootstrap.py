@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from supportbot.chat.outbox_sender import SenderPolicy
 from supportbot.config import Settings
 from supportbot.db.engine import Database
 from supportbot.domain.calendar import BusinessCalendar
@@ -20,7 +21,6 @@ from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import Clock, SystemClock
 from supportbot.services.shift_reminder import ShiftReminder
-from supportbot.chat.outbox_sender import SenderPolicy
 
 # The console chat has no real ids: these stand in for its places.
 CONSOLE_PRODUCT_BASE = 100
@@ -87,9 +87,9 @@ def build_policy(settings: Settings) -> Policy:
 
 def build_rotation(settings: Settings) -> Rotation:
     """The on-call rotation of [oncall]; it starts at the config's instant or at the epoch."""
-    starts = settings.oncall.starts or datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    starts = settings.oncall.starts or datetime(2026, 1, 5, 9, tzinfo=UTC)
     if starts.tzinfo is None:
-        starts = starts.replace(tzinfo=timezone.utc)
+        starts = starts.replace(tzinfo=UTC)
     return Rotation(tuple(settings.oncall.rotation), settings.oncall.shift.as_timedelta(), starts)
 
 

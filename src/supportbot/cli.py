@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -70,7 +71,7 @@ def _on_database(bot, job: Callable[[], Awaitable[T]]) -> T:
         raise _fail(error) from None
 
 
-def _settings(path: Optional[Path]) -> Settings:
+def _settings(path: Path | None) -> Settings:
     try:
         return load_settings(find_config(path))
     except ConfigError as error:
@@ -80,7 +81,7 @@ def _settings(path: Optional[Path]) -> Settings:
 
 
 @app.command()
-def run(config: Optional[Path] = ConfigOption) -> None:
+def run(config: Path | None = ConfigOption) -> None:
     """Start the bot: Telegram and/or Discord when a token is set, else the local console chat."""
     from supportbot import runtime
 
@@ -135,7 +136,7 @@ def check_config(path: Path = typer.Argument(..., help="The TOML file to check."
 
 
 @db_app.command("upgrade")
-def db_upgrade(config: Optional[Path] = ConfigOption, revision: str = typer.Option("head", help="Target revision.")) -> None:
+def db_upgrade(config: Path | None = ConfigOption, revision: str = typer.Option("head", help="Target revision.")) -> None:
     """Bring the database schema up to date."""
     from supportbot.db import migrate
 
@@ -150,7 +151,7 @@ def db_upgrade(config: Optional[Path] = ConfigOption, revision: str = typer.Opti
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or 'base' for empty."),
-                 config: Optional[Path] = ConfigOption,
+                 config: Path | None = ConfigOption,
                  yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before dropping data.")) -> None:
     """Take the database schema back to an older revision (asks first: what was added since is dropped)."""
     from supportbot.db import migrate
@@ -172,7 +173,7 @@ def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or '
 
 
 @db_app.command("current")
-def db_current(config: Optional[Path] = ConfigOption) -> None:
+def db_current(config: Path | None = ConfigOption) -> None:
     """Show the schema revision of the database and the one this version needs."""
     from supportbot.db import migrate
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -39,7 +40,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     group = typer.Typer(help="Platform events parked because they could not be handled: list, show, replay, drop.")
     app.add_typer(group, name="dead-letters")
 
-    def run(config: Optional[Path], job: Callable[..., Awaitable[T]]) -> T:
+    def run(config: Path | None, job: Callable[..., Awaitable[T]]) -> T:
         """Run a use case on the configured database; a refusal is one line and exit code 2."""
         bot = build_app(settings_of(config), {"console"})
 
@@ -59,7 +60,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     @group.callback(invoke_without_command=True)
     def listing(ctx: typer.Context,
                 all_: bool = typer.Option(False, "--all", help="Also those replayed or dropped."),
-                config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+                config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """List parked events, oldest first (never their text: `show N` for one)."""
         if ctx.invoked_subcommand is not None:
             return
@@ -77,7 +78,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
     @group.command()
     def show(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
-             config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+             config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Show one parked event: where it came from, the error, and the event as received (secrets redacted)."""
         letter = run(config, lambda uow: dead_letters.get(uow, letter_id))
         for label, value in (("Dead letter", f"#{letter.id} ({letter.status})"),
@@ -89,14 +90,14 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
     @group.command()
     def replay(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
-               config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+               config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Ask the running bot to handle a parked event again (a redelivery of one handled changes nothing)."""
         run(config, lambda uow: dead_letters.request_replay(uow, letter_id))
         out.print(REPLAY_ASKED.format(id=letter_id, every=dead_letters.REPLAY_EVERY), highlight=False)
 
     @group.command()
     def drop(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
-             config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+             config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Give up on a parked event (it stays listed with --all)."""
         run(config, lambda uow: dead_letters.drop(uow, letter_id))
         out.print(DROPPED.format(id=letter_id), highlight=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import typer
 from rich.console import Console
@@ -28,11 +28,11 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
     @app.command()
     def tickets(
-        product: Optional[str] = typer.Option(None, "--product", "-p", help="Only this product key."),
-        status: Optional[str] = typer.Option(None, "--status", "-s", help="received, in_progress, fix_provided or resolved."),
+        product: str | None = typer.Option(None, "--product", "-p", help="Only this product key."),
+        status: str | None = typer.Option(None, "--status", "-s", help="received, in_progress, fix_provided or resolved."),
         all_: bool = typer.Option(False, "--all", help="Include resolved tickets."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-        config: Optional[Path] = config_option,  # type: ignore[assignment]
+        config: Path | None = config_option,  # type: ignore[assignment]
     ) -> None:
         """List tickets, oldest first (open ones unless --all or --status resolved)."""
         if status is not None and status not in {s.value for s in Status}:
@@ -70,7 +70,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
     @app.command()
     def ticket(number: int = typer.Argument(..., help="The ticket number."),
-               config: Optional[Path] = config_option) -> None:  # type: ignore[assignment]
+               config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Show one ticket: its card, clocks and whole history."""
         bot = build_app(settings_of(config), {"console"})
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from importlib.resources import files
+from collections.abc import Iterator
 from datetime import date, datetime, time
+from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -160,7 +168,7 @@ class HolidaysConfig(Section):
     extra: list[date] = []
 
     @model_validator(mode="after")
-    def _check(self) -> "HolidaysConfig":
+    def _check(self) -> HolidaysConfig:
         import holidays
 
         # An empty string in TOML means "none", as an absent key does.
@@ -297,7 +305,7 @@ class Settings(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Settings":
+    def _consistent(self) -> Settings:
         problems = [*self._unresolved_names(), *self._shared_person_ids(), *self._chats_in_two_roles()]
         # An absent [oncall] section means "no rotation"; a given one without people is a mistake.
         if "oncall" in self.model_fields_set and not self.oncall.rotation:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import itertools
 import tempfile
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from supportbot.bootstrap import App, build_app, console_chat_ids, sender_policy
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
@@ -16,7 +16,7 @@ from supportbot.config import EmergencyPolicy, Settings
 from supportbot.runtime import prepare_database
 
 # Monday 7 Dec 2026, 10:00 in Paris: inside business hours, so the normal clock runs.
-DEMO_START = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+DEMO_START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 SCRIPT = """\
 # A reporter describes a problem in the Court support channel.

@@ -6,10 +6,11 @@ import asyncio
 import itertools
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -74,7 +75,7 @@ async def check_database(database: Database) -> None:
                 # tried and rolled back, here at start rather than on the first message a user sends.
                 await connection.exec_driver_sql(f"CREATE TABLE {WRITE_PROBE} (x INTEGER)")
                 await connection.rollback()
-    except (sa.exc.DBAPIError, OSError, asyncio.TimeoutError) as error:
+    except (TimeoutError, sa.exc.DBAPIError, OSError) as error:
         reason = _first_line(error)
         template = DATABASE_READ_ONLY if "readonly" in reason or "read-only" in reason else DATABASE_UNREACHABLE
         raise DatabaseUnusable(template.format(where=where, reason=reason)) from None
@@ -198,7 +199,7 @@ async def serve(app: App, served: list[Served], *, stop: asyncio.Event,
     """
     pumps = [OutboxPump(OutboxSender(s.adapter.platform, uow=app.database, clock=app.deps.clock,
                                      policy=sender_policy(app.settings)), held=True) for s in served]
-    for s, pump in zip(served, pumps):
+    for s, pump in zip(served, pumps, strict=True):
         if hasattr(s.adapter, "on_commit"):  # the adapter says when it has queued something
             s.adapter.on_commit = pump.wake
 
@@ -208,11 +209,11 @@ async def serve(app: App, served: list[Served], *, stop: asyncio.Event,
 
     scheduler = make_scheduler(periodic_jobs(app, pumps, after_sweep=wake_all))
     scheduler.start()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for job in scheduler.get_jobs():  # first runs now, not one interval later: overdue work is simply due
         job.modify(next_run_time=now)
     starting = [asyncio.create_task(_keep_starting(s, pump, pause), name=f"start-{s.adapter.platform.name}")
-                for s, pump in zip(served, pumps)]
+                for s, pump in zip(served, pumps, strict=True)]
     stopped = asyncio.create_task(stop.wait(), name="stop")
     log.info("supportbot running on %s", ", ".join(s.adapter.platform.name for s in served))
     try:
@@ -235,7 +236,7 @@ async def serve(app: App, served: list[Served], *, stop: asyncio.Event,
                 log.exception("stopping %s failed", s.adapter.platform.name)
 
 
-async def _keep_starting(served: Served, pump: "OutboxPump", pause: Callable[[float], Awaitable[None]]) -> None:
+async def _keep_starting(served: Served, pump: OutboxPump, pause: Callable[[float], Awaitable[None]]) -> None:
     """Start one platform, trying again while it cannot reach its servers; then let its outbox send."""
     name = served.adapter.platform.name
     wait = RESTART_FIRST_WAIT
@@ -253,7 +254,7 @@ async def _keep_starting(served: Served, pump: "OutboxPump", pause: Callable[[fl
     pump.release()
 
 
-def telegram_options(app: App) -> "TelegramOptions":
+def telegram_options(app: App) -> TelegramOptions:
     """The [telegram] settings as the adapter takes them (chat/ does not read config)."""
     from supportbot.chat.telegram.bot import TelegramOptions
 

@@ -7,8 +7,9 @@ escalations passes at once (`settle`, `wait`) instead of on the wall clock."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 

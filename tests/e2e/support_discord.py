@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_state import FORUM as FORUM_TYPE
@@ -57,7 +58,7 @@ def config_text(tmp: Path, fake: FakeDiscord, *, emergency: str = "1h", extra: s
     """A config for the fake server; `telegram` adds a Telegram side (token, url, chat ids, people ids).
     The on-call rotation started an hour before `now` (Alice's shift)."""
     tg = telegram or {}
-    starts = ((now or datetime.now(timezone.utc)) - timedelta(hours=1)).isoformat(timespec="seconds")
+    starts = ((now or datetime.now(UTC)) - timedelta(hours=1)).isoformat(timespec="seconds")
 
     def tg_key(key: str, value: Any) -> str:
         return f"{key} = {value}" if value is not None else ""
@@ -139,7 +140,7 @@ class World:
     def wait(self, predicate: Callable[[], Any], message: str, timeout: float = 15.0) -> Any:
         return wait_until(predicate, timeout, message=message, bot=self.bot, fake=self.fake)
 
-    def start(self) -> "World":
+    def start(self) -> World:
         """Start the bot process and wait until it is connected and has registered its slash commands."""
         syncs = len(self.fake.request_log("/commands"))
         self.bot.start()

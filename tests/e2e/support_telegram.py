@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.fakes.telegram_api import FakeTelegram
@@ -60,7 +60,7 @@ def config_text(tmp: Path, fake: FakeTelegram, *, emergency: str = "1h", telegra
                 more_court_chats: tuple[int, ...] = (), now: datetime | None = None) -> str:
     """The bot's config for this fake; the on-call rotation started an hour before `now` (Alice's shift)."""
     court_chats = ", ".join(str(c) for c in (COURT, *more_court_chats))
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     starts = (now - timedelta(hours=1)).isoformat(timespec="seconds")
     return f"""
 log_level = "INFO"

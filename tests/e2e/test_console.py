@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from support.cli import run_supportbot
 from supportbot import runtime
 from supportbot.bootstrap import build_app
 from supportbot.config import load_settings
-from support.cli import run_supportbot
 
 pytestmark = pytest.mark.e2e
 

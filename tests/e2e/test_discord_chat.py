@@ -11,8 +11,24 @@ import pytest
 from supportbot.domain import texts
 from tests.e2e.inprocess_fixtures import discord, discord_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_discord import (
-    ALICE, BOB, COURT, CURATE_FORUM, DAVE, ELSEWHERE, EMERGENCY, ERIN, GUILD, OTHER_BOT, REPORT, RITA, SECURITY,
-    SEED_PHRASE, TEAM, TEAM_ROLE, buttons_of, text_of,
+    ALICE,
+    BOB,
+    COURT,
+    CURATE_FORUM,
+    DAVE,
+    ELSEWHERE,
+    EMERGENCY,
+    ERIN,
+    GUILD,
+    OTHER_BOT,
+    REPORT,
+    RITA,
+    SECURITY,
+    SEED_PHRASE,
+    TEAM,
+    TEAM_ROLE,
+    buttons_of,
+    text_of,
 )
 from tests.fakes.discord_state import P_CREATE_PUBLIC_THREADS, P_MANAGE_MESSAGES
 

@@ -13,14 +13,24 @@ import pytest
 
 from supportbot import runtime
 from supportbot.bootstrap import build_app, sender_policy
-from supportbot.chat.telegram import polling as telegram_polling
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.chat.retrying import RetryPolicy
+from supportbot.chat.telegram import polling as telegram_polling
 from supportbot.chat.telegram.bot import TelegramAdapter
 from supportbot.config import load_settings
 from supportbot.services import dead_letters
 from tests.e2e.support_telegram import (
-    ALICE, COURT, DAVE, ERIN, TEAM, acks_for, add_court_groups, config_text, free_port, populate, texts_in,
+    ALICE,
+    COURT,
+    DAVE,
+    ERIN,
+    TEAM,
+    acks_for,
+    add_court_groups,
+    config_text,
+    free_port,
+    populate,
+    texts_in,
 )
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -242,8 +252,12 @@ async def test_a_note_delivered_again_after_a_restart_is_stored_once(tmp_path, f
 
 async def test_a_discord_message_whose_handling_fails_is_parked_and_the_channel_goes_on(tmp_path, clock, caplog):
     from fakes.discord_api import FakeDiscord
-    from support_discord import COURT as D_COURT, DAVE as D_DAVE, ERIN as D_ERIN, config_text as discord_config
+    from support_discord import COURT as D_COURT
+    from support_discord import DAVE as D_DAVE
+    from support_discord import ERIN as D_ERIN
+    from support_discord import config_text as discord_config
     from support_discord import populate as populate_discord
+
     from supportbot.chat.discord.bot import DiscordAdapter, DiscordOptions
 
     with FakeDiscord(heartbeat_interval=5000) as server:

@@ -11,7 +11,17 @@ import urllib.request
 import pytest
 
 from tests.e2e.support_telegram import (
-    COURT, DAVE, ERIN, FRANK, TEAM, acks_for, add_court_groups, config_text, free_port, populate, receiving,
+    COURT,
+    DAVE,
+    ERIN,
+    FRANK,
+    TEAM,
+    acks_for,
+    add_court_groups,
+    config_text,
+    free_port,
+    populate,
+    receiving,
     request_counts,
 )
 from tests.fakes.telegram_api import FakeTelegram

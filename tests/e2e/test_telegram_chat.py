@@ -13,7 +13,19 @@ from supportbot.domain import texts
 from supportbot.domain.texts import PRIVATE_HINT
 from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_telegram import (
-    ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FORUM, FRANK, OTHER_BOT, SECURITY, SEED_PHRASE, STRANGERS, TEAM,
+    ALICE,
+    BOB,
+    COURT,
+    DAVE,
+    EMERGENCY,
+    ERIN,
+    FORUM,
+    FRANK,
+    OTHER_BOT,
+    SECURITY,
+    SEED_PHRASE,
+    STRANGERS,
+    TEAM,
 )
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,16 @@ import pytest
 
 from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_telegram import (
-    ALICE, BOB, COURT, DAVE, EMERGENCY, ERIN, FRANK, TEAM, acks_for, texts_in,
+    ALICE,
+    BOB,
+    COURT,
+    DAVE,
+    EMERGENCY,
+    ERIN,
+    FRANK,
+    TEAM,
+    acks_for,
+    texts_in,
 )
 from tests.fakes.telegram_api import FakeTelegram, RateLimits
 
@@ -54,7 +63,7 @@ async def test_emergency_tags_on_call_at_once_and_escalates_once_per_level(teleg
         await bot.wait(seconds=1)
     sent = escalations()
     assert len(sent) == count
-    gaps = [b["sent_at"] - a["sent_at"] for a, b in zip(sent, sent[1:])]
+    gaps = [b["sent_at"] - a["sent_at"] for a, b in zip(sent, sent[1:], strict=False)]
     assert all(gap > 2 for gap in gaps), gaps  # each level once, not twice in one period
     in_chat = [m for m in fake.bot_messages(EMERGENCY) if "On-call team" in (m["text"] or "")]
     assert len(in_chat) == len(sent)

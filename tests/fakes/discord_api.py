@@ -29,20 +29,55 @@ import secrets
 import time
 import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
 from .discord_state import (
-    CATEGORY, DEFAULT_BOT_PERMISSIONS, DM, EVERYONE_PERMISSIONS, FLAG_EPHEMERAL, FLAG_LOADING, FORUM,
-    I_DIRECT_MESSAGES, I_GUILD_MEMBERS, I_GUILD_MESSAGES, I_GUILDS, I_MESSAGE_CONTENT, NEWS, NEWS_THREAD, PNG_1X1,
-    PRIVATE_THREAD, PRIVILEGED_INTENTS, PUBLIC_THREAD, P_ADD_REACTIONS, P_CREATE_PRIVATE_THREADS,
-    P_CREATE_PUBLIC_THREADS, P_MANAGE_CHANNELS, P_MANAGE_MESSAGES, P_MANAGE_THREADS, P_SEND_MESSAGES,
-    P_SEND_MESSAGES_IN_THREADS, TEXT, APIError, Channel, Guild, Interaction, Member, Message, Role, World, err,
-    form_errors, now_iso, validate_commands, validate_message,
+    CATEGORY,
+    DEFAULT_BOT_PERMISSIONS,
+    DM,
+    EVERYONE_PERMISSIONS,
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    FORUM,
+    I_DIRECT_MESSAGES,
+    I_GUILD_MEMBERS,
+    I_GUILD_MESSAGES,
+    I_GUILDS,
+    I_MESSAGE_CONTENT,
+    NEWS,
+    NEWS_THREAD,
+    P_ADD_REACTIONS,
+    P_CREATE_PRIVATE_THREADS,
+    P_CREATE_PUBLIC_THREADS,
+    P_MANAGE_CHANNELS,
+    P_MANAGE_MESSAGES,
+    P_MANAGE_THREADS,
+    P_SEND_MESSAGES,
+    P_SEND_MESSAGES_IN_THREADS,
+    PNG_1X1,
+    PRIVATE_THREAD,
+    PRIVILEGED_INTENTS,
+    PUBLIC_THREAD,
+    TEXT,
+    APIError,
+    Channel,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+    Role,
+    World,
+    err,
+    form_errors,
+    now_iso,
+    validate_commands,
+    validate_message,
 )
 from .serving import ServerThread, serve_until_interrupted
 
@@ -69,7 +104,7 @@ class _Conn:
     ws: web.WebSocketResponse
     info: dict
     compress: bool
-    session: "_Session | None" = None
+    session: _Session | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -156,7 +191,7 @@ class FakeDiscord:
     def resume_gateway_url(self) -> str:
         return f"ws://{self.host}:{self._port}/resume"
 
-    def start(self) -> "FakeDiscord":
+    def start(self) -> FakeDiscord:
         try:
             self._server.start(self._astart)
         except BaseException as exc:
@@ -166,7 +201,7 @@ class FakeDiscord:
     def stop(self) -> None:
         self._server.stop(self._astop)
 
-    def __enter__(self) -> "FakeDiscord":
+    def __enter__(self) -> FakeDiscord:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -433,7 +468,7 @@ class FakeDiscord:
 
     async def _dispatch_rest(self, request: web.Request, path: str, payload: Any, files: list) -> web.Response:
         method = request.method
-        for m, regex, template, handler, auth in self._routes:
+        for m, regex, template, handler, auth in self._routes:  # noqa: B007  (the matched route is used after the loop)
             match = regex.match(path)
             if match and m == method:
                 break
@@ -1536,7 +1571,7 @@ class FakeDiscord:
         for m in self.all_messages()[-30:]:
             flags = ("deleted " if m["deleted"] else "") + ("ephemeral " if m["ephemeral"] else "")
             lines.append(f"  [{m['channel_id']}] {m['id']} by {m['author_id']} {flags}{m['content']!r:.120}"
-                         f"{' +%d embeds' % len(m['embeds']) if m['embeds'] else ''}")
+                         f"{' +' + str(len(m['embeds'])) + ' embeds' if m['embeds'] else ''}")
         lines.append("interaction responses:")
         for r in self.interaction_responses()[-20:]:
             lines.append(f"  {r['interaction_id']} {r['kind']} type={r['type']} flags={r['flags']} "
@@ -1562,7 +1597,7 @@ class FakeDiscord:
             "press": lambda: {"id": self.press(int(body["channel_id"]), int(body["message_id"]),
                                                int(body["user_id"]), body["custom_id"])},
             "forum_post": lambda: dict(zip(("thread_id", "message_id"), self.create_forum_post(
-                int(body["channel_id"]), int(body["user_id"]), body["title"], body["content"]))),
+                int(body["channel_id"]), int(body["user_id"]), body["title"], body["content"]), strict=True)),
         }
         if action not in calls:
             return _json(404, {"error": f"unknown action {action!r}", "actions": sorted(calls)})

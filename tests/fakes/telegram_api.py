@@ -225,7 +225,7 @@ class FakeTelegram(TelegramState):
                 break
             try:
                 await asyncio.wait_for(event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if gen != self._poll_gen:
                 raise ApiError(409, "Conflict: terminated by other getUpdates request; "

@@ -8,7 +8,7 @@ import json
 import re
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 MAX_TEXT = 4096
 SEND_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from supportbot.services.ports import DeadLetter
 
-AT = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
 
 async def test_a_handled_key_is_recorded_once(database) -> None:

@@ -12,17 +12,16 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import PG_SKIP_REASON, PG_URL, sqlite_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from support.cli import run_supportbot
 from supportbot.bootstrap import build_app
 from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database
 from supportbot.db.tables import counters, metadata
 from supportbot.runtime import SchemaOutdated, prepare_database
-
-from conftest import PG_SKIP_REASON, PG_URL, sqlite_url
-from support.cli import run_supportbot
 
 VERSION_TABLE = "alembic_version"
 

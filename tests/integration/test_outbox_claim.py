@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from support.databases import migrated  # noqa: F401  (fixture)
-
 from supportbot.services.ports import OutboxItem, OutboxKind
 
 

@@ -9,6 +9,8 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
+from support.databases import migrated  # noqa: F401  (fixture)
+from support.fake_chat import FakeChat
 from supportbot.bootstrap import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_app
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.config import load_settings
@@ -17,9 +19,6 @@ from supportbot.db.repositories import SqlOutbox
 from supportbot.db.tables import outbox, platform_messages, ticket_events, tickets
 from supportbot.domain.people import Sender
 from supportbot.services.ports import IncomingMessage
-
-from support.databases import migrated  # noqa: F401  (fixture)
-from support.fake_chat import FakeChat
 
 COURT = CONSOLE_PRODUCT_BASE  # the first product of the embedded defaults: court
 REPORT = "On the court page I click Stake and get an error"

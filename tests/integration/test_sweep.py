@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from support.databases import migrated  # noqa: F401  (fixture)
 from supportbot.bootstrap import CONSOLE_EMERGENCY, CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_app
 from supportbot.config import load_settings
 from supportbot.db import migrate
@@ -21,8 +22,6 @@ from supportbot.domain.tickets import Severity, Ticket
 from supportbot.runtime import periodic_jobs
 from supportbot.services.escalation import Sweeper
 from supportbot.services.ports import IncomingMessage
-
-from support.databases import migrated  # noqa: F401  (fixture)
 
 COURT = CONSOLE_PRODUCT_BASE
 ERIN = Sender("console", 4343, "erin")

@@ -6,9 +6,10 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tests.support.cli import clean_env, command
 

@@ -11,6 +11,8 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from support.fake_chat import FakeChat
+from support.fake_uow import FakeStore
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.oncall import Rotation
@@ -25,9 +27,6 @@ from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import ButtonPress, Clock, IncomingMessage, OutboxItem, OutboxKind, Reply
 from supportbot.services.shift_reminder import ShiftReminder
-
-from support.fake_chat import FakeChat
-from support.fake_uow import FakeStore
 
 PLATFORM = "telegram"
 COURT = -100101  # the Court v2 support channel

@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.tickets import Severity, Status, Ticket
 from supportbot.services.ports import (
-    DeadLetter, DuplicateMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent,
+    DeadLetter,
+    DuplicateMessage,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    TicketEvent,
 )
 
 

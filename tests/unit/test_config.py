@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from support.cli import run_supportbot
 from supportbot.config import ConfigError, load_settings
 from supportbot.domain.durations import Duration, DurationError, parse_duration
-
-from support.cli import run_supportbot
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config.example.toml"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.config import ConfigError, load_settings
-
 from support.cli import run_supportbot
+from supportbot.config import ConfigError, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,14 +7,21 @@ from datetime import UTC, datetime
 
 import pytest
 
+from support.desk_world import (
+    COURT,
+    DISCLOSURE_URL,
+    EMERGENCY,
+    REPORT,
+    SECURITY,
+    TEAM,
+    DeskWorld,
+    open_report,
+    sender,
+)
 from supportbot.domain import texts
 from supportbot.domain.intake import ACCOUNT, DEVICE, REDACTED, SCREENSHOTS, STEPS, WHERE
 from supportbot.domain.tickets import Resolution, Severity, Status
 from supportbot.services.ports import OutboxKind
-
-from support.desk_world import (
-    COURT, DISCLOSURE_URL, EMERGENCY, REPORT, SECURITY, TEAM, DeskWorld, open_report, sender,
-)
 
 SEED = "legal winner thank year wave sausage worth useful legal winner thank yellow"  # BIP-39 test vector
 

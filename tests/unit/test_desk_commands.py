@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from support.desk_world import COURT, TEAM, DeskWorld, open_report, sender
 from supportbot.domain import texts
 from supportbot.domain.tickets import Resolution, Severity, Status
 from supportbot.services.ports import OutboxKind
-
-from support.desk_world import COURT, TEAM, DeskWorld, open_report, sender
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import aiohttp
@@ -20,7 +20,7 @@ from supportbot.domain.people import Directory, Person, Role
 from supportbot.domain.tickets import Resolution, Severity, Status, Ticket
 from supportbot.services.ports import OutboxItem, OutboxKind, PermanentFailure, RetryLater
 
-AT = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 7, 9, tzinfo=UTC)
 ALICE = Person("Alice", frozenset({Role.ENGINEER}), discord_id=2001)
 
 

@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from support.desk_world import COURT, EMERGENCY, SECURITY, TEAM, DeskWorld
 from supportbot.domain import texts
 from supportbot.domain.durations import parse_duration
 from supportbot.domain.sla import EscalationKind, Policy
 from supportbot.services.clocks import Clocks
 from supportbot.services.escalation import Sweeper
 from supportbot.services.ports import OutboxItem, OutboxKind
-
-from support.desk_world import COURT, EMERGENCY, SECURITY, TEAM, DeskWorld
 
 PARIS = ZoneInfo("Europe/Paris")
 REPORT = "On the court page I click Stake and get an error"

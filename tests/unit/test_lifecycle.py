@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from supportbot.domain.tickets import (
-    DeskError, FirstResponded, InvalidTransition, Resolution, Severity, Status, Ticket, check_reopen,
+    DeskError,
+    FirstResponded,
+    InvalidTransition,
+    Resolution,
+    Severity,
+    Status,
+    Ticket,
+    check_reopen,
     check_transition,
 )
 

@@ -1,11 +1,11 @@
 """The playbook's metrics: what /stats reports for a period."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from supportbot.domain import metrics
 from supportbot.domain.tickets import Resolution, Severity, Ticket
 
-T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 def ticket(number: int, *, answered_after: float | None = None, resolved_after: float | None = None,

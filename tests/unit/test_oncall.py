@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from support.desk_world import COURT, DIRECTORY, EMERGENCY, ROTATION, TEAM, DeskWorld
 from supportbot.domain import texts
 from supportbot.domain.oncall import Handoff, Rotation, Schedule
 from supportbot.services.escalation import Sweeper
 from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import OutboxKind
 from supportbot.services.shift_reminder import ShiftReminder
-
-from support.desk_world import COURT, DIRECTORY, EMERGENCY, ROTATION, TEAM, DeskWorld
 
 BOB_SHIFT_ENDS = datetime(2026, 12, 14, 8, 0, tzinfo=UTC)  # Mon 14 Dec 09:00 Paris
 ONCALL_NOW = ("📟 On call now: Bob until Mon 14 Dec 09:00 (Europe/Paris).\n"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from supportbot.chat.outbox_sender import SENDER_DIED, OutboxSender
-from supportbot.services.ports import Delivered, OutboxItem, OutboxKind
-
 from support.fake_chat import FakeChat
 from support.fake_uow import FakeStore
+from supportbot.chat.outbox_sender import SENDER_DIED, OutboxSender
+from supportbot.services.ports import Delivered, OutboxItem, OutboxKind
 
 COURT = -100101
 

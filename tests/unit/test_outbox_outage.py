@@ -12,16 +12,20 @@ import aiohttp
 import discord
 import pytest
 
+from support.fake_chat import FakeChat
+from support.fake_uow import FakeStore
 from supportbot.chat.breaker import BreakerState
 from supportbot.chat.discord.delivery import translated
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.domain import texts
 from supportbot.services.ports import (
-    Delivered, MaybeDelivered, OutboxItem, OutboxKind, PermanentFailure, PlatformDown,
+    Delivered,
+    MaybeDelivered,
+    OutboxItem,
+    OutboxKind,
+    PermanentFailure,
+    PlatformDown,
 )
-
-from support.fake_chat import FakeChat
-from support.fake_uow import FakeStore
 
 CHATS = [-100101, -100102, -100103, -100104]
 TEAM = -100500
@@ -263,7 +267,7 @@ def http_error(status: int, text: str = "") -> discord.HTTPException:
 
 
 @pytest.mark.parametrize("error", [http_error(503, "Service Unavailable"), http_error(502, "Bad Gateway"),
-                                   aiohttp.ClientConnectionError("Cannot connect"), asyncio.TimeoutError()])
+                                   aiohttp.ClientConnectionError("Cannot connect"), TimeoutError()])
 def test_discord_5xx_and_connection_errors_mean_the_platform_is_down(error) -> None:
     with pytest.raises(PlatformDown):
         with translated("send to 3101"):

@@ -72,7 +72,6 @@ async def test_closed_pump_starts_nothing():
 async def test_during_an_outage_one_row_finds_out_and_the_others_wait_without_a_call(clock):
     from support.fake_chat import FakeChat
     from support.fake_uow import FakeStore
-
     from supportbot.chat.outbox_sender import OutboxSender
     from supportbot.services.ports import OutboxItem, OutboxKind, PlatformDown
 

@@ -7,15 +7,19 @@ from datetime import timedelta
 
 import pytest
 
+from support.fake_chat import FakeChat
+from support.fake_uow import FakeStore
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.domain import texts
 from supportbot.domain.tickets import Severity, Ticket
 from supportbot.services.ports import (
-    MessageLink, OutboxItem, OutboxKind, PermanentFailure, RetryLater, Throttled,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    PermanentFailure,
+    RetryLater,
+    Throttled,
 )
-
-from support.fake_chat import FakeChat
-from support.fake_uow import FakeStore
 
 CHAT = -100101
 OTHER_CHAT = -100102

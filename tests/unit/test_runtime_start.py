@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import discord
 import pytest
+from conftest import ManualClock, sqlite_url
 
 from supportbot import runtime
 from supportbot.bootstrap import App, build_app
@@ -17,8 +18,6 @@ from supportbot.db import migrate
 from supportbot.db.engine import Database
 from supportbot.domain.people import Sender
 from supportbot.services.ports import Delivered, IncomingMessage, OutboxItem
-
-from conftest import ManualClock, sqlite_url
 
 TG_EMERGENCY, TG_TEAM = -100900, -100500
 DC_EMERGENCY, DC_TEAM = 3900, 3001

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from support.desk_world import COURT, DISCLOSURE_URL, EMERGENCY, SECURITY, TEAM, DeskWorld, open_report, sender
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.people import ChannelKind, Place
 from supportbot.services.ports import OutboxKind
-
-from support.desk_world import COURT, DISCLOSURE_URL, EMERGENCY, SECURITY, TEAM, DeskWorld, open_report, sender
 
 KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 SEED = "legal winner thank year wave sausage worth useful legal winner thank yellow"  # BIP-39 test vector
@@ -24,7 +23,7 @@ def leaks(text: str) -> bool:
     """True when any piece of the key (8 digits) or of the phrase (two words) shows in the text."""
     words = SEED.split()
     return (any(KEY[i:i + 8].lower() in text.lower() for i in range(0, len(KEY) - 8))
-            or any(f"{a} {b}" in text for a, b in zip(words, words[1:]))
+            or any(f"{a} {b}" in text for a, b in zip(words, words[1:], strict=False))
             or "sausage" in text)
 
 

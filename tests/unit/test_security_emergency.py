@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from support.desk_world import COURT, DISCLOSURE_URL, EMERGENCY, SECURITY, TEAM, DeskWorld
 from supportbot.domain import texts
 from supportbot.domain.tickets import Severity
 from supportbot.services.escalation import Sweeper
 from supportbot.services.ports import OutboxItem, OutboxKind
-
-from support.desk_world import COURT, DISCLOSURE_URL, EMERGENCY, SECURITY, TEAM, DeskWorld
 
 DRAIN = "Attackers drained funds from the court staking pool, it is happening right now"
 EXPLOIT = "I found an exploit that lets anyone drain the staking pool"

@@ -10,14 +10,20 @@ import httpx
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from support.fake_uow import FakeStore
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.chat.telegram.delivery import TelegramPlatform, retry_after_seconds
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.services.ports import (
-    MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater, Throttled,
+    MaybeDelivered,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    PermanentFailure,
+    PlatformDown,
+    RetryLater,
+    Throttled,
 )
-
-from support.fake_uow import FakeStore
 
 GROUP, USER = -100101, 5001
 # Building a RetryAfter reads its own retry_after, which warns unless PTB_TIMEDELTA is set.
@@ -223,7 +229,7 @@ async def test_direct_message_falls_back_to_the_chat_without_quoting():
 
 async def test_a_long_message_is_split_and_a_retry_sends_only_the_rest():
     item = OutboxItem(platform="telegram", chat_id=GROUP, kind=OutboxKind.MESSAGE, id=4,
-                      text="\n".join("line %04d " % i + "x" * 90 for i in range(120)), reply_to=9)
+                      text="\n".join(f"line {i:04d} " + "x" * 90 for i in range(120)), reply_to=9)
     tg, bot = platform(None, None, NetworkError("Bad Gateway"))
     with pytest.raises(RetryLater):
         await tg.send(item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.chat.telegram.limits import FloodLimiter, FloodLimits, Window, TELEGRAM_LIMITS
+from supportbot.chat.telegram.limits import TELEGRAM_LIMITS, FloodLimiter, FloodLimits, Window
 from supportbot.services.ports import Throttled
 
 GROUP, OTHER_GROUP, USER = -100101, -100102, 5001

@@ -8,8 +8,9 @@ import logging
 import re
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import TextIO
 
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.domain import texts

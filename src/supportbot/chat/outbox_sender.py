@@ -11,8 +11,19 @@ from datetime import datetime, timedelta
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
 from supportbot.domain import texts
 from supportbot.services.ports import (
-    ChatPlatform, Clock, Delivered, MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure,
-    PlatformDown, RetryLater, Throttled, UnitOfWork, UnitOfWorkFactory,
+    ChatPlatform,
+    Clock,
+    Delivered,
+    MaybeDelivered,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    PermanentFailure,
+    PlatformDown,
+    RetryLater,
+    Throttled,
+    UnitOfWork,
+    UnitOfWorkFactory,
 )
 
 log = logging.getLogger(__name__)

@@ -77,7 +77,7 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._lock = lock
 
-    async def __aenter__(self) -> "SqlUnitOfWork":
+    async def __aenter__(self) -> SqlUnitOfWork:
         if self._lock is not None:
             await self._lock.acquire()
         try:
@@ -123,7 +123,7 @@ class Database:
         self._lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> "Database":
+    def from_url(cls, url: str, **options: Any) -> Database:
         """Open a database by SQLAlchemy URL."""
         return cls(make_engine(url, **options))
 

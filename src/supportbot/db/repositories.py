@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from supportbot.db.tables import counters, outbox, platform_messages, ticket_events, tickets
 from supportbot.domain.tickets import Status, Ticket
 from supportbot.services.ports import (
-    DuplicateMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent,
+    DuplicateMessage,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    TicketEvent,
 )
 
 TICKET_COUNTER = "ticket_number"

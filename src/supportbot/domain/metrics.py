@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
-from typing import Iterable, Sequence
 
 from supportbot.domain.tickets import Resolution, Status, Ticket
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Schedule:
     handoffs: tuple[Handoff, ...] = ()
 
     @classmethod
-    def of(cls, rotation: Rotation, handoffs: Iterable[Handoff]) -> "Schedule":
+    def of(cls, rotation: Rotation, handoffs: Iterable[Handoff]) -> Schedule:
         """A schedule from a rotation and any number of stored handoffs."""
         return cls(rotation, tuple(handoffs))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence
 
 from supportbot.domain.sla import EscalationKind
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, Resolution, Severity, Status, Ticket

@@ -6,7 +6,6 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
 MAX_TICKET_NUMBER = 2**31 - 1  # ticket numbers fit every platform's 32-bit integer fields
 
 

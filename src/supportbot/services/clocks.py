@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Callable
 
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.sla import ClockState, Deadlines, EscalationKind, Policy, deadlines

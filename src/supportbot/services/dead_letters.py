@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from supportbot.domain import texts
 from supportbot.domain.intake import redact

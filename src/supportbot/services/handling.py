@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportbot.services.ports import ButtonPress, Clock, DuplicateMessage, IncomingMessage, UnitOfWork, UnitOfWorkFactory
+from supportbot.services.ports import (
+    ButtonPress,
+    Clock,
+    DuplicateMessage,
+    IncomingMessage,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 
 def message_key(msg: IncomingMessage) -> str:
@@ -31,7 +38,7 @@ class Recording:
         self.clock = clock
         self.recorded = False
 
-    def __call__(self) -> "_RecordingUnitOfWork":
+    def __call__(self) -> _RecordingUnitOfWork:
         return _RecordingUnitOfWork(self, self.factory())
 
     async def already_handled(self) -> bool:
@@ -57,7 +64,7 @@ class _RecordingUnitOfWork:
         self._owner = owner
         self._inner = inner
 
-    async def __aenter__(self) -> "_RecordingUnitOfWork":
+    async def __aenter__(self) -> _RecordingUnitOfWork:
         await self._inner.__aenter__()
         return self
 

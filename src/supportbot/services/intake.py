@@ -12,7 +12,12 @@ from supportbot.services import reactions
 from supportbot.services.context import Deps
 from supportbot.services.notify import mentions_of
 from supportbot.services.ports import (
-    IncomingMessage, MessageLink, OutboxItem, OutboxKind, TicketEvent, UnitOfWork,
+    IncomingMessage,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    TicketEvent,
+    UnitOfWork,
 )
 
 log = logging.getLogger(__name__)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Person, Sender
@@ -75,7 +76,7 @@ class OutboxItem:
     mentions: list[dict[str, Any]] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)  # buttons, direct-message target, ...
     dedupe_key: str | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int | None = None
     attempts: int = 0
     status: str = "pending"  # pending | sent | dead
@@ -208,7 +209,7 @@ class UnitOfWork(Protocol):
     handled: HandledRepository
     dead_letters: DeadLetterRepository
 
-    async def __aenter__(self) -> "UnitOfWork": ...
+    async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
@@ -234,7 +235,7 @@ class SystemClock:
     """The real time, in UTC."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import discord
 import yarl
@@ -16,8 +16,8 @@ from supportbot.chat.discord.commands import answer, build_tree, refuse
 from supportbot.chat.discord.delivery import DiscordDelivery
 from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
-from supportbot.domain.intake import redact
 from supportbot.domain import texts
+from supportbot.domain.intake import redact
 from supportbot.domain.people import Sender
 from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
@@ -63,7 +63,7 @@ def point_at(options: DiscordOptions) -> None:
 class SupportClient(discord.Client):
     """discord.py's client, handing each event to the adapter."""
 
-    def __init__(self, adapter: "DiscordAdapter", *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
+    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
         # A text bot: the warnings that voice support is missing are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -109,7 +109,7 @@ class DiscordAdapter:
         self._replays: asyncio.Task | None = None
 
     @classmethod
-    def from_app(cls, app) -> "DiscordAdapter":
+    def from_app(cls, app) -> DiscordAdapter:
         """The adapter for a wired app (its [discord] settings handed over as plain values)."""
         conf = app.settings.discord
         return cls(app.desk, DiscordOptions(
@@ -144,7 +144,7 @@ class DiscordAdapter:
                 return
             except discord.LoginFailure:  # the run ends with one line saying so
                 raise
-            except (discord.DiscordServerError, OSError, asyncio.TimeoutError) as err:
+            except (TimeoutError, discord.DiscordServerError, OSError) as err:
                 log.warning("discord: cannot reach Discord (%s); retrying in %.0fs", err, wait)
                 await asyncio.sleep(wait)
                 wait = min(LOGIN_RETRY_MAX, wait * 2)
@@ -157,7 +157,7 @@ class DiscordAdapter:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, 10)
-            except (asyncio.TimeoutError, asyncio.CancelledError, discord.DiscordException) as err:
+            except (TimeoutError, asyncio.CancelledError, discord.DiscordException) as err:
                 log.info("discord: gateway task ended with %r", err)
 
     async def ready(self) -> None:

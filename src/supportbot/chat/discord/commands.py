@@ -3,7 +3,8 @@
 # No `from __future__ import annotations` here: discord.py reads the callbacks' annotations as objects.
 import asyncio
 import logging
-from typing import Awaitable, Callable, Optional, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import discord
 from discord import app_commands
@@ -76,7 +77,7 @@ async def answer(interaction: discord.Interaction, work: Awaitable[Reply], *, pr
         log.warning("discord: could not answer interaction %s: %s", interaction.id, err)
 
 
-def pick(number: Optional[int], context: Optional[int], name: str) -> int:
+def pick(number: int | None, context: int | None, name: str) -> int:
     """The ticket a command is about: the one given, else the thread's ticket."""
     if number is not None:
         return number
@@ -86,7 +87,7 @@ def pick(number: Optional[int], context: Optional[int], name: str) -> int:
 
 
 async def run(host: Host, interaction: discord.Interaction, name: str,
-              build: Callable[[Optional[int]], cmd.Command], *words: object) -> None:
+              build: Callable[[int | None], cmd.Command], *words: object) -> None:
     """Carry out one slash command: where and who, the thread's ticket, the typed command, the answer."""
     where = await host.where(interaction)
     place = host.desk.place(PLATFORM, where.chat_id) if where else None
@@ -166,14 +167,14 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     @command("ticket")
     @app_commands.describe(ticket="Ticket number (none: your tickets)")
     @app_commands.autocomplete(ticket=open_tickets)
-    async def ticket(interaction: discord.Interaction, ticket: Optional[TicketNo] = None) -> None:
+    async def ticket(interaction: discord.Interaction, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "ticket", lambda c: cmd.ShowTicket(ticket or c), ticket)
 
     @command("tickets")
     @app_commands.choices(status=STATUS_CHOICES)
     @app_commands.autocomplete(product=products)
-    async def tickets(interaction: discord.Interaction, product: Optional[str] = None,
-                      status: Optional[str] = None) -> None:
+    async def tickets(interaction: discord.Interaction, product: str | None = None,
+                      status: str | None = None) -> None:
         await run(host, interaction, "tickets", lambda _: cmd.ListTickets(
             product.strip().lower() if product else None, Status(status) if status else None), product, status)
 
@@ -181,41 +182,41 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     @app_commands.describe(ticket=TICKET_HELP, note="Why, for the history")
     @app_commands.choices(status=STATUS_CHOICES)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def status(interaction: discord.Interaction, status: str, ticket: Optional[TicketNo] = None,
-                     note: Optional[str] = None) -> None:
+    async def status(interaction: discord.Interaction, status: str, ticket: TicketNo | None = None,
+                     note: str | None = None) -> None:
         await run(host, interaction, "status", lambda c: cmd.SetStatus(
             pick(ticket, c, "status"), Status(status), note or ""), ticket, status, note)
 
     @command("take")
     @app_commands.describe(ticket=TICKET_HELP)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def take(interaction: discord.Interaction, ticket: Optional[TicketNo] = None) -> None:
+    async def take(interaction: discord.Interaction, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "take", lambda c: cmd.Take(pick(ticket, c, "take")), ticket)
 
     @command("assign")
     @app_commands.describe(person="Team member", ticket=TICKET_HELP)
     @app_commands.autocomplete(person=people, ticket=open_tickets)
-    async def assign(interaction: discord.Interaction, person: str, ticket: Optional[TicketNo] = None) -> None:
+    async def assign(interaction: discord.Interaction, person: str, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "assign", lambda c: cmd.Assign(pick(ticket, c, "assign"), person.strip()),
                   ticket, person)
 
     @command("pr")
     @app_commands.describe(url="Link to the pull request", ticket=TICKET_HELP)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def pr(interaction: discord.Interaction, url: str, ticket: Optional[TicketNo] = None) -> None:
+    async def pr(interaction: discord.Interaction, url: str, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "pr", lambda c: _attach_pr(pick(ticket, c, "pr"), url.strip()), ticket, url)
 
     @command("note")
     @app_commands.describe(text="The note (the team only sees it)", ticket=TICKET_HELP)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def note(interaction: discord.Interaction, text: str, ticket: Optional[TicketNo] = None) -> None:
+    async def note(interaction: discord.Interaction, text: str, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "note", lambda c: cmd.AddNote(pick(ticket, c, "note"), text), ticket, text)
 
     @command("severity")
     @app_commands.describe(ticket=TICKET_HELP)
     @app_commands.choices(level=SEVERITY_CHOICES)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def severity(interaction: discord.Interaction, level: str, ticket: Optional[TicketNo] = None) -> None:
+    async def severity(interaction: discord.Interaction, level: str, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "severity", lambda c: cmd.SetSeverity(
             pick(ticket, c, "severity"), Severity(level)), ticket, level)
 
@@ -223,16 +224,16 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     @app_commands.describe(ticket=TICKET_HELP, note="What was done")
     @app_commands.choices(reason=RESOLUTION_CHOICES)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def resolve(interaction: discord.Interaction, ticket: Optional[TicketNo] = None,
-                      reason: Optional[str] = None, note: Optional[str] = None) -> None:
+    async def resolve(interaction: discord.Interaction, ticket: TicketNo | None = None,
+                      reason: str | None = None, note: str | None = None) -> None:
         await run(host, interaction, "resolve", lambda c: cmd.Resolve(
             pick(ticket, c, "resolve"), Resolution(reason) if reason else None, note or ""), ticket, reason, note)
 
     @command("reopen")
     @app_commands.describe(ticket=TICKET_HELP, to="Status it reopens as")
     @app_commands.choices(to=REOPEN_CHOICES)
-    async def reopen(interaction: discord.Interaction, ticket: Optional[TicketNo] = None,
-                     to: Optional[str] = None) -> None:
+    async def reopen(interaction: discord.Interaction, ticket: TicketNo | None = None,
+                     to: str | None = None) -> None:
         await run(host, interaction, "reopen", lambda c: cmd.Reopen(
             pick(ticket, c, "reopen"), Status(to) if to else Status.RECEIVED), ticket, to)
 
@@ -243,13 +244,13 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     @command("handoff")
     @app_commands.describe(person="Who takes the shift over", notes="What they should know")
     @app_commands.autocomplete(person=people)
-    async def handoff(interaction: discord.Interaction, person: str, notes: Optional[str] = None) -> None:
+    async def handoff(interaction: discord.Interaction, person: str, notes: str | None = None) -> None:
         await run(host, interaction, "handoff", lambda _: cmd.Handoff(person.strip(), notes or ""), person, notes)
 
     @command("keep")
     @app_commands.describe(ticket=TICKET_HELP)
     @app_commands.autocomplete(ticket=open_tickets)
-    async def keep(interaction: discord.Interaction, ticket: Optional[TicketNo] = None) -> None:
+    async def keep(interaction: discord.Interaction, ticket: TicketNo | None = None) -> None:
         await run(host, interaction, "keep", lambda c: cmd.Keep(pick(ticket, c, "keep")), ticket)
 
     @command("faq")
@@ -261,8 +262,8 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     @command("stats")
     @app_commands.choices(period=PERIOD_CHOICES)
     @app_commands.autocomplete(product=products)
-    async def stats(interaction: discord.Interaction, product: Optional[str] = None,
-                    period: Optional[str] = None) -> None:
+    async def stats(interaction: discord.Interaction, product: str | None = None,
+                    period: str | None = None) -> None:
         await run(host, interaction, "stats", lambda _: cmd.ShowStats(
             product.strip().lower() if product else None, period or cmd.DEFAULT_PERIOD), product, period)
 

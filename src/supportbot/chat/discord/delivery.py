@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any
 
 import aiohttp
 import discord
 
 from supportbot.chat.discord import render
 from supportbot.services.ports import (
-    Delivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater,
+    Delivered,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    PermanentFailure,
+    PlatformDown,
+    RetryLater,
 )
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,7 @@ def translated(what: str) -> Iterator[None]:
         if err.status >= 500:  # Discord itself is failing: the outbox backs off the whole platform
             raise PlatformDown(reason) from err
         raise PermanentFailure(reason) from err
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
+    except (TimeoutError, aiohttp.ClientError, OSError) as err:
         # Sending again is safe even when the request went out: every send carries its row's nonce.
         raise PlatformDown(f"{what}: {type(err).__name__}: {err}") from err
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from telegram import (
-    Bot, BotCommand, BotCommandScope, BotCommandScopeAllPrivateChats, BotCommandScopeChat, BotCommandScopeDefault,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     Update,
 )
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
+from supportbot.chat.retrying import SHORT, RetryPolicy, every
 from supportbot.chat.telegram import render as tr
 from supportbot.chat.telegram import updates as tu
-from supportbot.chat.retrying import SHORT, RetryPolicy, every
 from supportbot.chat.telegram.delivery import TelegramPlatform
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.chat.telegram.polling import Poller, RawUpdatesBot, payload_of, update_id_of

@@ -5,21 +5,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any
 
 import httpx
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
-    BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut,
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBDeprecationWarning
 
 from supportbot.chat.telegram import render as tr
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.services.ports import (
-    Delivered, MaybeDelivered, MessageLink, OutboxItem, OutboxKind, PermanentFailure, PlatformDown, RetryLater,
+    Delivered,
+    MaybeDelivered,
+    MessageLink,
+    OutboxItem,
+    OutboxKind,
+    PermanentFailure,
+    PlatformDown,
+    RetryLater,
 )
 
 log = logging.getLogger(__name__)
@@ -142,9 +157,10 @@ class TelegramPlatform:
                 last = number == len(parts) - 1
                 message = await self._call(
                     "sendMessage", chat_id,
-                    lambda: self.bot.send_message(
+                    # Called at once, within this iteration: the defaults only pin the values for the reader.
+                    lambda part=part, first=number == 0, last=last: self.bot.send_message(
                         chat_id, tr.render(part), parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-                        reply_parameters=_reply(reply_to if number == 0 else None),
+                        reply_parameters=_reply(reply_to if first else None),
                         reply_markup=markup if last else None, link_preview_options=NO_PREVIEW),
                 )
                 done.append(message.message_id)

@@ -6,8 +6,8 @@ import asyncio
 import bisect
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from supportbot.services.ports import Throttled
 

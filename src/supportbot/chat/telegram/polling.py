@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, TelegramError, TimedOut
@@ -133,7 +134,7 @@ class Poller:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, grace)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 log.warning("stopped while handling updates; Telegram will send them again")
             except Exception:
                 log.exception("polling ended with an error")
@@ -195,7 +196,7 @@ class Poller:
         """Sleep, but wake at once when stopped."""
         try:
             await asyncio.wait_for(self._stopping.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _get_updates(self) -> Sequence[Any]:

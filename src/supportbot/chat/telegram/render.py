@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -122,7 +123,7 @@ def visible(pieces: Sequence[Piece]) -> str:
 def _cut(text: str, budget: int, *, soft: bool) -> int:
     """Index where text must be cut so the head fits budget UTF-16 units; prefers a line, then a word end."""
     used, index = 0, 0
-    for index, ch in enumerate(text):
+    for index, ch in enumerate(text):  # noqa: B007  (index is read after the loop)
         used += utf16_len(ch)
         if used > budget:
             break

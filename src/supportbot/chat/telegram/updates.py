@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from telegram import Message, Update, User
 from telegram.constants import ChatType
@@ -78,7 +78,7 @@ def incoming(message: Message, directory: Directory, *, edited: bool) -> Incomin
     attached = has_attachment(message)
     if not text.strip() and not attached:
         return None
-    sent_at = (message.edit_date if edited and message.edit_date else message.date) or datetime.now(timezone.utc)
+    sent_at = (message.edit_date if edited and message.edit_date else message.date) or datetime.now(UTC)
     return IncomingMessage(
         platform=PLATFORM, chat_id=message.chat.id, message_id=message.message_id,
         sender=sender_of(user, directory), text=text, sent_at=sent_at, reply_to=reply_to_of(message),
@@ -99,4 +99,4 @@ def button_press(update: Update, directory: Directory) -> ButtonPress | None:
     number, action = parsed
     # The query's id makes a press delivered twice (after a crash) count once.
     return ButtonPress(PLATFORM, chat_id, message_id, sender_of(query.from_user, directory), number, action,
-                       datetime.now(timezone.utc), event_id=clean_text(query.id))
+                       datetime.now(UTC), event_id=clean_text(query.id))

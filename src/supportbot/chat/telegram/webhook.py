@@ -13,7 +13,7 @@ import asyncio
 import hmac
 import json
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
