@@ -73,7 +73,7 @@ class BusinessCalendar:
             raise ValueError(f"holiday subdivision {subdivision!r} needs a country")
         if self.country:
             # Fail at start-up, not on the first ticket, when the code is wrong.
-            self._country_holidays(years=[])
+            self._country_holidays(self.country, years=[])
         self._extra = frozenset(extra_holidays)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
 
@@ -211,13 +211,13 @@ class BusinessCalendar:
     def _holidays_in(self, year: int) -> frozenset[date]:
         cached = self._holidays_by_year.get(year)
         if cached is None:
-            found = self._country_holidays(years=year).keys() if self.country else ()
+            found = self._country_holidays(self.country, years=year).keys() if self.country else ()
             cached = self._holidays_by_year[year] = frozenset(found)
         return cached
 
-    def _country_holidays(self, *, years: int | list[int]) -> holidays.HolidayBase:
+    def _country_holidays(self, country: str, *, years: int | list[int]) -> holidays.HolidayBase:
         try:
-            return holidays.country_holidays(self.country, subdiv=self.subdivision, years=years)
+            return holidays.country_holidays(country, subdiv=self.subdivision, years=years)
         except NotImplementedError as exc:
             if self.subdivision:
                 raise ValueError(

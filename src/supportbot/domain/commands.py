@@ -313,8 +313,8 @@ class _Args:
 # --- one parser per command ---------------------------------------------------------
 
 
-def _product_and(a: _Args, table: Mapping[str, T], what: str, default: T | None = None) -> tuple[str | None, T | None]:
-    """An optional product and an optional word from `table` (else `default`), in either order."""
+def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
+    """An optional product and an optional word from `table`, in either order."""
     product: str | None = None
     found: T | None = None
     while a.raw:
@@ -325,7 +325,12 @@ def _product_and(a: _Args, table: Mapping[str, T], what: str, default: T | None 
             product = a.pop().lower()
         else:
             raise a.fail(f"Give at most one product and one {what}.")
-    return product, default if found is None else found
+    return product, found
+
+
+def _stats(a: _Args) -> Command:
+    product, period = _product_and(a, _PERIOD_WORDS, "period")
+    return ShowStats(product, DEFAULT_PERIOD if period is None else period)
 
 
 def _attach_pr(a: _Args) -> Command:
@@ -374,7 +379,7 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "handoff": lambda a: Handoff(a.word_or_fail("who takes the shift over"), a.rest()),
     "keep": lambda a: a.done(Keep(a.number())),
     "faq": lambda a: a.done(Faq(a.word_or_fail("the FAQ entry's key").lower())),
-    "stats": lambda a: ShowStats(*_product_and(a, _PERIOD_WORDS, "period", default=DEFAULT_PERIOD)),
+    "stats": _stats,
     "help": lambda a: a.done(ShowHelp()),
 }
 

@@ -52,7 +52,7 @@ def compute(
         answered=len(waits),
         resolved=len(resolved),
         first_response_resolution_rate=len(first_resolved) / len(resolved) if resolved else None,
-        resolution_mean=_mean([t.resolved_at - t.created_at for t in resolved]),
+        resolution_mean=_mean([t.resolved_at - t.created_at for t in resolved if t.resolved_at]),
         interactions_mean=mean(t.interactions for t in opened) if opened else None,
         resolution_rate=len(resolved) / len(opened) if opened else None,
     )

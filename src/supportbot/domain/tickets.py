@@ -157,7 +157,15 @@ class Ticket:
     def changes(self) -> list[TicketChange]:
         """What happened to the ticket since the services last collected it."""
         # Storage rebuilds tickets without __init__, so the list is made on first use.
-        return self.__dict__.setdefault("_changes", [])
+        changes: list[TicketChange] = self.__dict__.setdefault("_changes", [])
+        return changes
+
+    @property
+    def stored_id(self) -> int:
+        """The storage id; a ticket has one once the repository has added it."""
+        if self.id is None:
+            raise ValueError(f"ticket #{self.number} has not been stored yet")
+        return self.id
 
     def collect_changes(self) -> list[TicketChange]:
         """The recorded changes, oldest first; the ticket forgets them."""

@@ -14,6 +14,10 @@ from supportbot.services.intake import announce
 from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
 from supportbot.services.tickets_access import load
 
+# The commands that change one ticket, each naming it by number.
+TicketAction = (cmd.SetStatus | cmd.Take | cmd.Assign | cmd.AttachPR | cmd.AddNote | cmd.SetSeverity | cmd.Resolve
+                | cmd.Reopen)
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -23,7 +27,7 @@ class Origin:
     chat_id: int
 
 
-async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) -> Reply:
+async def act(deps: Deps, command: TicketAction, sender: Sender, origin: Origin) -> Reply:
     """Apply a ticket-changing command in one transaction with its history and messages."""
     now = deps.clock.now()
     async with deps.uow() as uow:
@@ -36,7 +40,7 @@ async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) 
             ticket = await load(uow, command.number, sender)
         text, detail = await _apply(deps, uow, ticket, command, sender)
         kind = _name(command)
-        await uow.events.add(TicketEvent(ticket.id, now, sender.name, kind, detail))
+        await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, kind, detail))
         if not isinstance(command, cmd.AddNote):
             how = "resolve" if ticket.status is Status.RESOLVED else kind  # counted by /stats
             ticket.record_activity(now, by_team=sender.is_team, how=how)
@@ -48,7 +52,7 @@ async def act(deps: Deps, command: cmd.Command, sender: Sender, origin: Origin) 
     return Reply(text, ticket_number=ticket.number)
 
 
-def _name(command: cmd.Command) -> str:
+def _name(command: TicketAction) -> str:
     return {
         cmd.SetStatus: "status", cmd.Take: "take", cmd.Assign: "assign", cmd.AttachPR: "pr",
         cmd.AddNote: "note", cmd.SetSeverity: "severity", cmd.Resolve: "resolve", cmd.Reopen: "reopen",
@@ -69,6 +73,7 @@ async def _apply(
             return texts.moved(ticket, sender.name), _joined(status.value, note)
         case cmd.Resolve(reason=reason, note=note):
             ticket.resolve(reason, now)
+            assert ticket.resolution is not None  # resolve() always gives a reason
             return texts.moved(ticket, sender.name), _joined(ticket.resolution.value, note)
         case cmd.Reopen(to=to):
             ticket.reopen(to, now)

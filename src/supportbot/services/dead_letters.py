@@ -117,6 +117,8 @@ async def replay_requested(uow: UnitOfWorkFactory, clock: Clock, *, platform: st
         asked = await work.dead_letters.list(status=REPLAY, platform=platform)
     replayed = 0
     for letter in asked:
+        assert letter.id is not None, "a dead letter listed from storage has its id"
+        error: str | None
         try:
             await rehandle(letter)
         except Exception as err:

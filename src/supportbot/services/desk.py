@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from supportbot.domain import commands as cmd
@@ -20,7 +21,7 @@ from supportbot.services.tickets_access import load
 
 log = logging.getLogger(__name__)
 
-BUTTON_COMMANDS = {
+BUTTON_COMMANDS: dict[str, Callable[[int], actions.TicketAction]] = {
     "take": lambda n: cmd.Take(n),
     "in_progress": lambda n: cmd.SetStatus(n, Status.IN_PROGRESS, ""),
     "fix_provided": lambda n: cmd.SetStatus(n, Status.FIX_PROVIDED, ""),
@@ -53,20 +54,21 @@ class Desk:
         # The secret check comes first, for commands too: a command may echo or store its words.
         secret = bool(find_secrets(msg.text))
         if secret and place is not None and place.kind in PUBLIC_KINDS:
-            return await self._receive(msg, place)
+            await self._receive(msg, place)
+            return None
         if msg.text.lstrip().startswith("/") and not msg.edited:
             return await self._command(msg, place, bot_username, secret=secret)
         if msg.private:
             return Reply(texts.SECRET_IN_PRIVATE if secret else texts.PRIVATE_HINT)
         assert place is not None
-        return await self._receive(msg, place)
+        await self._receive(msg, place)
+        return None
 
     async def _receive(self, msg: IncomingMessage, place: Place) -> None:
         try:
             await intake.receive(self.deps, msg, place)
         except DuplicateMessage:
             log.info("redelivered message %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
-        return None
 
     async def _command(self, msg: IncomingMessage, place: Place | None, bot_username: str | None, *,
                        secret: bool = False) -> Reply | None:
@@ -76,6 +78,7 @@ class Desk:
             log.info("redelivered command %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
             return None
         reply_ticket = await self.ticket_in_context(msg)
+        reply: Reply | None
         try:
             command = cmd.parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
         except cmd.CommandError as err:
@@ -172,7 +175,7 @@ class Desk:
             async with deps.uow() as uow:
                 ticket = await load(uow, reply_ticket, msg.sender)
                 ticket.record_activity(now, by_team=True, how="faq")
-                await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "faq", key))
+                await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "faq", key))
                 deps.clocks.recompute(ticket)
                 await reactions.react(deps, uow, ticket, msg.sender.name)
                 await uow.commit()

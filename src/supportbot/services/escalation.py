@@ -84,7 +84,7 @@ class Sweeper:
                 break
             level = self.deps.clocks.fire(ticket, due.next_kind, now, recompute=False)  # the next round does
             await self._notify(notices, ticket, due, level, now)
-            events.append(TicketEvent(ticket.id, now, texts.BOT_ACTOR, "escalation", due.next_kind.value))
+            events.append(TicketEvent(ticket.stored_id, now, texts.BOT_ACTOR, "escalation", due.next_kind.value))
         return events
 
     async def _notify(self, notices: _Collected, ticket: Ticket, due: Deadlines, level: int, now: datetime) -> None:

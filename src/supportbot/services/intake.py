@@ -90,8 +90,8 @@ async def open_ticket(
     )
     deps.clocks.recompute(ticket)
     await uow.tickets.add(ticket)
-    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id, "report", msg.thread_id))
-    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created",
+    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id, "report", msg.thread_id))
+    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "created",
                                      texts.CREATED_DETAIL.format(severity=severity.value, platform=msg.platform)))
     back_at = deps.clocks.back_at(ticket, now)
     await deps.notifier.post_card(uow, ticket, platform=msg.platform, chat_id=msg.chat_id,
@@ -135,7 +135,7 @@ async def announce_security_emergency(deps: Deps, uow: UnitOfWork, ticket: Ticke
 async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> Ticket | None:
     """A message in a ticket's conversation: counts as activity, and a team member's as the response."""
     # A redelivery raises DuplicateMessage: the desk rolls the whole event back and ignores it.
-    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id,
+    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id,
                                        "follow_up", msg.thread_id))
     now = deps.clock.now()
     ticket.record_activity(now, by_team=msg.sender.is_team)
@@ -144,7 +144,7 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
         ticket.missing = [item for item in ticket.missing if item in still]
     deps.clocks.recompute(ticket)
     # In a team or security chat a secret is not taken out of view, but history never keeps it.
-    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "message", title_from(redact(msg.text), 120)))
+    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "message", title_from(redact(msg.text), 120)))
     await reactions.react(deps, uow, ticket, msg.sender.name)
     return ticket
 
@@ -158,7 +158,7 @@ async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Clas
     now = deps.clock.now()
     if found.secrets:
         await _protect(deps, uow, msg, ticket)
-        await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "edited", texts.EDIT_EXPOSED_SECRET))
+        await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "edited", texts.EDIT_EXPOSED_SECRET))
         await uow.commit()
         return ticket
     if ticket.source_message_id == msg.message_id and ticket.source_chat_id == msg.chat_id:
@@ -166,7 +166,7 @@ async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Clas
         ticket.title = title_from(msg.text)
         ticket.missing = found.info.missing() if ticket.missing else []
         await deps.notifier.refresh_cards(uow, ticket)
-    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "edited", title_from(msg.text, 120)))
+    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "edited", title_from(msg.text, 120)))
     await uow.commit()
     return ticket
 
@@ -192,10 +192,10 @@ async def open_security(
     )
     deps.clocks.recompute(ticket)
     await uow.tickets.add(ticket)
-    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.id, "report"))
+    await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id, "report"))
     secrets = [kind.value for kind in found.secrets]
     why = texts.SECRETS_REDACTED.format(kinds=", ".join(secrets)) if secrets else texts.SECURITY_WORDING
-    await uow.events.add(TicketEvent(ticket.id, now, msg.sender.name, "created",
+    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "created",
                                      texts.SECURITY_CREATED_DETAIL.format(why=why)))
     public = place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)
     if found.secrets:

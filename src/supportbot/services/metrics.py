@@ -25,6 +25,6 @@ async def show_stats(deps: Deps, command: cmd.ShowStats, sender: Sender) -> Repl
         opened = [t for t in await uow.tickets.created_since(start, command.product) if security or not t.security]
         backlog = await uow.tickets.count_open(command.product, security=security)
         at_first = await uow.events.tickets_with(
-            "first_response", RESOLVING_FIRST_RESPONSES, [t.id for t in opened])
+            "first_response", RESOLVING_FIRST_RESPONSES, [t.stored_id for t in opened])
     result = metrics.compute(opened, backlog, period=command.period, resolved_at_first_response=at_first)
     return Reply(metrics.render(result, f" for {command.product}" if command.product else ""))

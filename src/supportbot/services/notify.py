@@ -11,7 +11,7 @@ from supportbot.domain import texts
 from supportbot.domain.people import Directory, Person
 from supportbot.domain.tickets import Status, Ticket
 from supportbot.services.clocks import Clocks
-from supportbot.services.ports import Clock, OutboxItem, OutboxKind, SystemClock, UnitOfWork
+from supportbot.services.ports import Clock, HasOutbox, OutboxItem, OutboxKind, SystemClock, UnitOfWork
 
 
 def mention_of(person: Person) -> dict[str, Any]:
@@ -84,7 +84,7 @@ class Notifier:
     async def refresh_cards(self, uow: UnitOfWork, ticket: Ticket) -> None:
         """Queue an in-place edit of every card of this ticket, on every platform that has one."""
         platforms = {ticket.source_platform} | self.card_platforms(ticket)
-        await uow.outbox.refresh_pending_cards(ticket.id, self.card(ticket), self.buttons(ticket))
+        await uow.outbox.refresh_pending_cards(ticket.stored_id, self.card(ticket), self.buttons(ticket))
         for platform in sorted(platforms):
             await uow.outbox.add(OutboxItem(
                 platform=platform, chat_id=0, kind=OutboxKind.EDIT_CARD, text=self.card(ticket),
@@ -96,7 +96,7 @@ class Notifier:
             return set(self.directory.security_chats)
         return set()
 
-    async def say(self, uow: UnitOfWork, *, platform: str, chat_id: int, text: str,
+    async def say(self, uow: HasOutbox, *, platform: str, chat_id: int, text: str,
                   ticket: Ticket | None = None, reply_to: int | None = None, thread_id: int | None = None,
                   mentions: Sequence[dict[str, Any]] = (), dedupe: str | None = None,
                   payload: dict[str, Any] | None = None) -> None:
@@ -107,7 +107,7 @@ class Notifier:
             mentions=list(mentions), dedupe_key=dedupe, payload=payload or {}, created_at=self.now(),
         ))
 
-    async def to_ticket(self, uow: UnitOfWork, ticket: Ticket, text: str, *,
+    async def to_ticket(self, uow: HasOutbox, ticket: Ticket, text: str, *,
                         mentions: Sequence[dict[str, Any]] = (), dedupe: str | None = None) -> None:
         """Queue a message in the ticket's own conversation (its thread, or a reply to the report)."""
         if ticket.security:
@@ -119,7 +119,7 @@ class Notifier:
             mentions=mentions, dedupe=f"{dedupe}:ticket" if dedupe else None,
         )
 
-    async def to_team(self, uow: UnitOfWork, text: str, *, ticket: Ticket | None = None,
+    async def to_team(self, uow: HasOutbox, text: str, *, ticket: Ticket | None = None,
                       mentions: Sequence[dict[str, Any]] = (), dedupe: str | None = None) -> None:
         """Queue a message for the team chat on every platform that has one."""
         for platform, chat_id in sorted(self.directory.team_chats.items()):
@@ -128,7 +128,7 @@ class Notifier:
                 dedupe=f"{dedupe}:team:{platform}" if dedupe else None,
             )
 
-    async def to_security(self, uow: UnitOfWork, text: str, *, ticket: Ticket | None = None,
+    async def to_security(self, uow: HasOutbox, text: str, *, ticket: Ticket | None = None,
                           mentions: Sequence[dict[str, Any]] = (), dedupe: str | None = None) -> None:
         """Queue a message for the security chat on every platform that has one."""
         for platform, chat_id in sorted(self.directory.security_chats.items()):

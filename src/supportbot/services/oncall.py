@@ -55,12 +55,13 @@ class OnCallCommands:
             following=(following.person, local(following.starts)) if following else None,
         ))
 
-    async def hand_off(self, sender: Sender, to_name: str, notes: str, *, uow: UnitOfWorkFactory | None = None) -> Reply:
+    async def hand_off(self, sender: Sender, to_name: str, notes: str, *,
+                       uow: UnitOfWorkFactory | None = None) -> Reply:
         """/handoff: the shift goes to `to_name` now; the outgoing engineer's open tickets follow, except kept ones."""
         now = self.deps.clock.now()
         directory = self.deps.directory
-        async with (uow or self.deps.uow)() as uow:
-            await self.roster.refresh(uow, now)
+        async with (uow or self.deps.uow)() as work:
+            await self.roster.refresh(work, now)
             current = self.roster.shift_at(now)
             if current is None:
                 raise NotAllowed(texts.ONCALL_EMPTY)
@@ -74,17 +75,17 @@ class OnCallCommands:
                 raise NotAllowed(texts.HANDOFF_TO_SELF.format(person=incoming.name))
             handoff = self.roster.schedule.handoff_now(now, incoming.name, notes)
             assert handoff is not None
-            handoff_id = await uow.handoffs.add(handoff)
-            handed, kept = await self._move_tickets(uow, handoff, sender.name)
-            emergencies = await uow.handoffs.open_emergencies()
+            handoff_id = await work.handoffs.add(handoff)
+            handed, kept = await self._move_tickets(work, handoff, sender.name)
+            emergencies = await work.handoffs.open_emergencies()
             summary = texts.handoff_summary(
                 by=sender.name, from_person=handoff.from_person, to_person=handoff.to_person,
                 until=self.deps.clocks.calendar.format_local(handoff.until), notes=notes,
                 handed=handed, kept=kept, emergencies=emergencies,
             )
-            await self.deps.notifier.to_team(uow, summary, mentions=[mention_of(incoming)],
+            await self.deps.notifier.to_team(work, summary, mentions=[mention_of(incoming)],
                                              dedupe=f"handoff:{handoff_id}")
-            await uow.commit()
+            await work.commit()
         self.roster.remember(handoff, handoff_id)
         if not directory.team_chats:
             return Reply(summary)
@@ -104,7 +105,7 @@ class OnCallCommands:
             ticket.assignee = handoff.to_person
             self.deps.clocks.recompute(ticket)
             detail = texts.handoff_history(handoff.from_person, handoff.to_person, handoff.notes)
-            await uow.events.add(TicketEvent(ticket.id, handoff.at, actor, "handoff", detail))
+            await uow.events.add(TicketEvent(ticket.stored_id, handoff.at, actor, "handoff", detail))
             await self.deps.notifier.refresh_cards(uow, ticket)
             handed.append(ticket.number)
         await uow.keeps.release(handoff.from_person)  # a keep lasts through one handoff
@@ -114,18 +115,18 @@ class OnCallCommands:
         """/keep: a ticket the sender holds stays with them through their next handoff."""
         permissions.require_team(sender, "keep")
         now = self.deps.clock.now()
-        async with (uow or self.deps.uow)() as uow:
-            ticket = await load(uow, number, sender)
+        async with (uow or self.deps.uow)() as work:
+            ticket = await load(work, number, sender)
             _check_held(ticket, sender)
-            added = await uow.keeps.add(ticket.id, sender.name, now)
+            added = await work.keeps.add(ticket.stored_id, sender.name, now)
             if added:
-                await uow.events.add(TicketEvent(ticket.id, now, sender.name, "keep", texts.KEEP_HISTORY))
+                await work.events.add(TicketEvent(ticket.stored_id, now, sender.name, "keep", texts.KEEP_HISTORY))
                 # The playbook: the product owner learns who stays with their ticket.
                 owners = self.deps.directory.owners_of(ticket.product)
                 await self.deps.notifier.to_team(
-                    uow, texts.keep_notice(ticket.number, sender.name, [o.name for o in owners]),
+                    work, texts.keep_notice(ticket.number, sender.name, [o.name for o in owners]),
                     ticket=ticket, mentions=mentions_of(owners))
-            await uow.commit()
+            await work.commit()
         return Reply((texts.KEEP_DONE if added else texts.KEEP_ALREADY).format(number=number), ticket_number=number)
 
 

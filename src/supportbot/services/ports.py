@@ -197,6 +197,17 @@ class DeadLetterRepository(Protocol):
                          error: str | None = None) -> None: ...
 
 
+class OutboxSink(Protocol):
+    async def add(self, item: OutboxItem) -> None: ...
+
+
+class HasOutbox(Protocol):
+    """What queueing a message needs: a unit of work, or a batch that collects its items."""
+
+    @property
+    def outbox(self) -> OutboxSink: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 

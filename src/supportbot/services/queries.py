@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from supportbot.domain import commands as cmd
@@ -44,11 +45,11 @@ async def show_ticket(deps: Deps, number: int | None, sender: Sender, *, place: 
         ticket = await load(uow, number, sender, act=False)
         if ticket.security and shared(place):
             raise NotAllowed(texts.SECURITY_TICKET_PRIVATE.format(number=ticket.number))
-        history = await uow.events.for_ticket(ticket.id)
+        history = await uow.events.for_ticket(ticket.stored_id)
     return Reply(render_ticket(deps, ticket, history), ticket_number=ticket.number)
 
 
-def render_ticket(deps: Deps, ticket: Ticket, history: list[TicketEvent] | tuple[TicketEvent, ...]) -> str:
+def render_ticket(deps: Deps, ticket: Ticket, history: Sequence[TicketEvent]) -> str:
     """Card, clocks and full history of one ticket."""
     fmt = deps.clocks.calendar.format_local
     lines = [deps.notifier.card(ticket), texts.REPORTED_BY.format(

@@ -15,7 +15,7 @@ async def react(deps: Deps, uow: UnitOfWork, ticket: Ticket, actor: str, *, card
     for change in ticket.collect_changes():
         match change:
             case FirstResponded(at=at, how=how):
-                await uow.events.add(TicketEvent(ticket.id, at, actor, "first_response", how))
+                await uow.events.add(TicketEvent(ticket.stored_id, at, actor, "first_response", how))
                 refresh = True  # the card stops showing the first-response deadline
     if refresh:
         await deps.notifier.refresh_cards(uow, ticket)
