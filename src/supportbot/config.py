@@ -28,7 +28,8 @@ from supportbot.config_env import Problems, error_lines, with_environment
 from supportbot.domain.durations import Duration, DurationError, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///supportbot.db"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 PLACEHOLDER = "looks like a placeholder, not a real {what}: set the real one (here or in {variable})"
@@ -188,7 +189,7 @@ class HolidaysConfig(Section):
 
 class BusinessHoursConfig(Section):
     timezone: str = "Europe/Paris"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(WEEKDAYS[:5])
+    days: list[Weekday] = list(WEEKDAYS[:5])
     open: time = time(9)
     close: time = time(17)
     holidays: HolidaysConfig = HolidaysConfig()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import EnvSettingsSource, SettingsError
 
 # Any key may come from the environment as SUPPORTBOT_<SECTION>__<KEY>; the three older names stay.
@@ -64,10 +65,10 @@ def with_environment(model: type[BaseModel], raw: dict[str, Any], env: dict[str,
         rest = name[len(ENV_PREFIX):].lower()
         path = tuple(rest.split(ENV_DELIMITER))
         if path[0] not in model.model_fields:
-            section = next((f for f in model.model_fields if rest.startswith(f"{f}_")), None)
-            if section:  # SUPPORTBOT_TELEGRAM_WEBHOOK_SECRET: silently ignoring it would drop a secret
-                suggestion = f"{ENV_PREFIX}{section.upper()}{ENV_DELIMITER}{rest[len(section) + 1:].upper()}"
-                problems.append(f"{name}: " + ENV_SINGLE_UNDERSCORE.format(section=section, suggestion=suggestion))
+            meant = next((f for f in model.model_fields if rest.startswith(f"{f}_")), None)
+            if meant:  # SUPPORTBOT_TELEGRAM_WEBHOOK_SECRET: silently ignoring it would drop a secret
+                suggestion = f"{ENV_PREFIX}{meant.upper()}{ENV_DELIMITER}{rest[len(meant) + 1:].upper()}"
+                problems.append(f"{name}: " + ENV_SINGLE_UNDERSCORE.format(section=meant, suggestion=suggestion))
             nested.pop(name)
             continue
         if path in origins and env[origins[path]] != nested[name]:
@@ -96,7 +97,7 @@ def _origin(parts: list[str], origins: Origins) -> str:
     return ""
 
 
-def _location(error: dict[str, Any], raw: dict[str, Any]) -> tuple[str, list[str]]:
+def _location(error: ErrorDetails, raw: dict[str, Any]) -> tuple[str, list[str]]:
     """The key an error belongs to, as shown (people[0] (Alice).email), and its plain path."""
     parts: list[str] = []
     plain: list[str] = []

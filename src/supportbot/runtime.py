@@ -259,6 +259,8 @@ def telegram_options(app: App) -> TelegramOptions:
     from supportbot.chat.telegram.bot import TelegramOptions
 
     tg = app.settings.telegram
+    if tg is None or tg.token is None:
+        raise ValueError("the Telegram adapter needs a [telegram] section with a token")
     return TelegramOptions(
         token=tg.token.get_secret_value(), api_base_url=tg.api_base_url, mode=tg.mode, poll_timeout=tg.poll_timeout,
         webhook_url=tg.webhook_url, webhook_listen=tg.webhook_listen, webhook_port=tg.webhook_port,

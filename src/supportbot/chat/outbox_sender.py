@@ -123,6 +123,7 @@ class OutboxSender:
             group = fold_run(rows, index, self._stale_before())
             index += len(group)
             hold = self._holds.get(item.chat_id)
+            assert item.id is not None, "a claimed outbox row has its id"
             if hold is not None and hold[0] < item.id:
                 # Wait exactly as long as the earlier row, so both are due together, in queue order.
                 wait = max(0.0, (hold[1] - self.clock.now()).total_seconds())
@@ -247,6 +248,7 @@ class OutboxSender:
 
     def _hold(self, item: OutboxItem) -> None:
         """Hold back later rows to the item's chat while it waits for a retry; release them once it is done."""
+        assert item.id is not None, "a claimed outbox row has its id"
         if item.status == "pending" and item.next_attempt_at is not None:
             self._holds[item.chat_id] = (item.id, item.next_attempt_at)
         elif self._holds.get(item.chat_id, (None,))[0] == item.id:
@@ -257,6 +259,7 @@ class OutboxSender:
             await self.platform.delete(item)
             return None
         if item.kind is OutboxKind.EDIT_CARD:
+            assert item.ticket_id is not None, "a card edit names its ticket"
             async with self.uow() as uow:
                 cards = [c for c in await uow.messages.cards(item.ticket_id) if c.platform == self.platform.name]
             for card in cards:
@@ -307,6 +310,7 @@ class OutboxSender:
 
     async def _link(self, uow: UnitOfWork, item: OutboxItem, delivered: Delivered) -> None:
         """Remember the bot's message so replies to it and card edits find the ticket."""
+        assert item.ticket_id is not None and delivered.message_id is not None, "callers link a ticket's sent message"
         role = "card" if item.kind is OutboxKind.CARD else "notice"
         chat_id = delivered.chat_id if delivered.chat_id is not None else item.chat_id
         thread_id = delivered.thread_id if delivered.thread_id is not None else item.thread_id

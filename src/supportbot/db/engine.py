@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlOutbox, SqlTickets
+from supportbot.services import ports
 
 
 class InlineSqliteConnection(aiosqlite.Connection):
@@ -87,14 +88,15 @@ class SqlUnitOfWork:
             if self._lock is not None:
                 self._lock.release()
             raise
-        self.tickets = SqlTickets(self.session)
-        self.events = SqlEvents(self.session)
-        self.messages = SqlMessages(self.session)
-        self.outbox = SqlOutbox(self.session)
-        self.handoffs = SqlHandoffs(self.session)
-        self.keeps = SqlKeeps(self.session)
-        self.handled = SqlHandled(self.session)
-        self.dead_letters = SqlDeadLetters(self.session)
+        # Typed as the ports they serve, so this unit of work is a ports.UnitOfWork.
+        self.tickets: ports.TicketRepository = SqlTickets(self.session)
+        self.events: ports.EventRepository = SqlEvents(self.session)
+        self.messages: ports.MessageRepository = SqlMessages(self.session)
+        self.outbox: ports.OutboxRepository = SqlOutbox(self.session)
+        self.handoffs: ports.HandoffRepository = SqlHandoffs(self.session)
+        self.keeps: ports.KeepRepository = SqlKeeps(self.session)
+        self.handled: ports.HandledRepository = SqlHandled(self.session)
+        self.dead_letters: ports.DeadLetterRepository = SqlDeadLetters(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from supportbot.db.repositories import dialect_insert
 from supportbot.db.tables import dead_letters, handled_events
 from supportbot.services.ports import DeadLetter
-
-
-def _insert(session: AsyncSession):
-    """INSERT with ON CONFLICT support for the engine in use (both speak it)."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 class SqlHandled:
@@ -27,9 +21,10 @@ class SqlHandled:
 
     async def add(self, key: str, at: datetime) -> bool:
         """Record a handled key; False when it was recorded already (no error, so the transaction goes on)."""
-        statement = (_insert(self.session)(handled_events).values(key=key, at=at)
+        statement = (dialect_insert(self.session)(handled_events).values(key=key, at=at)
                      .on_conflict_do_nothing(index_elements=[handled_events.c.key]))
-        result = await self.session.execute(statement)
+        # An INSERT's result is a CursorResult, the kind that counts rows.
+        result = cast(CursorResult[Any], await self.session.execute(statement))
         return result.rowcount == 1
 
     async def has(self, key: str) -> bool:
@@ -51,7 +46,7 @@ class SqlDeadLetters:
     async def park(self, letter: DeadLetter) -> int | None:
         """Store a parked event; None when that event (platform, kind, ref) is parked already."""
         statement = (
-            _insert(self.session)(dead_letters).values(
+            dialect_insert(self.session)(dead_letters).values(
                 platform=letter.platform, kind=letter.kind, ref=letter.ref, chat_id=letter.chat_id,
                 payload=letter.payload, error=letter.error, status=letter.status, created_at=letter.created_at,
                 replayed_at=letter.replayed_at,

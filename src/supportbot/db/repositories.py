@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,9 @@ from supportbot.services.ports import (
     OutboxKind,
     TicketEvent,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 TICKET_COUNTER = "ticket_number"
 
@@ -171,13 +175,13 @@ class SqlMessages:
         return [MessageLink(r.platform, r.chat_id, r.message_id, r.ticket_id, r.role, r.thread_id) for r in rows]
 
 
-def _dialect_insert(session: AsyncSession):
+def dialect_insert(session: AsyncSession) -> Callable[[sa.Table], postgresql.Insert | sqlite.Insert]:
     """INSERT with ON CONFLICT support for the engine in use (both speak it)."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert
 
 
 _UPSERT_OUTBOX: dict[str, sa.Insert] = {}
@@ -185,9 +189,9 @@ _UPSERT_OUTBOX: dict[str, sa.Insert] = {}
 
 def _upsert_outbox(session: AsyncSession) -> sa.Insert:
     """INSERT into the outbox that skips rows whose dedupe key is queued already; built once per engine kind."""
-    name = session.bind.dialect.name
+    name = session.get_bind().dialect.name
     if name not in _UPSERT_OUTBOX:
-        insert = _dialect_insert(session)(outbox)
+        insert = dialect_insert(session)(outbox)
         _UPSERT_OUTBOX[name] = insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
     return _UPSERT_OUTBOX[name]
 
@@ -217,7 +221,7 @@ class SqlOutbox:
         if item.dedupe_key is None:
             await self.session.execute(_INSERT_OUTBOX, values)
             return
-        insert = _dialect_insert(self.session)(outbox).values(**values)
+        insert = dialect_insert(self.session)(outbox).values(**values)
         await self.session.execute(insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]))
 
     async def add_many(self, items: Sequence[OutboxItem]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import discord
@@ -236,7 +236,8 @@ class DiscordAdapter:
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         """A card button: its custom id is checked, then the desk decides (the team only)."""
-        parsed = render.parse_custom_id((interaction.data or {}).get("custom_id"))
+        data: Mapping[str, object] = interaction.data or {}
+        parsed = render.parse_custom_id(data.get("custom_id"))
         where = await self.where(interaction)
         if parsed is None or where is None or interaction.message is None:
             await refuse(interaction, render.BUTTON_INVALID)

@@ -6,9 +6,9 @@ import contextlib
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import discord
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CANNOT_DM = 50007  # "Cannot send messages to this user"
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 THREAD_ARCHIVED = 50083  # "Thread is archived": only sending a message wakes a thread
-THREAD_ARCHIVE_MINUTES = 10080  # a week: tickets outlive Discord's default of a day
+THREAD_ARCHIVE_MINUTES: Final = 10080  # a week: tickets outlive Discord's default of a day
 REMEMBERED_THREADS = 5000
 
 
@@ -60,9 +60,12 @@ def translated(what: str) -> Iterator[None]:
 
 
 def _retry_after(err: discord.HTTPException) -> float | None:
-    headers = getattr(err.response, "headers", None) or {}
+    headers: Mapping[str, str] = getattr(err.response, "headers", None) or {}
+    retry_after = headers.get("Retry-After")
+    if retry_after is None:
+        return None
     try:
-        return float(headers.get("Retry-After"))
+        return float(retry_after)
     except (TypeError, ValueError):
         return None
 
@@ -139,8 +142,9 @@ class DiscordDelivery:
 
     async def _send_card(self, item: OutboxItem) -> Delivered:
         content = render.mention_line(item.mentions) or None
-        options = dict(embed=render.card_embed(item.text), view=render.card_view(item.payload),
-                       allowed_mentions=render.allowed_mentions(item.mentions), nonce=nonce(item))
+        options: dict[str, Any] = dict(
+            embed=render.card_embed(item.text), view=render.card_view(item.payload),
+            allowed_mentions=render.allowed_mentions(item.mentions), nonce=nonce(item))
         if item.thread_id is None and item.reply_to is not None:
             parent = await self._channel(item.chat_id)
             if isinstance(parent, discord.TextChannel):
@@ -150,7 +154,8 @@ class DiscordDelivery:
                     log.warning("discord: cannot open a thread in %s (%s); the card goes in the channel",
                                 parent.id, err.text)
         where = self._target(item)
-        card = await self._messageable(where.channel_id).send(content, reference=where.reference, **options)
+        card = await self._messageable(where.channel_id).send(
+            content, reference=where.reference, **options)  # type: ignore[arg-type]  # None is send()'s default
         return Delivered(card.id, item.chat_id, where.thread_id)
 
     async def _card_in_thread(self, parent: discord.TextChannel, item: OutboxItem, content: str | None,
@@ -175,7 +180,8 @@ class DiscordDelivery:
     async def _send_message(self, item: OutboxItem) -> Delivered:
         where = self._target(item)
         sent = await self._messageable(where.channel_id).send(
-            render.message_content(item.text, item.mentions), reference=where.reference,
+            render.message_content(item.text, item.mentions),
+            reference=where.reference,  # type: ignore[arg-type]  # None is send()'s default; the overloads omit it
             allowed_mentions=render.allowed_mentions(item.mentions), nonce=nonce(item))
         return Delivered(sent.id, item.chat_id, where.thread_id)
 

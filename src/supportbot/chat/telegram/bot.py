@@ -193,6 +193,7 @@ class TelegramAdapter:
 
     async def _message(self, update: Update) -> None:
         message = update.message or update.edited_message
+        assert message is not None, "only updates with a message come here"
         migrated = message.migrate_to_chat_id
         if migrated:
             log.warning("telegram: group %s became supergroup %s; put the new id in the config", message.chat.id,
@@ -212,6 +213,7 @@ class TelegramAdapter:
 
     async def _button(self, update: Update) -> None:
         query = update.callback_query
+        assert query is not None, "only button presses come here"
         text, ok = BUTTON_FAILED, False
         try:
             press = tu.button_press(update, self.directory)

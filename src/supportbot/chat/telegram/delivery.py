@@ -155,14 +155,15 @@ class TelegramPlatform:
                 if number < len(done):
                     continue  # delivered by an earlier try of this row
                 last = number == len(parts) - 1
-                message = await self._call(
-                    "sendMessage", chat_id,
-                    # Called at once, within this iteration: the defaults only pin the values for the reader.
-                    lambda part=part, first=number == 0, last=last: self.bot.send_message(
+
+                # Called at once, within this iteration: the defaults only pin the values for the reader.
+                def send(part: list[tr.Piece] = part, first: bool = number == 0, last: bool = last) -> Awaitable[Any]:
+                    return self.bot.send_message(
                         chat_id, tr.render(part), parse_mode=ParseMode.HTML, message_thread_id=thread_id,
                         reply_parameters=_reply(reply_to if first else None),
-                        reply_markup=markup if last else None, link_preview_options=NO_PREVIEW),
-                )
+                        reply_markup=markup if last else None, link_preview_options=NO_PREVIEW)
+
+                message = await self._call("sendMessage", chat_id, send)
                 done.append(message.message_id)
         except (PermanentFailure, MaybeDelivered):  # this row is done with, one way or the other
             del self._delivered_parts[key]
