@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from supportbot.domain.command_parser import parse_command
 from supportbot.domain.commands import (
     COMMANDS,
     AddNote,
@@ -28,7 +29,6 @@ from supportbot.domain.commands import (
     ShowStats,
     ShowTicket,
     Take,
-    parse_command,
     usage_for,
 )
 from supportbot.domain.tickets import DeskError, Resolution, Severity, Status

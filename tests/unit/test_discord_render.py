@@ -15,9 +15,8 @@ from supportbot.chat.discord import render
 from supportbot.chat.discord.delivery import nonce, translated
 from supportbot.chat.discord.parse import team_member
 from supportbot.domain import texts
-from supportbot.domain.commands import MAX_TICKET_NUMBER
 from supportbot.domain.people import Directory, Person, Role
-from supportbot.domain.tickets import Resolution, Severity, Status, Ticket
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, Resolution, Severity, Status, Ticket
 from supportbot.services.ports import OutboxItem, OutboxKind, PermanentFailure, RetryLater
 
 AT = datetime(2026, 12, 7, 9, tzinfo=UTC)

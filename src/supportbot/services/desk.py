@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
+from supportbot.domain.command_parser import parse_command
 from supportbot.domain.intake import classify, find_secrets
 from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
@@ -80,7 +81,7 @@ class Desk:
         reply_ticket = await self.ticket_in_context(msg)
         reply: Reply | None
         try:
-            command = cmd.parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
+            command = parse_command(msg.text, bot_username=bot_username, reply_ticket=reply_ticket)
         except cmd.CommandError as err:
             # A usage error may quote the words it stumbled on.
             command, reply = None, Reply(texts.SECRET_IN_COMMAND if secret else str(err), ok=False)

@@ -14,14 +14,15 @@ from supportbot.chat.discord import render
 from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
+from supportbot.domain.command_parser import parse_command
 from supportbot.domain.people import Sender
-from supportbot.domain.tickets import REOPEN_TO, Resolution, Severity, Status
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO, Resolution, Severity, Status
 from supportbot.services.desk import Desk
 from supportbot.services.ports import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
-TicketNo = app_commands.Range[int, 1, cmd.MAX_TICKET_NUMBER]
+TicketNo = app_commands.Range[int, 1, MAX_TICKET_NUMBER]
 ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not answered within 3
 # Reads are answered to the caller alone; team actions and FAQ answers are for the channel to see.
 READS = frozenset({"ticket", "tickets", "help", "oncall", "stats"})
@@ -123,7 +124,7 @@ async def refuse(interaction: discord.Interaction, text: str) -> None:
 
 def _attach_pr(number: int, url: str) -> cmd.Command:
     """The grammar checks the link, as for a typed /pr."""
-    parsed = cmd.parse_command(f"/pr {number} {url}")
+    parsed = parse_command(f"/pr {number} {url}")
     assert parsed is not None
     return parsed
 

@@ -1,0 +1,265 @@
+"""The command grammar: chat text such as "/status 12 🟡 deployed" into typed commands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from supportbot.domain.commands import (
+    ALIASES,
+    DEFAULT_PERIOD,
+    PERIODS,
+    REPORT_COMMANDS,
+    SECRET_REFUSED,
+    AddNote,
+    Assign,
+    AttachPR,
+    Command,
+    CommandError,
+    DeclareEmergency,
+    Faq,
+    Handoff,
+    Keep,
+    ListTickets,
+    Reopen,
+    Report,
+    Resolve,
+    SetSeverity,
+    SetStatus,
+    ShowHelp,
+    ShowOnCall,
+    ShowStats,
+    ShowTicket,
+    Take,
+    usage_for,
+)
+from supportbot.domain.intake import find_secrets
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO, Resolution, Severity, Status
+
+T = TypeVar("T")
+C = TypeVar("C", bound=Command)
+
+
+# --- words ----------------------------------------------------------------------
+
+# Phrases of up to three words, written with "_" and without emoji variation selectors.
+_STATUS_WORDS: dict[str, Status] = {
+    "received": Status.RECEIVED, "🔴": Status.RECEIVED,
+    "in_progress": Status.IN_PROGRESS, "inprogress": Status.IN_PROGRESS,
+    "progress": Status.IN_PROGRESS, "wip": Status.IN_PROGRESS, "⭕": Status.IN_PROGRESS,
+    "fix_provided": Status.FIX_PROVIDED, "fixprovided": Status.FIX_PROVIDED,
+    "fix": Status.FIX_PROVIDED, "🟡": Status.FIX_PROVIDED,
+    "resolved": Status.RESOLVED, "🟢": Status.RESOLVED,
+}  # fmt: skip
+_SEVERITY_WORDS: dict[str, Severity] = {
+    "emergency": Severity.EMERGENCY, "🚨": Severity.EMERGENCY,
+    "normal": Severity.NORMAL, "🐛": Severity.NORMAL,
+}  # fmt: skip
+_RESOLUTION_WORDS: dict[str, Resolution] = {
+    "fixed": Resolution.FIXED, "answered": Resolution.ANSWERED,
+    "duplicate": Resolution.DUPLICATE, "dup": Resolution.DUPLICATE, "dupe": Resolution.DUPLICATE,
+    "not_an_issue": Resolution.NOT_AN_ISSUE, "notanissue": Resolution.NOT_AN_ISSUE,
+}  # fmt: skip
+_PERIOD_WORDS: dict[str, str] = {p: p for p in PERIODS} | {
+    "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
+}  # fmt: skip
+
+_HEAD = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
+_TICKET_ID = re.compile(r"#?([0-9]+)")
+_URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?", re.IGNORECASE)
+_LONG_HEX = re.compile(r"[0-9a-fA-F]{20}")
+ECHO_LIMIT = 30
+
+
+def _norm(word: str) -> str:
+    return word.lower().replace("\ufe0f", "").replace("-", "_")
+
+
+def _echo(word: str) -> str:
+    """The word quoted for an error, cut short; 'That value' for one that may hold part of a key."""
+    if _LONG_HEX.search(word):  # perhaps part of a key: never quoted back
+        return "That value"
+    return f'"{word[:ECHO_LIMIT]}…"' if len(word) > ECHO_LIMIT else f'"{word}"'
+
+
+class _Args:
+    """The words after the command name, consumed left to right."""
+
+    def __init__(self, name: str, raw: str, reply_ticket: int | None) -> None:
+        self.name = name
+        self.raw = raw.strip()
+        self.reply_ticket = reply_ticket
+
+    def fail(self, reason: str) -> CommandError:
+        return CommandError(reason, usage_for(self.name))
+
+    def peek(self, count: int = 1) -> list[str]:
+        return self.raw.split(None, count)[:count]
+
+    def pop(self, count: int = 1) -> str:
+        parts = self.raw.split(None, count)
+        self.raw = parts[count] if len(parts) > count else ""
+        return " ".join(parts[:count])
+
+    def rest(self) -> str:
+        rest, self.raw = self.raw, ""
+        return rest
+
+    def done(self, command: C) -> C:
+        """The command, once no words are left over."""
+        if self.raw:
+            raise self.fail(f"{_echo(self.peek()[0])} was not expected.")
+        return command
+
+    def word_or_fail(self, what: str) -> str:
+        """The next word; raise if there is none."""
+        if not self.raw:
+            raise self.fail(f"Give {what}.")
+        return self.pop()
+
+    def text(self, what: str) -> str:
+        text = self.rest()
+        if not text:
+            raise self.fail(f"Add {what} after /{self.name}.")
+        return text
+
+    def word(self, table: Mapping[str, T]) -> T | None:
+        """Consume the longest phrase (up to three words) found in `table`, if any."""
+        for count in (3, 2, 1):
+            words = self.peek(count)
+            if len(words) == count:
+                value = table.get(_norm("_".join(words)))
+                if value is not None:
+                    self.pop(count)
+                    return value
+        return None
+
+    def required(self, table: Mapping[str, T], what: str) -> T:
+        value = self.word(table)
+        if value is None:
+            words = self.peek()
+            raise self.fail(f"{_echo(words[0])} is not {what}." if words else f"Give {what}.")
+        return value
+
+    def _id_match(self, *, hash_only_on_reply: bool = False) -> re.Match[str] | None:
+        words = self.peek()
+        match = _TICKET_ID.fullmatch(words[0]) if words else None
+        # Replying to a ticket, "/note 3 people affected" is a note, not ticket #3.
+        if match and hash_only_on_reply and self.reply_ticket is not None:
+            return match if match.group().startswith("#") else None
+        return match
+
+    def number(self, *, hash_only_on_reply: bool = False) -> int:
+        """The ticket id given first, else the ticket replied to; raise if there is neither."""
+        match = self._id_match(hash_only_on_reply=hash_only_on_reply)
+        if match:
+            self.pop()
+            digits = match.group(1).lstrip("0")
+            if not digits or len(digits) > 10 or int(digits) > MAX_TICKET_NUMBER:
+                raise self.fail(f"{_echo(match.group())} is not a ticket number.")
+            return int(digits)
+        if self.reply_ticket is not None:
+            return self.reply_ticket
+        words = self.peek()
+        if words:
+            raise self.fail(f"{_echo(words[0])} is not a ticket number.")
+        raise self.fail("Which ticket? Give its number, or reply to the ticket's message.")
+
+    def number_or_none(self) -> int | None:
+        """Like number(), but None when no ticket is named or replied to."""
+        if self._id_match() is None and self.reply_ticket is None:
+            return None
+        return self.number()
+
+
+# --- one parser per command ---------------------------------------------------------
+
+
+def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
+    """An optional product and an optional word from `table`, in either order."""
+    product: str | None = None
+    found: T | None = None
+    while a.raw:
+        value = a.word(table)
+        if value is not None and found is None:
+            found = value
+        elif value is None and product is None:
+            product = a.pop().lower()
+        else:
+            raise a.fail(f"Give at most one product and one {what}.")
+    return product, found
+
+
+def _stats(a: _Args) -> Command:
+    product, period = _product_and(a, _PERIOD_WORDS, "period")
+    return ShowStats(product, DEFAULT_PERIOD if period is None else period)
+
+
+def _attach_pr(a: _Args) -> Command:
+    number = a.number()
+    url = a.pop() if a.raw else ""
+    # Discord users wrap links in <...> to suppress the preview.
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1]
+    if not url:
+        raise a.fail("Give the pull request's link.")
+    if not _URL.fullmatch(url):
+        raise a.fail(f"{_echo(url)} is not an http(s) link.")
+    return a.done(AttachPR(number, url))
+
+
+def _resolve(a: _Args) -> Command:
+    """A note only after a reason, so "/resolve 3 wontfix" cannot pass for a fix with a note."""
+    number, given, reason = a.number(), bool(a.raw), a.word(_RESOLUTION_WORDS)
+    if given and reason is None:
+        raise a.fail("Start the note with a reason: fixed, answered, duplicate or not_an_issue.")
+    return Resolve(number, reason, a.rest())
+
+
+def _reopen(a: _Args) -> Command:
+    number = a.number()
+    to = a.word(_STATUS_WORDS) if a.raw else Status.RECEIVED
+    if to not in REOPEN_TO:
+        raise a.fail("A ticket reopens as received or in_progress.")
+    return a.done(Reopen(number, to))
+
+
+_PARSERS: dict[str, Callable[[_Args], Command]] = {
+    "report": lambda a: Report(a.text("a description of the problem")),
+    "emergency": lambda a: DeclareEmergency(a.text("a description of the emergency")),
+    "ticket": lambda a: a.done(ShowTicket(a.number_or_none())),
+    "tickets": lambda a: ListTickets(*_product_and(a, _STATUS_WORDS, "status")),
+    "status": lambda a: SetStatus(a.number(), a.required(_STATUS_WORDS, "a status"), a.rest()),
+    "take": lambda a: a.done(Take(a.number())),
+    "assign": lambda a: a.done(Assign(a.number(), a.word_or_fail("the person to assign"))),
+    "pr": _attach_pr,
+    "note": lambda a: AddNote(a.number(hash_only_on_reply=True), a.text("the note")),
+    "severity": lambda a: a.done(SetSeverity(a.number(), a.required(_SEVERITY_WORDS, "a level"))),
+    "resolve": _resolve,
+    "reopen": _reopen,
+    "oncall": lambda a: a.done(ShowOnCall()),
+    "handoff": lambda a: Handoff(a.word_or_fail("who takes the shift over"), a.rest()),
+    "keep": lambda a: a.done(Keep(a.number())),
+    "faq": lambda a: a.done(Faq(a.word_or_fail("the FAQ entry's key").lower())),
+    "stats": _stats,
+    "help": lambda a: a.done(ShowHelp()),
+}
+
+
+def parse_command(text: str, *, bot_username: str | None = None, reply_ticket: int | None = None) -> Command | None:
+    """The command in the text, or None if it is none for this bot; CommandError if malformed."""
+    text = text.lstrip()
+    head = _HEAD.match(text)
+    if head is None:
+        return None
+    name, addressee = head.group(1).lower(), head.group(2)
+    if addressee and bot_username and addressee.lower() != bot_username.lstrip("@").lower():
+        return None
+    name = ALIASES.get(name, name)
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise CommandError(f"Unknown command /{head.group(1)}.", usage_for("help"))
+    if name not in REPORT_COMMANDS and find_secrets(text):
+        raise CommandError(SECRET_REFUSED, usage_for(name))  # quoting none of it
+    return parser(_Args(name, text[head.end() :], reply_ticket))
