@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlOutbox, SqlTickets
+from supportbot.db.tables import map_tables
 from supportbot.services import ports
 
 
@@ -119,6 +120,7 @@ class Database:
     """The engine plus a factory of units of work; SQLite writers take turns in-process."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        map_tables()  # the unit of work loads and stores tickets as objects
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
         # SQLite allows one writer; queueing here is cheaper than the driver's busy polling.

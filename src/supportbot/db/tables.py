@@ -188,4 +188,9 @@ dead_letters = sa.Table(
 sa.Index("ix_dead_letters_status", dead_letters.c.status, dead_letters.c.id)
 
 mapper_registry = registry(metadata=metadata)
-mapper_registry.map_imperatively(Ticket, tickets)
+
+
+def map_tables() -> None:
+    """Map Ticket onto its table, once; importing this module maps nothing (the schema alone is plain data)."""
+    if not any(mapper.class_ is Ticket for mapper in mapper_registry.mappers):
+        mapper_registry.map_imperatively(Ticket, tickets)
