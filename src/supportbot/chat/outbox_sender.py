@@ -9,20 +9,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
-from supportbot.domain import texts
+from supportbot.chat.outbox_folding import fold_run, folded_text, is_ack, late_apology
+from supportbot.chat.outbox_outcomes import OutboxOutcomes
 from supportbot.services.ports import (
     ChatPlatform,
     Clock,
     Delivered,
     MaybeDelivered,
-    MessageLink,
     OutboxItem,
     OutboxKind,
     PermanentFailure,
     PlatformDown,
     RetryLater,
     Throttled,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
 
@@ -30,10 +29,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # a sender that dies mid-send leaves its rows to be retried after this
 BATCH = 50
-UNCONFIRMED = "sent, but may not have arrived (no answer in time); not sent again"
 SENDER_DIED = "its sender stopped while sending it"
-FOLD_MAX_ROWS = 10
-FOLD_MAX_CHARS = 1500  # a folded message stays well within one Discord message (2,000 characters)
 
 
 @dataclass
@@ -68,6 +64,7 @@ class OutboxSender:
         self.uow = uow
         self.clock = clock
         self.policy = policy or SenderPolicy()
+        self.outcomes = OutboxOutcomes(platform.name, uow=uow, clock=clock)
         self.breaker = Breaker(clock, first_pause=self.policy.first_backoff, max_pause=self.policy.outage_max_wait)
         # Set when the probe out now has its answer; rows of other chats wait on it instead of piling in.
         self._probe_answered = asyncio.Event()
@@ -94,10 +91,10 @@ class OutboxSender:
         lanes: dict[int, list[OutboxItem]] = {}
         for item in items:
             if item.kind is OutboxKind.EDIT_CARD and latest_edit.get(item.ticket_id) != item.id:
-                await self._finish(item, None, superseded=True)  # a later edit shows the newer state
+                await self.outcomes.finish(item, None, superseded=True)  # a later edit shows the newer state
             elif item.sending_at is not None and self._at_most_once(item):
                 # Killed mid-send (kill -9, power cut): the platform may have it; sending again could show it twice.
-                await self._unconfirmed(item, SENDER_DIED)
+                await self.outcomes.unconfirmed(item, SENDER_DIED)
                 report.sent += 1
             else:
                 lanes.setdefault(item.chat_id, []).append(item)
@@ -109,8 +106,8 @@ class OutboxSender:
 
         # One slow chat must not hold up the others; one chat's rows still go strictly one after another.
         workers = min(max(1, self.policy.parallel_chats), len(waiting))
-        outcomes = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
-        for outcome in outcomes:  # after every chat had its turn: a storage error surfaces to the pump
+        results = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
+        for outcome in results:  # after every chat had its turn: a storage error surfaces to the pump
             if isinstance(outcome, BaseException):
                 raise outcome
         return report
@@ -128,7 +125,7 @@ class OutboxSender:
                 # Wait exactly as long as the earlier row, so both are due together, in queue order.
                 wait = max(0.0, (hold[1] - self.clock.now()).total_seconds())
                 for row in group:
-                    await self._later(row, "waiting for an earlier message to this chat", wait, count=False)
+                    await self.outcomes.later(row, "waiting for an earlier message to this chat", wait, count=False)
                 report.held += len(group)
                 continue
             await self._send_unit(item, group, report)
@@ -140,18 +137,18 @@ class OutboxSender:
         """Send one row (or a folded run led by it) and record what came of it."""
         turn = await self._turn()
         if turn is None:
-            await self._later(item, self._down_reason(), self.breaker.seconds_to_probe(), count=False)
+            await self.outcomes.later(item, self._down_reason(), self.breaker.seconds_to_probe(), count=False)
             self._hold(item)
             report.held += 1
             return
         answered: bool | None = None  # True: the platform answered; False: it failed; None: no call made
         try:
             if self._at_most_once(item):
-                await self._mark_sending(group)
+                await self.outcomes.sending(group)
             delivered = await self._deliver(self._outgoing(item, group))
             answered = True
         except Throttled as err:
-            await self._later(item, str(err), err.after, count=False)
+            await self.outcomes.later(item, str(err), err.after, count=False)
             self._hold(item)
             report.retried += 1
         except PlatformDown as err:
@@ -159,20 +156,20 @@ class OutboxSender:
             self.breaker.failed(str(err))
             log.warning("%s: platform down (%s); outbox row %s waits for it, its try not counted",
                         self.platform.name, err, item.id)
-            await self._later(item, str(err), self.breaker.seconds_to_probe(), count=False)
+            await self.outcomes.later(item, str(err), self.breaker.seconds_to_probe(), count=False)
             self._hold(item)
             report.held += 1
         except MaybeDelivered as err:
             answered = False  # no answer in time: the platform is slow or down
             self.breaker.failed(str(err))
             for row in group:
-                await self._unconfirmed(row, str(err))
+                await self.outcomes.unconfirmed(row, str(err))
                 self._hold(row)
             report.sent += len(group)
         except RetryLater as err:
             answered = True
             if err.after is not None:  # a rate limit on this chat: wait as asked, not a failed try
-                await self._later(item, str(err), err.after, count=False)
+                await self.outcomes.later(item, str(err), err.after, count=False)
                 dead = False
             else:
                 dead = await self._retry(item, str(err))
@@ -181,7 +178,7 @@ class OutboxSender:
             report.retried += not dead
         except PermanentFailure as err:
             answered = True
-            await self._dead(item, str(err))
+            await self.outcomes.dead(item, str(err))
             report.dead += 1
         except Exception as err:  # a bug or an unexpected error must not stop the other messages
             log.exception("unexpected error sending outbox row %s", item.id)
@@ -190,7 +187,7 @@ class OutboxSender:
             report.dead += dead
             report.retried += not dead
         else:
-            await self._finish_group(group, delivered)
+            await self.outcomes.finish_folded(group, delivered)
             report.sent += len(group)
         finally:
             self._settle(turn, answered)
@@ -224,12 +221,6 @@ class OutboxSender:
         repeating it after an unknown outcome could show it twice. Edits and deletes are safe to repeat."""
         return item.kind in (OutboxKind.MESSAGE, OutboxKind.CARD) and not getattr(
             self.platform, "resends_safely", False)
-
-    async def _mark_sending(self, group: list[OutboxItem]) -> None:
-        """Record that these rows are on their way, so a sender that dies now does not send them twice."""
-        async with self.uow() as uow:
-            await uow.outbox.mark_sending([row.id for row in group if row.id is not None], self.clock.now())
-            await uow.commit()
 
     def _down_reason(self) -> str:
         return f"{self.platform.name} is down ({self.breaker.status().last_error}); waiting for it"
@@ -267,138 +258,13 @@ class OutboxSender:
             return None
         return await self.platform.send(item)
 
-    async def _finish(self, item: OutboxItem, delivered: Delivered | None, superseded: bool = False) -> None:
-        async with self.uow() as uow:
-            item.status = "sent"
-            item.next_attempt_at = None
-            item.last_error = "superseded by a later edit" if superseded else None
-            if delivered is not None and delivered.message_id is not None:
-                item.platform_message_id = delivered.message_id
-                if item.ticket_id is not None:
-                    await self._link(uow, item, delivered)
-            await uow.outbox.update(item)
-            await uow.commit()
-
-    async def _finish_group(self, group: list[OutboxItem], delivered: Delivered | None) -> None:
-        """Mark a folded run sent: the first row carries the message; a reply to it finds the ticket
-        only when every row was about the same one."""
-        lead, rest = group[0], group[1:]
-        if not rest:
-            await self._finish(lead, delivered)
-            return
-        async with self.uow() as uow:
-            message_id = delivered.message_id if delivered is not None else None
-            for row in group:
-                row.status, row.next_attempt_at, row.platform_message_id = "sent", None, message_id
-                row.last_error = None if row is lead else f"folded into the message of outbox row {lead.id}"
-                await uow.outbox.update(row)
-            if delivered is not None and message_id is not None and len({r.ticket_id for r in group}) == 1 \
-                    and lead.ticket_id is not None:
-                await self._link(uow, lead, delivered)
-            await uow.commit()
-
-    async def _unconfirmed(self, item: OutboxItem, reason: str) -> None:
-        """The platform may have the message: never send it again (at most once), and say so loudly."""
-        log.warning("%s: outbox row %s to chat %s may not have arrived and is not sent again (%s)",
-                    self.platform.name, item.id, item.chat_id, reason)
-        async with self.uow() as uow:
-            item.status = "sent"
-            item.next_attempt_at = None
-            item.last_error = f"{UNCONFIRMED}: {reason}"
-            await uow.outbox.update(item)
-            await uow.commit()
-
-    async def _link(self, uow: UnitOfWork, item: OutboxItem, delivered: Delivered) -> None:
-        """Remember the bot's message so replies to it and card edits find the ticket."""
-        assert item.ticket_id is not None and delivered.message_id is not None, "callers link a ticket's sent message"
-        role = "card" if item.kind is OutboxKind.CARD else "notice"
-        chat_id = delivered.chat_id if delivered.chat_id is not None else item.chat_id
-        thread_id = delivered.thread_id if delivered.thread_id is not None else item.thread_id
-        await uow.messages.add(MessageLink(self.platform.name, chat_id, delivered.message_id, item.ticket_id,
-                                           role, thread_id))
-        if delivered.thread_id is not None:
-            ticket = await uow.tickets.get(item.ticket_id)
-            if ticket is not None and ticket.thread_id is None and not ticket.security:
-                ticket.thread_id = delivered.thread_id
-
-    async def _later(self, item: OutboxItem, reason: str, after: float, count: bool = True) -> None:
-        async with self.uow() as uow:
-            if not count:
-                item.attempts -= 1  # waiting behind another message is not a failed try
-            item.last_error = reason
-            item.next_attempt_at = self.clock.now() + timedelta(seconds=after)
-            await uow.outbox.update(item)
-            await uow.commit()
-
     async def _retry(self, item: OutboxItem, reason: str) -> bool:
         """Put the row back with back-off; returns True when it has now used all its tries."""
         if item.attempts >= self.policy.max_attempts:
-            await self._dead(item, reason)
+            await self.outcomes.dead(item, reason)
             return True
         wait = self.policy.backoff(item.attempts)
         log.warning("%s: outbox row %s try %s failed (%s); next try in %.1fs",
                     self.platform.name, item.id, item.attempts, reason, wait)
-        await self._later(item, reason, wait)
+        await self.outcomes.later(item, reason, wait)
         return False
-
-    async def _dead(self, item: OutboxItem, reason: str) -> None:
-        log.error("%s: giving up on outbox row %s (%s to chat %s) after %s tries: %s",
-                  self.platform.name, item.id, item.kind.value, item.chat_id, item.attempts, reason)
-        async with self.uow() as uow:
-            item.status = "dead"
-            item.last_error = reason
-            item.next_attempt_at = None
-            await uow.outbox.update(item)
-            if item.kind is OutboxKind.DELETE:
-                await self._tell_security(uow, item, reason)
-            await uow.commit()
-
-    async def _tell_security(self, uow: UnitOfWork, item: OutboxItem, reason: str) -> None:
-        """A secret stays visible: the security team must know, on every platform it has a chat."""
-        text = texts.DELETE_FAILED.format(message_id=item.payload.get("message_id"), chat_id=item.chat_id,
-                                          reason=reason)
-        for platform, chat_id in sorted(item.payload.get("security_chats", {}).items()):
-            await uow.outbox.add(OutboxItem(platform=platform, chat_id=int(chat_id), kind=OutboxKind.MESSAGE,
-                                            text=text, ticket_id=item.ticket_id, created_at=self.clock.now()))
-
-
-# --- late messages after an outage ---------------------------------------------------------------
-
-
-def is_ack(item: OutboxItem) -> bool:
-    """An acknowledgement: the ticket's first card, answering the report."""
-    return item.kind is OutboxKind.CARD and item.reply_to is not None
-
-
-def foldable(item: OutboxItem, stale_before: datetime) -> bool:
-    """A late plain notice that says nothing more when read in a list: no one tagged, no reply, no direct message."""
-    return (item.kind is OutboxKind.MESSAGE and item.created_at < stale_before and not item.mentions
-            and not item.payload and item.reply_to is None)
-
-
-def fold_run(rows: list[OutboxItem], start: int, stale_before: datetime) -> list[OutboxItem]:
-    """The rows from `start` that go out as one message: a run of late plain notices to the same place,
-    or just the row at `start`."""
-    first = rows[start]
-    if not foldable(first, stale_before):
-        return [first]
-    run, size = [first], len(first.text)
-    for row in rows[start + 1:]:
-        size += len(row.text) + 2
-        if (len(run) >= FOLD_MAX_ROWS or size > FOLD_MAX_CHARS or row.thread_id != first.thread_id
-                or not foldable(row, stale_before)):
-            break
-        run.append(row)
-    return run
-
-
-def late_apology(item: OutboxItem, platform: str, now: datetime) -> str:
-    """'Sorry for the delay …' for a message that waited since it was queued."""
-    minutes = max(1, int((now - item.created_at).total_seconds() // 60))
-    duration = f"{minutes} minute" + ("" if minutes == 1 else "s")
-    return texts.LATE_APOLOGY.format(platform=platform.capitalize(), duration=duration)
-
-
-def folded_text(group: list[OutboxItem], platform: str, now: datetime) -> str:
-    """One message for a run of late notices: the apology, then each notice as it was, oldest first."""
-    return "\n\n".join([late_apology(group[0], platform, now), *(row.text for row in group)])
