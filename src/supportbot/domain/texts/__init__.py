@@ -1,0 +1,8 @@
+"""Every sentence the bot says, in one place; adapters only add markup, mentions and buttons.
+
+Split by audience: tickets (reporters and the team), oncall (escalations, shifts), operator (the desk's own
+running). Every text stays reachable as `texts.NAME`."""
+
+from supportbot.domain.texts.oncall import *  # noqa: F403
+from supportbot.domain.texts.operator import *  # noqa: F403
+from supportbot.domain.texts.tickets import *  # noqa: F403
