@@ -19,7 +19,8 @@ from support.desk_world import (
     sender,
 )
 from supportbot.domain import texts
-from supportbot.domain.intake import ACCOUNT, DEVICE, REDACTED, SCREENSHOTS, STEPS, WHERE
+from supportbot.domain.intake import ACCOUNT, DEVICE, SCREENSHOTS, STEPS, WHERE
+from supportbot.domain.secret_detection import REDACTED
 from supportbot.domain.tickets import Resolution, Severity, Status
 from supportbot.services.ports import OutboxKind
 

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.domain import intake
+from supportbot.domain import secret_detection
 from supportbot.domain.intake import (
     ACCOUNT,
     DEVICE,
-    REDACTED,
     SCREENSHOTS,
     STEPS,
     WHERE,
-    SecretKind,
     classify,
     extract_report,
-    find_secrets,
     is_chatter,
     looks_like_security,
-    redact,
     title_from,
 )
+from supportbot.domain.secret_detection import REDACTED, SecretKind, find_secrets, redact
 
 # The BIP-39 reference test vectors (trezor/python-mnemonic vectors.json).
 SEED_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
@@ -34,7 +31,7 @@ TX_HASH = "0x" + "ab" * 32
 
 
 def test_word_list_is_the_official_one() -> None:
-    words = intake.bip39_words()
+    words = secret_detection.bip39_words()
     assert len(words) == 2048
     assert {"abandon", "ability", "zoo", "legal", "winner"} <= words
 

@@ -34,7 +34,7 @@ from supportbot.domain.commands import (
     Take,
     usage_for,
 )
-from supportbot.domain.intake import find_secrets
+from supportbot.domain.secret_detection import find_secrets
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO, Resolution, Severity, Status
 
 T = TypeVar("T")

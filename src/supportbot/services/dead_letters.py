@@ -8,8 +8,8 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 
 from supportbot.domain import texts
-from supportbot.domain.intake import redact
 from supportbot.domain.sanitize import clean_text, storable_id
+from supportbot.domain.secret_detection import redact
 from supportbot.services.ports import Clock, DeadLetter, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

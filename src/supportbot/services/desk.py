@@ -9,8 +9,9 @@ from dataclasses import replace
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.command_parser import parse_command
-from supportbot.domain.intake import classify, find_secrets
+from supportbot.domain.intake import classify
 from supportbot.domain.people import ChannelKind, Place
+from supportbot.domain.secret_detection import find_secrets
 from supportbot.domain.tickets import DeskError, NotAllowed, Severity, Status
 from supportbot.services import actions, intake, metrics, queries, reactions
 from supportbot.services.actions import Origin

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from supportbot.domain import texts
-from supportbot.domain.intake import Classification, classify, looks_like_security, redact, title_from
+from supportbot.domain.intake import Classification, classify, looks_like_security, title_from
 from supportbot.domain.people import ChannelKind, Place, Role
+from supportbot.domain.secret_detection import redact
 from supportbot.domain.tickets import Severity, Ticket
 from supportbot.services import reactions
 from supportbot.services.context import Deps
