@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from supportbot.chat.outbox_sender import SenderPolicy
+from supportbot.chat.console import ConsoleChat, ConsolePlatform
+from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.config import Settings
+from supportbot.db import checks
 from supportbot.db.engine import Database
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.oncall import Rotation
@@ -22,11 +29,20 @@ from supportbot.services.oncall_roster import Roster
 from supportbot.services.ports import Clock, SystemClock
 from supportbot.services.shift_reminder import ShiftReminder
 
+if TYPE_CHECKING:
+    from supportbot.chat.discord.client import DiscordOptions
+    from supportbot.chat.telegram.bot import TelegramOptions
+
 # The console chat has no real ids: these stand in for its places.
 CONSOLE_PRODUCT_BASE = 100
 CONSOLE_EMERGENCY = 900
 CONSOLE_TEAM = 500
 CONSOLE_SECURITY = 700
+
+TELEGRAM_TOKEN_REJECTED = "Telegram rejected the bot token (401)"
+DISCORD_TOKEN_REJECTED = "Discord rejected the bot token (401)"
+# A platform start that cannot reach its servers is tried again.
+UNREACHABLE: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
 
 
 def console_chat_ids(settings: Settings) -> dict[str, int]:
@@ -143,3 +159,80 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
     desk = Desk(deps, oncall=OnCallCommands(deps, roster))
     return App(settings, database, deps, desk, platforms, sweeper=Sweeper(deps), reminder=reminder)
+
+
+@asynccontextmanager
+async def opened(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
+    """The console desk on its database, checked (SQLite upgraded) for use: the shell commands and the demo."""
+    app = build_app(settings, {"console"}, clock=clock)
+    try:
+        await checks.prepare(app.database)
+        yield app
+    finally:  # an open connection would keep the process alive after an error
+        await app.database.dispose()
+
+
+def console_chat(app: App, write: Callable[[str], None], ids: itertools.count[int], *, echo: bool) -> ConsoleChat:
+    """The console chat on the app's desk, with its outbox sender writing to `write`."""
+    places = console_chat_ids(app.settings)
+    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
+    sender = OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings))
+    return ConsoleChat(app.desk, sender, places, write, ids, echo=echo)
+
+
+def telegram_options(settings: Settings) -> TelegramOptions:
+    """The [telegram] section as the adapter takes it (chat/ does not read config)."""
+    from supportbot.chat.telegram.bot import TelegramOptions
+
+    tg = settings.telegram
+    if tg is None or tg.token is None:
+        raise ValueError("the Telegram adapter needs a [telegram] section with a token")
+    return TelegramOptions(
+        token=tg.token.get_secret_value(), api_base_url=tg.api_base_url, mode=tg.mode, poll_timeout=tg.poll_timeout,
+        webhook_url=tg.webhook_url, webhook_listen=tg.webhook_listen, webhook_port=tg.webhook_port,
+        webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
+    )
+
+
+def discord_options(settings: Settings) -> DiscordOptions:
+    """The [discord] section as the adapter takes it, as plain values."""
+    from supportbot.chat.discord.client import DiscordOptions
+
+    conf = settings.discord
+    if conf is None or conf.token is None:
+        raise ValueError("the Discord adapter needs a [discord] section with a token")
+    return DiscordOptions(token=conf.token.get_secret_value(), api_base_url=conf.api_base_url,
+                          gateway_url=conf.gateway_url, guilds=tuple(conf.guilds), team_roles=frozenset(conf.team_roles))
+
+
+@dataclass(frozen=True)
+class Served:
+    """A platform adapter and how its start fails: token refused (the run ends with `refused_line`),
+    platform unreachable (`transient`: tried again), anything else (a setting to fix: the run ends)."""
+
+    adapter: Any  # start(), stop(), platform; on_commit when it can say it queued something
+    refused: type[BaseException]
+    refused_line: str
+    transient: tuple[type[BaseException], ...] = UNREACHABLE
+
+
+def platform_adapters(app: App) -> list[Served]:
+    """An adapter for each platform with a token (their libraries are imported only when used)."""
+    served = []
+    if "telegram" in app.platforms:
+        from telegram.error import NetworkError
+
+        from supportbot.chat.telegram.bot import TelegramAdapter, TokenRejected
+
+        served.append(Served(TelegramAdapter(app.desk, telegram_options(app.settings)), TokenRejected,
+                             TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
+    if "discord" in app.platforms:
+        import discord
+
+        from supportbot.chat.discord.bot import DiscordAdapter
+
+        # A gateway that closed with a code discord.py does not reconnect on (a refused intent) is not transient.
+        transient = (discord.DiscordServerError, discord.GatewayNotFound, *UNREACHABLE)
+        served.append(Served(DiscordAdapter(app.desk, discord_options(app.settings)), discord.LoginFailure,
+                             DISCORD_TOKEN_REJECTED, transient))
+    return served

@@ -7,13 +7,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
 
-from supportbot.bootstrap import build_app, platforms_of
-from supportbot.config import ConfigError, Settings, find_config, load_settings
+# Heavy modules (config and pydantic, bootstrap, runtime, the database, alembic) are imported by the
+# commands that use them, so --version and --help start at once and check-config reads config only.
+if TYPE_CHECKING:
+    from supportbot.config import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Chat-ops support desk for Telegram and Discord.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -54,23 +56,25 @@ def _fail(error: Exception) -> typer.Exit:
 
 def _on_database(bot, job: Callable[[], Awaitable[T]]) -> T:
     """Run `job` once the database is known to be usable; an unusable one is a line and exit code 2."""
-    from supportbot import runtime
     from supportbot.db import migrate
+    from supportbot.db.checks import DatabaseUnusable, check_database
 
     async def go() -> T:
         try:
-            await runtime.check_database(bot.database)
+            await check_database(bot.database)
             return await job()
         finally:
             await bot.database.dispose()
 
     try:
         return asyncio.run(go())
-    except (runtime.DatabaseUnusable, migrate.RevisionError) as error:
+    except (DatabaseUnusable, migrate.RevisionError) as error:
         raise _fail(error) from None
 
 
 def _settings(path: Path | None) -> Settings:
+    from supportbot.config import ConfigError, find_config, load_settings
+
     try:
         return load_settings(find_config(path))
     except ConfigError as error:
@@ -83,6 +87,7 @@ def _settings(path: Path | None) -> Settings:
 def run(config: Path | None = ConfigOption) -> None:
     """Start the bot: Telegram and/or Discord when a token is set, else the local console chat."""
     from supportbot import runtime
+    from supportbot.bootstrap import build_app, platform_adapters, platforms_of
 
     settings = _settings(config)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -98,7 +103,7 @@ def run(config: Path | None = ConfigOption) -> None:
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             asyncio.run(runtime.run_console(bot))
         else:
-            asyncio.run(runtime.run_platforms(bot))
+            asyncio.run(runtime.run_platforms(bot, lambda: platform_adapters(bot)))
     except (runtime.SchemaOutdated, runtime.DatabaseUnusable, runtime.TokenRefused) as error:
         raise _fail(error) from None
 
@@ -106,6 +111,7 @@ def run(config: Path | None = ConfigOption) -> None:
 @app.command()
 def demo() -> None:
     """Play a scripted support conversation on a temporary database and print it."""
+    from supportbot.config import load_settings
     from supportbot.demo import run_demo
 
     settings = load_settings(None, env={})
@@ -137,6 +143,7 @@ def check_config(path: Path = typer.Argument(..., help="The TOML file to check."
 @db_app.command("upgrade")
 def db_upgrade(config: Path | None = ConfigOption, revision: str = typer.Option("head", help="Target revision.")) -> None:
     """Bring the database schema up to date."""
+    from supportbot.bootstrap import build_app
     from supportbot.db import migrate
 
     bot = build_app(_settings(config), {"console"})
@@ -153,6 +160,7 @@ def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or '
                  config: Path | None = ConfigOption,
                  yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before dropping data.")) -> None:
     """Take the database schema back to an older revision (asks first: what was added since is dropped)."""
+    from supportbot.bootstrap import build_app
     from supportbot.db import migrate
 
     try:
@@ -174,6 +182,7 @@ def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or '
 @db_app.command("current")
 def db_current(config: Path | None = ConfigOption) -> None:
     """Show the schema revision of the database and the one this version needs."""
+    from supportbot.bootstrap import build_app
     from supportbot.db import migrate
 
     bot = build_app(_settings(config), {"console"})

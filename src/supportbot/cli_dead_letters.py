@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportbot import runtime
-from supportbot.bootstrap import build_app
-from supportbot.services import dead_letters
-from supportbot.services.ports import DeadLetter
+if TYPE_CHECKING:
+    from supportbot.services.ports import DeadLetter
 
 T = TypeVar("T")
 
@@ -42,18 +40,19 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
     def run(config: Path | None, job: Callable[..., Awaitable[T]]) -> T:
         """Run a use case on the configured database; a refusal is one line and exit code 2."""
-        bot = build_app(settings_of(config), {"console"})
+        from supportbot.bootstrap import opened  # the database, only for a command that opens it
+        from supportbot.db.checks import SchemaOutdated
+        from supportbot.services import dead_letters
+
+        settings = settings_of(config)
 
         async def go() -> T:
-            try:
-                await runtime.prepare_database(bot)
+            async with opened(settings) as bot:
                 return await job(bot.database)
-            finally:
-                await bot.database.dispose()
 
         try:
             return asyncio.run(go())
-        except (runtime.SchemaOutdated, dead_letters.LetterNotFound, dead_letters.LetterNotWaiting) as error:
+        except (SchemaOutdated, dead_letters.LetterNotFound, dead_letters.LetterNotWaiting) as error:
             err.print(str(error), highlight=False, markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -62,6 +61,8 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
                 all_: bool = typer.Option(False, "--all", help="Also those replayed or dropped."),
                 config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """List parked events, oldest first (never their text: `show N` for one)."""
+        from supportbot.services import dead_letters  # the desk, only once a command runs
+
         if ctx.invoked_subcommand is not None:
             return
         found = run(config, lambda uow: dead_letters.waiting(uow, everything=all_))
@@ -80,6 +81,8 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     def show(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
              config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Show one parked event: where it came from, the error, and the event as received (secrets redacted)."""
+        from supportbot.services import dead_letters
+
         letter = run(config, lambda uow: dead_letters.get(uow, letter_id))
         for label, value in (("Dead letter", f"#{letter.id} ({letter.status})"),
                              ("Event", f"{letter.platform} {letter.kind} {letter.ref}"), ("Chat", _chat(letter)),
@@ -92,6 +95,8 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     def replay(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
                config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Ask the running bot to handle a parked event again (a redelivery of one handled changes nothing)."""
+        from supportbot.services import dead_letters
+
         run(config, lambda uow: dead_letters.request_replay(uow, letter_id))
         out.print(REPLAY_ASKED.format(id=letter_id, every=dead_letters.REPLAY_EVERY), highlight=False)
 
@@ -99,6 +104,8 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     def drop(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
              config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Give up on a parked event (it stays listed with --all)."""
+        from supportbot.services import dead_letters
+
         run(config, lambda uow: dead_letters.drop(uow, letter_id))
         out.print(DROPPED.format(id=letter_id), highlight=False)
 

@@ -11,11 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportbot import runtime
-from supportbot.bootstrap import build_app
 from supportbot.domain.people import Person, Role, Sender
 from supportbot.domain.tickets import Status
-from supportbot.services import queries
 
 UNKNOWN_PRODUCT = "Unknown product {product!r}; use one of: {known}."
 OPERATOR = Sender("cli", 0, "operator", person=Person("operator", frozenset({Role.ADMIN, Role.SECURITY})))
@@ -44,16 +41,12 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
             err.print(UNKNOWN_PRODUCT.format(product=product, known=", ".join(products) or "none configured"),
                       highlight=False, markup=False)
             raise typer.Exit(2)
-        bot = build_app(settings, {"console"})
+        from supportbot.bootstrap import opened  # the database, only for a command that opens it
 
         async def go():
-            try:
-                await runtime.prepare_database(bot)
-                async with bot.database() as uow:
-                    return await uow.tickets.list(open_only=not all_ and status != "resolved",
-                                                  product=product, status=status, limit=10_000)
-            finally:
-                await bot.database.dispose()
+            async with opened(settings) as bot, bot.database() as uow:
+                return await uow.tickets.list(open_only=not all_ and status != "resolved",
+                                              product=product, status=status, limit=10_000)
 
         found = _run(go(), err)
         if as_json:
@@ -72,14 +65,14 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     def ticket(number: int = typer.Argument(..., help="The ticket number."),
                config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Show one ticket: its card, clocks and whole history."""
-        bot = build_app(settings_of(config), {"console"})
+        from supportbot.bootstrap import opened
+        from supportbot.services import queries
+
+        settings = settings_of(config)
 
         async def go():
-            try:
-                await runtime.prepare_database(bot)
+            async with opened(settings) as bot:
                 return await queries.show_ticket(bot.deps, number, OPERATOR)
-            finally:
-                await bot.database.dispose()
 
         from supportbot.domain.tickets import TicketNotFound
 
@@ -93,9 +86,11 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
 def _run(job, err: Console):
     """Run a read of the desk; an outdated schema or an unusable database is a one-line error, not a traceback."""
+    from supportbot.db.checks import DatabaseUnusable, SchemaOutdated
+
     try:
         return asyncio.run(job)
-    except (runtime.SchemaOutdated, runtime.DatabaseUnusable) as error:
+    except (SchemaOutdated, DatabaseUnusable) as error:
         err.print(str(error), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 

@@ -9,11 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from supportbot.bootstrap import App, build_app, console_chat_ids, sender_policy
-from supportbot.chat.console import ConsoleChat, ConsolePlatform
-from supportbot.chat.outbox_sender import OutboxSender
+from supportbot.bootstrap import App, console_chat, opened
+from supportbot.chat.console import ConsoleChat
 from supportbot.config import EmergencyPolicy, Settings
-from supportbot.runtime import prepare_database
 
 # Monday 7 Dec 2026, 10:00 in Paris: inside business hours, so the normal clock runs.
 DEMO_START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -97,10 +95,8 @@ async def run_demo(settings: Settings, write: Callable[[str], None] = print, scr
             "policy": settings.policy.model_copy(update={"emergency": DEMO_EMERGENCY_POLICY}),
         })
         clock = DemoClock(DEMO_START)
-        app = build_app(settings, {"console"}, clock=clock)
-        try:
-            await prepare_database(app)
-            chat = _chat(app, write)
+        async with opened(settings, clock=clock) as app:
+            chat = console_chat(app, write, itertools.count(1), echo=True)
             for line in io.StringIO(script):
                 line = line.rstrip("\n")
                 if line.startswith("# "):
@@ -111,17 +107,7 @@ async def run_demo(settings: Settings, write: Callable[[str], None] = print, scr
                     continue
                 clock.advance(60)  # people take a minute to type
                 await chat.handle(line)
-        finally:
-            await app.database.dispose()
     return 0
-
-
-def _chat(app: App, write: Callable[[str], None]) -> ConsoleChat:
-    ids = itertools.count(1)
-    places = console_chat_ids(app.settings)
-    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
-    sender = OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings))
-    return ConsoleChat(app.desk, sender, places, write, ids, echo=True)
 
 
 async def _wait(app: App, chat: ConsoleChat, clock: DemoClock, line: str, write: Callable[[str], None]) -> None:

@@ -7,19 +7,16 @@ import itertools
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from supportbot.bootstrap import App, console_chat_ids, sender_policy
-from supportbot.chat.console import ConsoleChat, ConsolePlatform
+from supportbot import bootstrap
+from supportbot.bootstrap import App, Served, sender_policy
 from supportbot.chat.outbox_sender import BATCH, OutboxSender
-from supportbot.db import migrate
+from supportbot.db import checks
+from supportbot.db.checks import DatabaseUnusable as DatabaseUnusable
+from supportbot.db.checks import SchemaOutdated as SchemaOutdated
 from supportbot.db.console_ids import last_console_message_id
-from supportbot.db.engine import Database
 from supportbot.scheduler import make_scheduler
 
 if TYPE_CHECKING:
@@ -27,79 +24,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_TOKEN_REJECTED = "Telegram rejected the bot token (401)"
-DISCORD_TOKEN_REJECTED = "Discord rejected the bot token (401)"
-DATABASE_FOLDER_MISSING = ("The database folder {folder} does not exist: create it, or point [database] url "
-                           "(or DATABASE_URL) somewhere that exists.")
-DATABASE_READ_ONLY = ("The database {where} is read-only: supportbot must be able to write it and its folder "
-                      "(SQLite keeps -wal and -shm files beside it).")
-DATABASE_UNREACHABLE = "Cannot open the database {where}: {reason}"
-WRITE_PROBE = "supportbot_write_probe"
 # A platform start that cannot reach its servers is tried again, this far apart.
-UNREACHABLE: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
 RESTART_FIRST_WAIT = 1.0
 RESTART_MAX_WAIT = 60.0
-
-
-class SchemaOutdated(Exception):
-    """The database schema is older than this version of supportbot."""
-
-
-class DatabaseUnusable(Exception):
-    """The configured database cannot be opened or written; the message names it (never its password)."""
 
 
 class TokenRefused(Exception):
     """A platform refused the configured bot token: retrying cannot help, so the whole run ends."""
 
 
-def database_name(database: Database) -> str:
-    """The database as an operator knows it: the file of a SQLite database, else its URL without the password."""
-    url = database.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return str(Path(url.database).absolute())
-    return url.render_as_string(hide_password=True)
-
-
-async def check_database(database: Database) -> None:
-    """Refuse, in one line, a database that cannot be used: a missing folder, a read-only file, no server."""
-    url = database.engine.url
-    where = database_name(database)
-    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-    if sqlite_file and not Path(where).parent.is_dir():
-        raise DatabaseUnusable(DATABASE_FOLDER_MISSING.format(folder=Path(where).parent))
-    try:
-        async with database.engine.connect() as connection:
-            if sqlite_file:
-                # A read-only SQLite file reads (and even begins) fine; only a write tells, so one is
-                # tried and rolled back, here at start rather than on the first message a user sends.
-                await connection.exec_driver_sql(f"CREATE TABLE {WRITE_PROBE} (x INTEGER)")
-                await connection.rollback()
-    except (TimeoutError, sa.exc.DBAPIError, OSError) as error:
-        reason = _first_line(error)
-        template = DATABASE_READ_ONLY if "readonly" in reason or "read-only" in reason else DATABASE_UNREACHABLE
-        raise DatabaseUnusable(template.format(where=where, reason=reason)) from None
-
-
-def _first_line(error: BaseException) -> str:
-    """What the driver said, without SQLAlchemy's statement and help link."""
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 async def prepare_database(app: App) -> None:
-    """SQLite is upgraded in place; PostgreSQL must be upgraded on purpose, so refuse to start."""
-    await check_database(app.database)
-    engine = app.database.engine
-    if engine.dialect.name == "sqlite":
-        await migrate.upgrade(engine)
-        return
-    current, head = await migrate.current_revision(engine), migrate.head_revision()
-    if current != head:
-        raise SchemaOutdated(
-            f"The database schema is at {current or 'nothing'} but this version needs {head}. "
-            "Run `supportbot db upgrade` (with the same config) first."
-        )
+    """Check the app's database is usable and its schema current (SQLite is upgraded in place)."""
+    await checks.prepare(app.database)
 
 
 def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = lambda: None) -> list:
@@ -129,12 +65,8 @@ async def run_console(app: App, *, stream: Any = None, write: Callable[[str], No
         await prepare_database(app)
         # Numbers go on after the last session's, so a new message never looks like an old one.
         ids = itertools.count(await last_console_message_id(app.database) + 1)
-        places = console_chat_ids(app.settings)
-        platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
-        sender = OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings))
-        chat = ConsoleChat(app.desk, sender, places, write, ids,
-                           echo=(not stream.isatty()) if echo is None else echo)
-        scheduler = make_scheduler(periodic_jobs(app, [sender]))
+        chat = bootstrap.console_chat(app, write, ids, echo=(not stream.isatty()) if echo is None else echo)
+        scheduler = make_scheduler(periodic_jobs(app, [chat.sender]))
         scheduler.start()
         try:
             await chat.flush()
@@ -146,45 +78,13 @@ async def run_console(app: App, *, stream: Any = None, write: Callable[[str], No
         await app.database.dispose()
 
 
-@dataclass(frozen=True)
-class Served:
-    """A platform adapter and how its start fails: token refused (the run ends with `refused_line`),
-    platform unreachable (`transient`: tried again), anything else (a setting to fix: the run ends)."""
-
-    adapter: Any  # start(), stop(), platform; on_commit when it can say it queued something
-    refused: type[BaseException]
-    refused_line: str
-    transient: tuple[type[BaseException], ...] = UNREACHABLE
-
-
-def platform_adapters(app: App) -> list[Served]:
-    """An adapter for each platform with a token (their libraries are imported only when used)."""
-    served = []
-    if "telegram" in app.platforms:
-        from telegram.error import NetworkError
-
-        from supportbot.chat.telegram.bot import TelegramAdapter, TokenRejected
-
-        served.append(Served(TelegramAdapter(app.desk, telegram_options(app)), TokenRejected,
-                             TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
-    if "discord" in app.platforms:
-        import discord
-
-        from supportbot.chat.discord.bot import DiscordAdapter
-
-        # A gateway that closed with a code discord.py does not reconnect on (a refused intent) is not transient.
-        transient = (discord.DiscordServerError, discord.GatewayNotFound, *UNREACHABLE)
-        served.append(Served(DiscordAdapter.from_app(app), discord.LoginFailure, DISCORD_TOKEN_REJECTED, transient))
-    return served
-
-
-async def run_platforms(app: App) -> None:
-    """Serve Telegram and/or Discord until SIGINT or SIGTERM; TokenRefused when a platform refuses its token."""
+async def run_platforms(app: App, adapters: Callable[[], list[Served]]) -> None:
+    """Serve the platforms `adapters` builds until SIGINT or SIGTERM; TokenRefused when one refuses its token."""
     try:
         await prepare_database(app)
         stop = asyncio.Event()
         _stop_on_signals(stop)
-        await serve(app, platform_adapters(app), stop=stop)
+        await serve(app, adapters(), stop=stop)
     finally:
         await app.database.dispose()
 
@@ -255,17 +155,8 @@ async def _keep_starting(served: Served, pump: OutboxPump, pause: Callable[[floa
 
 
 def telegram_options(app: App) -> TelegramOptions:
-    """The [telegram] settings as the adapter takes them (chat/ does not read config)."""
-    from supportbot.chat.telegram.bot import TelegramOptions
-
-    tg = app.settings.telegram
-    if tg is None or tg.token is None:
-        raise ValueError("the Telegram adapter needs a [telegram] section with a token")
-    return TelegramOptions(
-        token=tg.token.get_secret_value(), api_base_url=tg.api_base_url, mode=tg.mode, poll_timeout=tg.poll_timeout,
-        webhook_url=tg.webhook_url, webhook_listen=tg.webhook_listen, webhook_port=tg.webhook_port,
-        webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
-    )
+    """The app's Telegram options; kept for callers not yet on bootstrap.telegram_options."""
+    return bootstrap.telegram_options(app.settings)
 
 
 class OutboxPump:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from supportbot.bootstrap import build_app
-from supportbot.chat.discord.bot import DiscordAdapter, DiscordOptions
+from supportbot.bootstrap import build_app, discord_options
+from supportbot.chat.discord.bot import DiscordAdapter
 from supportbot.config import load_settings
 from tests.e2e.inprocess import InProcessBot, until
 from tests.e2e.support_discord import config_text, text_of
@@ -24,10 +24,7 @@ class DiscordBot(InProcessBot):
         path = folder / "config.toml"
         path.write_text(config_text(folder, fake, now=clock.now(), **config), encoding="utf-8")
         app = build_app(load_settings(path, env={}), {"discord"}, clock=clock)
-        conf = app.settings.discord
-        options = DiscordOptions(token=conf.token.get_secret_value(), api_base_url=conf.api_base_url,
-                                 gateway_url=conf.gateway_url, guilds=tuple(conf.guilds),
-                                 team_roles=frozenset(conf.team_roles))
+        options = discord_options(app.settings)
         # The fake sends every server at once: no need to wait discord.py's 2 s for more.
         super().__init__(app, clock, DiscordAdapter(app.desk, options, guild_ready_timeout=GUILD_READY))
         self.seen: set[int] = set()  # ids of the messages the adapter has handled (its own among them)

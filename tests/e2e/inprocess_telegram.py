@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportbot import runtime
-from supportbot.bootstrap import build_app
+from supportbot.bootstrap import build_app, telegram_options
 from supportbot.chat.telegram.bot import TelegramAdapter
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.config import load_settings
@@ -26,7 +25,7 @@ class TelegramBot(InProcessBot):
         path.write_text(config_text(folder, fake, now=clock.now(), **config), encoding="utf-8")
         app = build_app(load_settings(path, env={}), {"telegram"}, clock=clock)
         fake.clock = lambda: clock.now().timestamp()
-        super().__init__(app, clock, TelegramAdapter(app.desk, runtime.telegram_options(app),
+        super().__init__(app, clock, TelegramAdapter(app.desk, telegram_options(app.settings),
                                                      limiter=FloodLimiter(clock=fake.clock)))
 
     async def handled(self) -> None:

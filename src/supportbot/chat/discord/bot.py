@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import discord
-import yarl
-from discord.gateway import DiscordWebSocket
 
 from supportbot.chat.discord import parse, render
-from supportbot.chat.discord.commands import answer, build_tree, refuse
+from supportbot.chat.discord.client import (
+    GUILD_READY_TIMEOUT,
+    DiscordOptions,
+    SupportClient,
+    gateway_ended,
+    point_at,
+)
+from supportbot.chat.discord.commands import answer, refuse
 from supportbot.chat.discord.delivery import DiscordDelivery
 from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
@@ -25,67 +29,9 @@ from supportbot.services.ports import ButtonPress, DeadLetter, IncomingMessage, 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API = "https://discord.com/api/v10"
-DEFAULT_GATEWAY = "wss://gateway.discord.gg"
-# discord.py's default: after the last server arrives, how long it waits for more before on_ready.
-GUILD_READY_TIMEOUT = 2.0
 READY_WITHIN = 60.0  # seconds start() waits for the gateway before going on without it
 LOGIN_RETRY_MAX = 60.0
-RATE_LIMIT_WAIT = 30.0  # longest 429 wait discord.py sleeps through; longer ones go back to the outbox
 REPLAY_EVERY = dead_letters.REPLAY_EVERY
-
-
-@dataclass(frozen=True)
-class DiscordOptions:
-    """The [discord] settings, as plain values."""
-
-    token: str
-    api_base_url: str = DEFAULT_API
-    gateway_url: str = DEFAULT_GATEWAY
-    guilds: tuple[int, ...] = ()
-    team_roles: frozenset[int] = frozenset()
-
-
-def intents() -> discord.Intents:
-    """Only what the desk needs: servers, their messages with text (privileged), direct messages.
-    Not members or presences: team roles come with each message and interaction."""
-    wanted = discord.Intents.none()
-    wanted.guilds = wanted.guild_messages = wanted.message_content = wanted.dm_messages = True
-    return wanted
-
-
-def point_at(options: DiscordOptions) -> None:
-    """discord.py takes both addresses from class attributes, read when a request or connection starts."""
-    discord.http.Route.BASE = options.api_base_url.rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(options.gateway_url)
-
-
-class SupportClient(discord.Client):
-    """discord.py's client, handing each event to the adapter."""
-
-    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
-        # A text bot: the warnings that voice support is missing are noise.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(
-            intents=intents(), chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
-            allowed_mentions=discord.AllowedMentions.none(), max_ratelimit_timeout=RATE_LIMIT_WAIT,
-            guild_ready_timeout=guild_ready_timeout,
-        )
-        self.adapter = adapter
-        self.tree = build_tree(self, adapter)
-
-    async def on_ready(self) -> None:
-        await self.adapter.ready()
-
-    async def on_message(self, message: discord.Message) -> None:
-        await self.adapter.message(message)
-
-    async def on_raw_message_edit(self, event: discord.RawMessageUpdateEvent) -> None:
-        await self.adapter.edited(event)
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is discord.InteractionType.component:
-            await self.adapter.pressed(interaction)
 
 
 class DiscordAdapter:
@@ -108,14 +54,6 @@ class DiscordAdapter:
         self._task: asyncio.Task | None = None
         self._replays: asyncio.Task | None = None
 
-    @classmethod
-    def from_app(cls, app) -> DiscordAdapter:
-        """The adapter for a wired app (its [discord] settings handed over as plain values)."""
-        conf = app.settings.discord
-        return cls(app.desk, DiscordOptions(
-            token=conf.token.get_secret_value(), api_base_url=conf.api_base_url, gateway_url=conf.gateway_url,
-            guilds=tuple(conf.guilds), team_roles=frozenset(conf.team_roles)))
-
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -125,7 +63,7 @@ class DiscordAdapter:
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._replays = asyncio.create_task(every(self.replay_every, self.replay_requested,
                                                   what="discord: replaying dead letters"), name="discord-replays")
-        self._task.add_done_callback(_gateway_ended)
+        self._task.add_done_callback(gateway_ended)
         ready = asyncio.create_task(self._ready.wait())
         done, _ = await asyncio.wait({ready, self._task}, timeout=READY_WITHIN,
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -312,11 +250,3 @@ class DiscordAdapter:
         except discord.HTTPException as err:
             log.warning("discord: could not answer message %s: %s", message.id, err)
 
-
-def _gateway_ended(task: asyncio.Task) -> None:
-    """Say so when the gateway gives up for good (discord.py reconnects by itself otherwise)."""
-    if not task.cancelled() and task.exception() is not None:
-        err = task.exception()
-        hint = (" Enable the Message Content Intent for the bot in the Developer Portal."
-                if isinstance(err, discord.PrivilegedIntentsRequired) else "")
-        log.error("discord: gateway connection ended: %s%s", err, hint)

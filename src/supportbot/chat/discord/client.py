@@ -1,0 +1,87 @@
+"""The discord.py client of the adapter: its options, intents, addresses, and events handed to the adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from supportbot.chat.discord.commands import build_tree
+
+if TYPE_CHECKING:
+    from supportbot.chat.discord.bot import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg"
+# discord.py's default: after the last server arrives, how long it waits for more before on_ready.
+GUILD_READY_TIMEOUT = 2.0
+RATE_LIMIT_WAIT = 30.0  # longest 429 wait discord.py sleeps through; longer ones go back to the outbox
+
+
+@dataclass(frozen=True)
+class DiscordOptions:
+    """The [discord] settings, as plain values."""
+
+    token: str
+    api_base_url: str = DEFAULT_API
+    gateway_url: str = DEFAULT_GATEWAY
+    guilds: tuple[int, ...] = ()
+    team_roles: frozenset[int] = frozenset()
+
+
+def intents() -> discord.Intents:
+    """Only what the desk needs: servers, their messages with text (privileged), direct messages.
+    Not members or presences: team roles come with each message and interaction."""
+    wanted = discord.Intents.none()
+    wanted.guilds = wanted.guild_messages = wanted.message_content = wanted.dm_messages = True
+    return wanted
+
+
+def point_at(options: DiscordOptions) -> None:
+    """discord.py takes both addresses from class attributes, read when a request or connection starts."""
+    discord.http.Route.BASE = options.api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(options.gateway_url)
+
+
+class SupportClient(discord.Client):
+    """discord.py's client, handing each event to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
+        # A text bot: the warnings that voice support is missing are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            intents=intents(), chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
+            allowed_mentions=discord.AllowedMentions.none(), max_ratelimit_timeout=RATE_LIMIT_WAIT,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.adapter = adapter
+        self.tree = build_tree(self, adapter)
+
+    async def on_ready(self) -> None:
+        await self.adapter.ready()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.message(message)
+
+    async def on_raw_message_edit(self, event: discord.RawMessageUpdateEvent) -> None:
+        await self.adapter.edited(event)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            await self.adapter.pressed(interaction)
+
+
+def gateway_ended(task: asyncio.Task) -> None:
+    """Say so when the gateway gives up for good (discord.py reconnects by itself otherwise)."""
+    if not task.cancelled() and task.exception() is not None:
+        err = task.exception()
+        hint = (" Enable the Message Content Intent for the bot in the Developer Portal."
+                if isinstance(err, discord.PrivilegedIntentsRequired) else "")
+        log.error("discord: gateway connection ended: %s%s", err, hint)
