@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from supportbot import runtime  # noqa: E402
-from supportbot.bootstrap import build_app, sender_policy  # noqa: E402
+from supportbot.bootstrap import build_app, sender_policy, telegram_options  # noqa: E402
 from supportbot.chat.outbox_sender import OutboxSender  # noqa: E402
 from supportbot.chat.retrying import SHORT  # noqa: E402
 from supportbot.chat.telegram.bot import TelegramAdapter  # noqa: E402
@@ -56,7 +56,7 @@ async def scenario(kind: str) -> tuple[float, int, float]:
         path.write_text(config_text(Path(tmp), fake, more_court_chats=chats), encoding="utf-8")
         app = build_app(load_settings(path, env={}), {"telegram"})
         await runtime.prepare_database(app)
-        adapter = TelegramAdapter(app.desk, runtime.telegram_options(app))
+        adapter = TelegramAdapter(app.desk, telegram_options(app.settings))
         pump = runtime.OutboxPump(OutboxSender(adapter.platform, uow=app.database, clock=app.deps.clock,
                                                policy=sender_policy(app.settings)))
         adapter.on_commit = pump.wake

@@ -20,7 +20,7 @@ from supportbot.db.console_ids import last_console_message_id
 from supportbot.scheduler import make_scheduler
 
 if TYPE_CHECKING:
-    from supportbot.chat.telegram.bot import TelegramOptions
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +152,6 @@ async def _keep_starting(served: Served, pump: OutboxPump, pause: Callable[[floa
             wait = min(RESTART_MAX_WAIT, wait * 2)
     log.info("%s: started", name)
     pump.release()
-
-
-def telegram_options(app: App) -> TelegramOptions:
-    """The app's Telegram options; kept for callers not yet on bootstrap.telegram_options."""
-    return bootstrap.telegram_options(app.settings)
 
 
 class OutboxPump:

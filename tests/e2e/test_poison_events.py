@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from supportbot import runtime
-from supportbot.bootstrap import build_app, sender_policy
+from supportbot.bootstrap import build_app, discord_options, sender_policy, telegram_options
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.chat.retrying import RetryPolicy
 from supportbot.chat.telegram import polling as telegram_polling
@@ -57,7 +57,7 @@ class Harness:
         path.write_text(config_text(tmp_path, fake, more_court_chats=(self.other,), telegram_extra=telegram.get(
             "extra", "")), encoding="utf-8")
         self.app = build_app(load_settings(path, env={}), {"telegram"}, clock=clock)
-        self.options = runtime.telegram_options(self.app)
+        self.options = telegram_options(self.app.settings)
         self.failing: set[str] = set()  # texts whose handling raises, as a broken desk would
         self.parking_broken = False
         self.adapter: TelegramAdapter | None = None
@@ -258,7 +258,7 @@ async def test_a_discord_message_whose_handling_fails_is_parked_and_the_channel_
     from support_discord import config_text as discord_config
     from support_discord import populate as populate_discord
 
-    from supportbot.chat.discord.bot import DiscordAdapter, DiscordOptions
+    from supportbot.chat.discord.bot import DiscordAdapter
 
     with FakeDiscord(heartbeat_interval=5000) as server:
         populate_discord(server)
@@ -266,10 +266,7 @@ async def test_a_discord_message_whose_handling_fails_is_parked_and_the_channel_
         path.write_text(discord_config(tmp_path, server), encoding="utf-8")
         app = build_app(load_settings(path, env={}), {"discord"}, clock=clock)
         await runtime.prepare_database(app)
-        conf = app.settings.discord
-        adapter = DiscordAdapter(app.desk, DiscordOptions(
-            token=conf.token.get_secret_value(), api_base_url=conf.api_base_url, gateway_url=conf.gateway_url,
-            guilds=tuple(conf.guilds), team_roles=frozenset(conf.team_roles)), retry=FAST, replay_every=3600)
+        adapter = DiscordAdapter(app.desk, discord_options(app.settings), retry=FAST, replay_every=3600)
         handle_message = app.desk.handle_message
 
         async def failing_desk(msg, **kw):
