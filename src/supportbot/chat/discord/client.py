@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from supportbot.chat.discord.commands import build_tree
-
-if TYPE_CHECKING:
-    from supportbot.chat.discord.bot import DiscordAdapter
+from supportbot.chat.discord.commands import Host, build_tree
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +47,19 @@ def point_at(options: DiscordOptions) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(options.gateway_url)
 
 
+class EventHandler(Host, Protocol):
+    """What the client hands each gateway event to (the adapter), besides what the slash commands need."""
+
+    async def ready(self) -> None: ...
+    async def message(self, message: discord.Message) -> None: ...
+    async def edited(self, event: discord.RawMessageUpdateEvent) -> None: ...
+    async def pressed(self, interaction: discord.Interaction) -> None: ...
+
+
 class SupportClient(discord.Client):
     """discord.py's client, handing each event to the adapter."""
 
-    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
+    def __init__(self, adapter: EventHandler, *, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
         # A text bot: the warnings that voice support is missing are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
