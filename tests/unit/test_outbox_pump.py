@@ -10,31 +10,43 @@ from supportbot.runtime import OutboxPump
 
 
 class SlowSender:
+    """A sender whose flush takes as long as the test wants: until `release` is set."""
+
     def __init__(self, reports: list[FlushReport] | None = None) -> None:
         self.platform = SimpleNamespace(name="telegram")
         self.running = 0
         self.most_at_once = 0
         self.calls = 0
         self.reports = reports or []
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.release.set()
 
     async def flush(self) -> FlushReport:
         self.calls += 1
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
-        await asyncio.sleep(0.01)
+        self.started.set()
+        await self.release.wait()
         self.running -= 1
         return self.reports.pop(0) if self.reports else FlushReport()
 
 
 async def test_wakes_during_a_flush_make_one_more_round_not_a_parallel_one():
     sender = SlowSender()
+    sender.release.clear()
     pump = OutboxPump(sender)
     pump.wake()
-    await asyncio.sleep(0.001)
+    await sender.started.wait()  # the first flush is under way
     for _ in range(5):
         pump.wake()  # each commit while the flush runs
     await pump.flush()  # the scheduler's beat at the same moment
-    await asyncio.sleep(0.05)
+    sender.release.set()
+    for _ in range(1000):  # let the loop run until the second round has ended (no wall-clock wait)
+        if sender.calls == 2 and sender.running == 0:
+            break
+        await asyncio.sleep(0)
+    await pump.close()  # nothing is left running: the wakes made one more round, not five
     assert sender.most_at_once == 1 and sender.calls == 2
 
 
