@@ -429,3 +429,11 @@ class FakeStore:
             "outbox": [dataclasses.asdict(r) for r in self.outbox],
             "counter": self.rows["tickets"].last_number,
         }
+
+
+async def queue(store: FakeStore, *items: OutboxItem) -> None:
+    """Put outbox rows in the store, as a committed use case would."""
+    async with store() as uow:
+        for item in items:
+            await uow.outbox.add(item)
+        await uow.commit()

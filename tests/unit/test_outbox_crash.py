@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from support.fake_chat import FakeChat
-from support.fake_uow import FakeStore
+from support.fake_uow import FakeStore, queue
 from supportbot.chat.outbox_sender import SENDER_DIED, OutboxSender
 from supportbot.services.ports import Delivered, OutboxItem, OutboxKind
 
@@ -28,10 +28,8 @@ class HangingChat(FakeChat):
 
 
 async def queue_ack(store: FakeStore, clock) -> None:
-    async with store() as uow:
-        await uow.outbox.add(OutboxItem(platform="telegram", chat_id=COURT, kind=OutboxKind.CARD,
-                                        text="🔴 Ticket #1 received", reply_to=7, created_at=clock.now()))
-        await uow.commit()
+    await queue(store, OutboxItem(platform="telegram", chat_id=COURT, kind=OutboxKind.CARD,
+                                  text="🔴 Ticket #1 received", reply_to=7, created_at=clock.now()))
 
 
 async def kill_mid_send(store: FakeStore, clock, chat: HangingChat) -> None:

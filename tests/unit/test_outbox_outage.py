@@ -13,7 +13,7 @@ import discord
 import pytest
 
 from support.fake_chat import FakeChat
-from support.fake_uow import FakeStore
+from support.fake_uow import FakeStore, queue
 from supportbot.chat.breaker import BreakerState
 from supportbot.chat.discord.delivery import translated
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
@@ -55,13 +55,6 @@ def ack(clock, number: int, chat_id: int) -> OutboxItem:
 def notice(clock, text: str, chat_id: int = TEAM, **fields) -> OutboxItem:
     return OutboxItem(platform="telegram", chat_id=chat_id, kind=OutboxKind.MESSAGE, text=text,
                       created_at=clock.now(), **fields)
-
-
-async def queue(store: FakeStore, *items: OutboxItem) -> None:
-    async with store() as uow:
-        for item in items:
-            await uow.outbox.add(item)
-        await uow.commit()
 
 
 async def run_for(sender: OutboxSender, clock, seconds: int) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from support.fake_chat import FakeChat
-from support.fake_uow import FakeStore
+from support.fake_uow import FakeStore, queue
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.domain import texts
 from supportbot.domain.tickets import Severity, Ticket
@@ -43,13 +43,6 @@ def make_sender(chat: FakeChat, store: FakeStore, clock, **policy: float) -> Out
 def message(clock, text: str, chat_id: int = CHAT, **fields) -> OutboxItem:
     return OutboxItem(platform="telegram", chat_id=chat_id, kind=OutboxKind.MESSAGE, text=text,
                       created_at=clock.now(), **fields)
-
-
-async def queue(store: FakeStore, *items: OutboxItem) -> None:
-    async with store() as uow:
-        for item in items:
-            await uow.outbox.add(item)
-        await uow.commit()
 
 
 async def add_ticket(store: FakeStore, clock) -> Ticket:
