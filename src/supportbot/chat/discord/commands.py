@@ -136,7 +136,7 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     """Every §6 command, with choices for fixed words and autocomplete for tickets, people, keys."""
     tree = app_commands.CommandTree(client)
     summary = {spec.name: spec.summary for spec in cmd.COMMANDS}
-    directory = host.desk.deps.directory
+    directory = host.desk.directory
 
     def command(name: str):
         return tree.command(name=name, description=summary[name])
@@ -153,7 +153,7 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
 
     people = names(lambda: [p.name for p in directory.people])
     products = names(lambda: [p.key for p in directory.products])
-    faq_keys = names(lambda: sorted(host.desk.deps.faq))
+    faq_keys = names(host.desk.faq_keys)
 
     @command("report")
     @app_commands.describe(text="What happened, where, on which account and device")
