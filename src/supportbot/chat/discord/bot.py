@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 import discord
 
 from supportbot.chat.discord import parse, render
+from supportbot.chat.discord.answering import answer, refuse
 from supportbot.chat.discord.client import (
     GUILD_READY_TIMEOUT,
     DiscordOptions,
@@ -16,7 +17,6 @@ from supportbot.chat.discord.client import (
     gateway_ended,
     point_at,
 )
-from supportbot.chat.discord.commands import answer, refuse
 from supportbot.chat.discord.delivery import DiscordDelivery
 from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
