@@ -42,14 +42,8 @@ from supportbot.chat.telegram.delivery import TelegramPlatform  # noqa: E402
 from supportbot.chat.telegram.limits import FloodLimiter  # noqa: E402
 from supportbot.db import migrate  # noqa: E402
 from supportbot.db.engine import Database  # noqa: E402
-from supportbot.services.ports import (  # noqa: E402
-    MaybeDelivered,
-    OutboxItem,
-    OutboxKind,
-    PlatformDown,
-    RetryLater,
-    SystemClock,
-)
+from supportbot.services.outbox import MaybeDelivered, OutboxItem, OutboxKind, PlatformDown, RetryLater  # noqa: E402
+from supportbot.services.ports import SystemClock  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 FIRST_CHAT = -1002000000

@@ -19,6 +19,7 @@ from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.oncall import Rotation
 from supportbot.domain.people import Directory, Person, Product, Role
 from supportbot.domain.sla import Policy
+from supportbot.services.after_delivery import AfterDelivery
 from supportbot.services.clocks import Clocks
 from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
@@ -26,6 +27,7 @@ from supportbot.services.escalation import Sweeper
 from supportbot.services.notify import Notifier
 from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
+from supportbot.services.outbox import ChatPlatform
 from supportbot.services.ports import Clock, SystemClock
 from supportbot.services.shift_reminder import ShiftReminder
 
@@ -176,8 +178,13 @@ def console_chat(app: App, write: Callable[[str], None], ids: itertools.count[in
     """The console chat on the app's desk, with its outbox sender writing to `write`."""
     places = console_chat_ids(app.settings)
     platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
-    sender = OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings))
-    return ConsoleChat(app.desk, sender, places, write, ids, echo=echo)
+    return ConsoleChat(app.desk, outbox_sender(app, platform), places, write, ids, echo=echo)
+
+
+def outbox_sender(app: App, platform: ChatPlatform) -> OutboxSender:
+    """The outbox sender for one platform, with the policy from config and the desk's rules for outcomes."""
+    return OutboxSender(platform, uow=app.database, clock=app.deps.clock, policy=sender_policy(app.settings),
+                        after=AfterDelivery(app.deps.notifier))
 
 
 def telegram_options(settings: Settings) -> TelegramOptions:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from supportbot.domain.people import Person, Role, Sender
-from supportbot.domain.tickets import Status
+from supportbot.domain.ticket_states import Status
 
 UNKNOWN_PRODUCT = "Unknown product {product!r}; use one of: {known}."
 OPERATOR = Sender("cli", 0, "operator", person=Person("operator", frozenset({Role.ADMIN, Role.SECURITY})))

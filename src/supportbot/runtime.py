@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportbot import bootstrap
-from supportbot.bootstrap import App, Served, sender_policy
+from supportbot.bootstrap import App, Served, outbox_sender
 from supportbot.chat.outbox_sender import BATCH, OutboxSender
 from supportbot.db import checks
 from supportbot.db.checks import DatabaseUnusable as DatabaseUnusable
@@ -97,8 +97,7 @@ async def serve(app: App, served: list[Served], *, stop: asyncio.Event,
     others, the sweep and the reminders go on. A refused token ends the whole run (TokenRefused).
     On stop, platforms still connecting are given up, the outbox flush under way finishes, adapters stop.
     """
-    pumps = [OutboxPump(OutboxSender(s.adapter.platform, uow=app.database, clock=app.deps.clock,
-                                     policy=sender_policy(app.settings)), held=True) for s in served]
+    pumps = [OutboxPump(outbox_sender(app, s.adapter.platform), held=True) for s in served]
     for s, pump in zip(served, pumps, strict=True):
         if hasattr(s.adapter, "on_commit"):  # the adapter says when it has queued something
             s.adapter.on_commit = pump.wake

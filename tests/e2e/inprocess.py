@@ -14,8 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from supportbot import runtime
-from supportbot.bootstrap import App, sender_policy
-from supportbot.chat.outbox_sender import OutboxSender
+from supportbot.bootstrap import App, outbox_sender
 from supportbot.db.tables import outbox
 
 SETTLE_TIMEOUT = 30.0  # real seconds: the outbox must empty in this long however far the clock moves
@@ -36,8 +35,8 @@ class InProcessBot:
 
     def __init__(self, app: App, clock, adapter) -> None:
         self.app, self.clock, self.adapter = app, clock, adapter
-        self.pump = runtime.OutboxPump(OutboxSender(adapter.platform, uow=app.database, clock=clock,
-                                                    policy=sender_policy(app.settings)))
+        assert app.deps.clock is clock, "the app runs on the test's clock"
+        self.pump = runtime.OutboxPump(outbox_sender(app, adapter.platform))
         adapter.on_commit = self._flush_soon
         self._flushes: set[asyncio.Task] = set()
 

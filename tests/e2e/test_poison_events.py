@@ -12,8 +12,7 @@ import aiohttp
 import pytest
 
 from supportbot import runtime
-from supportbot.bootstrap import build_app, discord_options, sender_policy, telegram_options
-from supportbot.chat.outbox_sender import OutboxSender
+from supportbot.bootstrap import build_app, discord_options, outbox_sender, telegram_options
 from supportbot.chat.retrying import RetryPolicy
 from supportbot.chat.telegram import polling as telegram_polling
 from supportbot.chat.telegram.bot import TelegramAdapter
@@ -65,8 +64,7 @@ class Harness:
     async def start(self) -> TelegramAdapter:
         await runtime.prepare_database(self.app)
         adapter = TelegramAdapter(self.app.desk, self.options, retry=FAST, replay_every=3600)
-        pump = runtime.OutboxPump(OutboxSender(adapter.platform, uow=self.app.database, clock=self.app.deps.clock,
-                                               policy=sender_policy(self.app.settings)))
+        pump = runtime.OutboxPump(outbox_sender(self.app, adapter.platform))
         adapter.on_commit = pump.wake
         self.pump = pump
         handle_message, park = adapter.desk.handle_message, adapter.park

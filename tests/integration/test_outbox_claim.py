@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from support.databases import migrated  # noqa: F401  (fixture)
-from supportbot.services.ports import OutboxItem, OutboxKind
+from supportbot.services.outbox import OutboxItem, OutboxKind
 
 
 async def _queue(db, clock, chat_id: int, text: str) -> None:

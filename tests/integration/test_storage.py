@@ -77,12 +77,12 @@ async def test_fifty_reports_at_once_get_numbers_1_to_50(app: App) -> None:
 
 
 async def test_a_failure_while_queueing_messages_leaves_nothing_behind(app: App, monkeypatch) -> None:
-    async def broken_add(self, item) -> None:
+    async def broken_add(self, items) -> None:
         raise RuntimeError("the outbox could not be written")
 
     msg = report(app, 1)
     with monkeypatch.context() as patch:
-        patch.setattr(SqlOutbox, "add", broken_add)
+        patch.setattr(SqlOutbox, "add_many", broken_add)
         with pytest.raises(RuntimeError, match="outbox could not be written"):
             await app.desk.handle_message(msg)
 

@@ -18,7 +18,8 @@ from supportbot.db.tables import handoffs, outbox, ticket_events
 from supportbot.demo import run_demo
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Sender
-from supportbot.domain.tickets import Severity, Ticket
+from supportbot.domain.ticket_states import Severity
+from supportbot.domain.tickets import Ticket
 from supportbot.runtime import periodic_jobs
 from supportbot.services.escalation import Sweeper
 from supportbot.services.ports import IncomingMessage

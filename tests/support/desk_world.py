@@ -25,7 +25,8 @@ from supportbot.services.desk import Desk
 from supportbot.services.notify import Notifier
 from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
-from supportbot.services.ports import ButtonPress, Clock, IncomingMessage, OutboxItem, OutboxKind, Reply
+from supportbot.services.outbox import OutboxItem, OutboxKind
+from supportbot.services.ports import ButtonPress, Clock, IncomingMessage, Reply
 from supportbot.services.shift_reminder import ShiftReminder
 
 PLATFORM = "telegram"

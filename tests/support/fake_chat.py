@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from supportbot.services.ports import Delivered, MessageLink, OutboxItem
+from supportbot.services.outbox import Delivered, MessageLink, OutboxItem
 
 
 @dataclass

@@ -18,15 +18,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from supportbot.domain.oncall import Handoff
-from supportbot.domain.tickets import Severity, Status, Ticket
-from supportbot.services.ports import (
-    DeadLetter,
-    DuplicateMessage,
-    MessageLink,
-    OutboxItem,
-    OutboxKind,
-    TicketEvent,
-)
+from supportbot.domain.ticket_states import Severity, Status
+from supportbot.domain.tickets import Ticket
+from supportbot.services.outbox import MessageLink, OutboxItem, OutboxKind
+from supportbot.services.ports import DeadLetter, DuplicateMessage, TicketEvent
 
 
 def copy_ticket(ticket: Ticket) -> Ticket:

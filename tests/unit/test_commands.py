@@ -31,7 +31,8 @@ from supportbot.domain.commands import (
     Take,
     usage_for,
 )
-from supportbot.domain.tickets import DeskError, Resolution, Severity, Status
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import DeskError
 
 PR = "https://github.com/kleros/court/pull/42"
 

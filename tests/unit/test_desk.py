@@ -21,8 +21,8 @@ from support.desk_world import (
 from supportbot.domain import texts
 from supportbot.domain.intake import ACCOUNT, DEVICE, SCREENSHOTS, STEPS, WHERE
 from supportbot.domain.secret_detection import REDACTED
-from supportbot.domain.tickets import Resolution, Severity, Status
-from supportbot.services.ports import OutboxKind
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.services.outbox import CardButtons, DirectMessage, OutboxKind
 
 SEED = "legal winner thank year wave sausage worth useful legal winner thank yellow"  # BIP-39 test vector
 
@@ -49,7 +49,7 @@ async def test_a_report_opens_ticket_1_with_a_card_listing_what_is_missing(world
         assert wanted in card.text
     for given in (WHERE, STEPS):
         assert given not in card.text
-    assert card.payload["buttons"] == ["take", "in_progress", "fix_provided", "resolved"]
+    assert card.payload == CardButtons(1, ("take", "in_progress", "fix_provided", "resolved"))
 
 
 async def test_a_report_tells_the_team_and_names_the_owner_without_tagging(world: DeskWorld) -> None:
@@ -57,7 +57,7 @@ async def test_a_report_tells_the_team_and_names_the_owner_without_tagging(world
 
     [notice] = world.queued(OutboxKind.MESSAGE, chat_id=TEAM)
     assert "New ticket #1" in notice.text and "owner: Carol" in notice.text
-    assert notice.mentions == []
+    assert notice.mentions == ()
 
 
 @pytest.mark.parametrize("text", ["thanks", "gm", "Thank you so much!", "👍", "ok"])
@@ -157,7 +157,7 @@ async def test_an_edit_that_adds_a_seed_phrase_is_removed(world: DeskWorld) -> N
     await world.desk.handle_message(edited)
 
     [delete] = world.queued(OutboxKind.DELETE)
-    assert delete.payload["message_id"] == report_id
+    assert delete.payload.message_id == report_id
     assert "sausage" not in world.ticket().body
     assert not any("sausage" in r.text for r in world.queued())
 
@@ -169,9 +169,9 @@ async def test_an_emergency_in_the_emergency_channel_tags_on_call_and_owner(worl
     assert ticket.severity is Severity.EMERGENCY and ticket.product == "court"
     [notice] = world.queued(OutboxKind.MESSAGE, chat_id=TEAM)
     assert notice.text.startswith("🚨 Emergency #1 (Court v2)")
-    assert {m["name"] for m in notice.mentions} == {"Bob", "Carol"}
+    assert {m.name for m in notice.mentions} == {"Bob", "Carol"}
     [in_channel] = world.queued(OutboxKind.MESSAGE, chat_id=EMERGENCY)  # the reporter sees who was called
-    assert {m["name"] for m in in_channel.mentions} == {"Bob", "Carol"}
+    assert {m.name for m in in_channel.mentions} == {"Bob", "Carol"}
     [card] = world.queued(OutboxKind.CARD)
     assert card.chat_id == EMERGENCY and "🚨 emergency" in card.text
 
@@ -238,9 +238,9 @@ async def test_a_seed_phrase_is_removed_and_goes_to_the_security_team_only(world
     assert REDACTED in ticket.body and "sausage" not in ticket.body
 
     [delete] = world.queued(OutboxKind.DELETE)
-    assert (delete.chat_id, delete.payload["message_id"]) == (COURT, posted.message_id)
-    [private] = [r for r in world.queued(OutboxKind.MESSAGE) if "direct_to" in r.payload]
-    assert private.payload["direct_to"] == sender("dave").user_id
+    assert (delete.chat_id, delete.payload.message_id) == (COURT, posted.message_id)
+    [private] = [r for r in world.queued(OutboxKind.MESSAGE) if isinstance(r.payload, DirectMessage)]
+    assert private.payload.user_id == sender("dave").user_id
     assert DISCLOSURE_URL in private.text
     assert {card.chat_id for card in world.queued(OutboxKind.CARD)} == {SECURITY}
     assert world.queued(chat_id=TEAM) == []  # the wider team does not see it either
@@ -254,8 +254,8 @@ async def test_a_seed_phrase_reaches_no_one_once_delivered(world: DeskWorld) -> 
 
     delivered = await world.deliver()
 
-    assert [d.payload["message_id"] for d in world.chat.deleted] == [posted.message_id]
-    in_channel = [d for d in delivered if d.chat_id == COURT and "direct_to" not in d.payload]
+    assert [d.payload.message_id for d in world.chat.deleted] == [posted.message_id]
+    in_channel = [d for d in delivered if d.chat_id == COURT and not isinstance(d.payload, DirectMessage)]
     assert in_channel == []
     assert all("sausage" not in d.text for d in delivered)
     assert any(d.chat_id == SECURITY and "Private security ticket #1" in d.text for d in delivered)

@@ -6,8 +6,8 @@ import pytest
 
 from support.desk_world import COURT, TEAM, DeskWorld, open_report, sender
 from supportbot.domain import texts
-from supportbot.domain.tickets import Resolution, Severity, Status
-from supportbot.services.ports import OutboxKind
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.services.outbox import OutboxKind
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ async def test_emergency_command_opens_an_emergency_that_tags_on_call_and_owner(
     assert world.ticket().severity is Severity.EMERGENCY
     [notice] = world.queued(OutboxKind.MESSAGE, chat_id=TEAM)
     assert notice.text.startswith("🚨 Emergency #1")
-    assert [m["name"] for m in notice.mentions] == ["Bob", "Carol"]  # Bob is on call in the week of 7 Dec
+    assert [m.name for m in notice.mentions] == ["Bob", "Carol"]  # Bob is on call in the week of 7 Dec
 
 
 async def test_ticket_shows_the_card_and_history_to_its_reporter(world: DeskWorld) -> None:
@@ -155,7 +155,7 @@ async def test_severity_raises_a_ticket_to_emergency_and_tags_on_call(world: Des
     assert reply.ok and "🚨 emergency" in reply.text
     assert world.ticket().severity is Severity.EMERGENCY
     emergency = [m for m in world.queued(OutboxKind.MESSAGE, chat_id=TEAM) if m.text.startswith("🚨")]
-    assert [m["name"] for m in emergency[0].mentions] == ["Bob", "Carol"]
+    assert [m.name for m in emergency[0].mentions] == ["Bob", "Carol"]
 
 
 async def test_resolve_records_the_reason_and_when(world: DeskWorld, clock) -> None:

@@ -16,8 +16,9 @@ from supportbot.chat.discord.delivery import nonce, translated
 from supportbot.chat.discord.parse import team_member
 from supportbot.domain import texts
 from supportbot.domain.people import Directory, Person, Role
-from supportbot.domain.tickets import MAX_TICKET_NUMBER, Resolution, Severity, Status, Ticket
-from supportbot.services.ports import OutboxItem, OutboxKind, PermanentFailure, RetryLater
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, Ticket
+from supportbot.services.outbox import CardButtons, Mention, OutboxItem, OutboxKind, PermanentFailure, RetryLater
 
 AT = datetime(2026, 12, 7, 9, tzinfo=UTC)
 ALICE = Person("Alice", frozenset({Role.ENGINEER}), discord_id=2001)
@@ -64,13 +65,13 @@ def test_the_thread_is_named_by_number_and_title_within_100_characters():
 
 
 async def test_card_buttons_carry_ticket_and_action_and_are_not_kept_per_message():
-    view = render.card_view({"buttons": ["take", "in_progress", "resolved", "bogus"], "ticket_number": 12})
+    view = render.card_view(CardButtons(12, ("take", "in_progress", "resolved", "bogus")))
     assert [(b.label, b.custom_id) for b in view.children] == [
         (texts.BUTTON_LABELS["take"], "sb:12:take"), (texts.BUTTON_LABELS["in_progress"], "sb:12:in_progress"),
         (texts.BUTTON_LABELS["resolved"], "sb:12:resolved")]
     assert view.timeout is None and view.is_finished()  # presses go to the adapter, for every card, always
-    assert render.card_view({"buttons": [], "ticket_number": 12}) is None
-    assert render.card_view({"buttons": ["take"]}) is None
+    assert render.card_view(CardButtons(12)) is None
+    assert render.card_view(None) is None
 
 
 # --- custom ids -----------------------------------------------------------------------------
@@ -100,33 +101,38 @@ def test_any_custom_id_parses_to_nothing_or_to_a_real_button(value):
 # --- mentions -------------------------------------------------------------------------------
 
 
+PEOPLE = Directory(people=(Person("Alice", discord_id=2001), Person("Bob", discord_id=2002),
+                           Person("Carol", telegram_id=1003)), discord_team_role=4001)
+
+
+def tags(*names: str) -> list[render.Handle]:
+    """The people named (\"team\": the team role) as Discord handles, resolved from PEOPLE."""
+    return render.handles([Mention(n, team=n == "team") for n in names], PEOPLE)
+
+
 def test_mentions_are_written_as_discord_writes_them():
-    assert render.mention_text({"name": "Alice", "discord_id": 2001}) == "<@2001>"
-    assert render.mention_text({"name": "on-call team", "discord_role_id": 4001}) == "<@&4001>"
-    assert render.mention_text({"name": "Carol", "discord_id": None, "telegram_id": 1003}) == "@Carol"
-    line = render.mention_line([{"name": "Alice", "discord_id": 2001}, {"name": "Alice", "discord_id": 2001},
-                                {"name": "team", "discord_role_id": 4001}])
-    assert line == "<@2001> <@&4001>"
+    assert [render.mention_text(h) for h in tags("Alice", "team", "Carol", "Nobody")] == [
+        "<@2001>", "<@&4001>", "@Carol", "@Nobody"]
+    assert render.mention_line(tags("Alice", "Alice", "team")) == "<@2001> <@&4001>"
+    assert render.mention_text(render.handles([Mention("team", team=True)], None)[0]) == "@team"  # no role set
 
 
 def test_allowed_mentions_are_exactly_the_tagged_users_and_roles():
-    mentions = [{"name": "Alice", "discord_id": 2001}, {"name": "Bob", "discord_id": 2002},
-                {"name": "Alice", "discord_id": 2001}, {"name": "team", "discord_role_id": 4001},
-                {"name": "Carol", "discord_id": None}]
+    mentions = tags("Alice", "Bob", "Alice", "team", "Carol")
     assert render.allowed_mentions(mentions).to_dict() == {"parse": [], "users": [2001, 2002], "roles": [4001]}
     assert render.allowed_mentions().to_dict() == {"parse": [], "users": [], "roles": []}
 
 
 def test_user_text_never_widens_the_allowed_mentions():
     text = "@everyone @here <@&4001> <@2002> please help"
-    content = render.message_content(text, [{"name": "Alice", "discord_id": 2001}])
+    content = render.message_content(text, tags("Alice"))
     assert content == f"{text}\n<@2001>"
-    allowed = render.allowed_mentions([{"name": "Alice", "discord_id": 2001}]).to_dict()
+    allowed = render.allowed_mentions(tags("Alice")).to_dict()
     assert allowed == {"parse": [], "users": [2001], "roles": []}  # not everyone, not 4001, not 2002
 
 
 def test_long_messages_keep_their_mentions_whole():
-    content = render.message_content("x" * 3000, [{"name": "team", "discord_role_id": 4001}])
+    content = render.message_content("x" * 3000, tags("team"))
     assert len(content) == render.MAX_CONTENT and content.endswith("…\n<@&4001>")
     assert render.message_content("y" * 3000) == "y" * 1999 + "…"
 

@@ -15,7 +15,7 @@ from supportbot.domain.durations import parse_duration
 from supportbot.domain.sla import EscalationKind, Policy
 from supportbot.services.clocks import Clocks
 from supportbot.services.escalation import Sweeper
-from supportbot.services.ports import OutboxItem, OutboxKind
+from supportbot.services.outbox import Mention, OutboxItem, OutboxKind
 
 PARIS = ZoneInfo("Europe/Paris")
 REPORT = "On the court page I click Stake and get an error"
@@ -210,7 +210,7 @@ async def test_an_unanswered_emergency_tags_the_on_call_team_after_an_hour(
     for notice in (in_channel, in_team):
         assert notice.text == (f"🚨 Emergency #1 (Court v2) has had no response for 1h. "
                                f"On-call team, please take it: {world.ticket().title}")
-        assert [m["name"] for m in notice.mentions] == ["Bob", "Alice"]  # on call first, then the rotation
+        assert [m.name for m in notice.mentions] == ["Bob", "Alice"]  # on call first, then the rotation
     assert in_channel.reply_to == report
     ticket = world.ticket()
     assert ticket.escalation_level == 1 and ticket.last_escalation_at == clock.now()
@@ -286,7 +286,7 @@ async def test_an_answered_emergency_escalates_after_an_hour_without_activity(
 
     [notice] = notices(world, EscalationKind.EMERGENCY_IDLE, chat_id=TEAM)
     assert notice.text.startswith("🚨 Emergency #1 (Court v2) is 🔴 received with no activity for 1h.")
-    assert [m["name"] for m in notice.mentions] == ["Bob", "Alice"]
+    assert [m.name for m in notice.mentions] == ["Bob", "Alice"]
 
 
 async def test_a_resolved_emergency_never_escalates(world: DeskWorld, sweeper: Sweeper, clock) -> None:
@@ -308,7 +308,7 @@ async def test_the_discord_team_role_is_tagged_with_the_on_call_team(world: Desk
     await sweeper.sweep()
 
     [notice] = notices(world, chat_id=TEAM)
-    assert notice.mentions[-1] == {"name": "on-call team", "discord_role_id": 4001}
+    assert notice.mentions[-1] == Mention("on-call team", team=True)
 
 
 async def test_a_missed_first_response_tags_the_product_owner_once(world: DeskWorld, sweeper: Sweeper, clock) -> None:
@@ -323,7 +323,7 @@ async def test_a_missed_first_response_tags_the_product_owner_once(world: DeskWo
     [in_team] = notices(world, EscalationKind.FIRST_RESPONSE_MISSED, chat_id=TEAM)
     assert in_team.text == (f"⏰ Ticket #1 (Court v2) missed its first response, due Tue 8 Dec 10:00 "
                             f"(Europe/Paris). Please prioritise it: {world.ticket().title}")
-    assert [m["name"] for m in in_team.mentions] == ["Carol"]
+    assert [m.name for m in in_team.mentions] == ["Carol"]
     assert in_channel.reply_to == report
     assert world.ticket().first_response_missed_notified
     # Stagnation still counts from the report: five business days after Mon 10:00.
@@ -347,7 +347,7 @@ async def test_a_stagnant_ticket_tags_the_owner_every_five_business_days(
     assert len(stagnant) == 2
     assert stagnant[0].text.startswith("💤 Ticket #1 (Court v2) is 🔴 received with no activity since "
                                        "Mon 7 Dec 10:00 (Europe/Paris).")
-    assert all([m["name"] for m in n.mentions] == ["Carol"] for n in stagnant)
+    assert all([m.name for m in n.mentions] == ["Carol"] for n in stagnant)
 
 
 async def test_activity_pushes_stagnation_back(world: DeskWorld, sweeper: Sweeper, clock) -> None:
@@ -371,7 +371,7 @@ async def test_a_security_ticket_escalates_to_the_security_team_only(world: Desk
 
     [notice] = notices(world)
     assert notice.chat_id == SECURITY
-    assert [m["name"] for m in notice.mentions] == ["Sam"]
+    assert [m.name for m in notice.mentions] == ["Sam"]
 
 
 async def test_a_stale_due_instant_is_repaired_without_a_notice(world: DeskWorld, sweeper: Sweeper, clock) -> None:

@@ -6,17 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from supportbot.domain.tickets import (
-    DeskError,
-    FirstResponded,
-    InvalidTransition,
-    Resolution,
-    Severity,
-    Status,
-    Ticket,
-    check_reopen,
-    check_transition,
-)
+from supportbot.domain.ticket_changes import FirstResponded
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import DeskError, InvalidTransition, Ticket, check_reopen, check_transition
 
 OPENED = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 LATER = OPENED + timedelta(hours=3)

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from supportbot.domain import metrics
-from supportbot.domain.tickets import Resolution, Severity, Ticket
+from supportbot.domain.ticket_states import Resolution, Severity
+from supportbot.domain.tickets import Ticket
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 

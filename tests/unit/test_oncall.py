@@ -11,7 +11,7 @@ from supportbot.domain import texts
 from supportbot.domain.oncall import Handoff, Rotation, Schedule
 from supportbot.services.escalation import Sweeper
 from supportbot.services.oncall_roster import Roster
-from supportbot.services.ports import OutboxKind
+from supportbot.services.outbox import OutboxKind
 from supportbot.services.shift_reminder import ShiftReminder
 
 BOB_SHIFT_ENDS = datetime(2026, 12, 14, 8, 0, tzinfo=UTC)  # Mon 14 Dec 09:00 Paris
@@ -137,7 +137,7 @@ async def test_the_handoff_summary_goes_to_the_team_chat(world: DeskWorld) -> No
         "Kept by Bob: #2\n"
         "Open emergencies: #3 (Alice)"
     )
-    assert [m["name"] for m in summary.mentions] == ["Alice"]
+    assert [m.name for m in summary.mentions] == ["Alice"]
 
 
 async def test_an_admin_may_hand_over_someone_elses_shift(world: DeskWorld) -> None:
@@ -189,8 +189,8 @@ async def test_after_a_handoff_emergencies_tag_the_incoming_engineer(world: Desk
     await Sweeper(world.deps).sweep()
 
     opened, escalated = team_messages(world, "🚨")
-    assert [m["name"] for m in opened.mentions] == ["Carol"]  # on call, and Court's owner
-    assert [m["name"] for m in escalated.mentions] == ["Carol", "Alice", "Bob"]  # on call, then the rotation
+    assert [m.name for m in opened.mentions] == ["Carol"]  # on call, and Court's owner
+    assert [m.name for m in escalated.mentions] == ["Carol", "Alice", "Bob"]  # on call, then the rotation
 
 
 async def test_another_process_sees_a_handoff_once_it_reads_the_store(world: DeskWorld) -> None:
@@ -286,7 +286,7 @@ async def test_the_on_call_engineer_is_reminded_once_an_hour_before_the_shift_en
         "You hold 2 open ticket(s): #1, #2.\n"
         "Hand over with /handoff <person> [notes]; keep a ticket with /keep <id>."
     )
-    assert [m["name"] for m in reminder.mentions] == ["Bob"]
+    assert [m.name for m in reminder.mentions] == ["Bob"]
 
 
 async def test_a_restart_does_not_repeat_the_reminder(world: DeskWorld, clock) -> None:
@@ -331,7 +331,7 @@ async def test_keep_tells_the_product_owner_in_the_team_chat(world: DeskWorld) -
     [told] = team_messages(world, "📌")
     assert told.text == texts.keep_notice(1, "Bob", ["Carol"])
     assert "Bob" in told.text and "#1" in told.text and "Carol" in told.text
-    assert [m["name"] for m in told.mentions] == ["Carol"]
+    assert [m.name for m in told.mentions] == ["Carol"]
 
 
 async def test_keeping_twice_tells_the_owner_once(world: DeskWorld) -> None:

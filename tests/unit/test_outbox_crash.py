@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from support.fake_chat import FakeChat
 from support.fake_uow import FakeStore, queue
 from supportbot.chat.outbox_sender import SENDER_DIED, OutboxSender
-from supportbot.services.ports import Delivered, OutboxItem, OutboxKind
+from supportbot.services.outbox import Delivered, OutboxItem, OutboxKind
 
 COURT = -100101
 

@@ -18,9 +18,11 @@ from supportbot.chat.breaker import BreakerState
 from supportbot.chat.discord.delivery import translated
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.domain import texts
-from supportbot.services.ports import (
+from supportbot.services.outbox import (
     Delivered,
+    DirectMessage,
     MaybeDelivered,
+    Mention,
     OutboxItem,
     OutboxKind,
     PermanentFailure,
@@ -120,7 +122,7 @@ async def test_rows_queued_during_an_outage_wait_and_the_order_per_chat_holds(cl
 
 
 async def test_a_429_waits_as_asked_without_costing_a_try(clock) -> None:
-    from supportbot.services.ports import RetryLater
+    from supportbot.services.outbox import RetryLater
 
     store, chat = FakeStore(), FakeChat("telegram")
     chat.fail(*(RetryLater("Telegram asks to wait 5s", after=5) for _ in range(4)))
@@ -159,10 +161,10 @@ async def test_an_ack_after_a_short_outage_carries_no_apology(clock) -> None:
 
 async def test_stale_plain_notices_to_a_chat_fold_into_one_but_mentions_and_direct_messages_never(clock) -> None:
     store, chat = FakeStore(), outage(clock, minutes=15)
-    tag = [{"platform": "telegram", "user_id": 1001, "name": "alice"}]
+    tag = (Mention("alice"),)
     await queue(store, notice(clock, "🐛 New ticket #1"), notice(clock, "🐛 New ticket #2"),
                 notice(clock, "🚨 Emergency #3", mentions=tag), notice(clock, "🐛 New ticket #4"),
-                notice(clock, "🐛 New ticket #5"), notice(clock, "private advice", payload={"direct_to": 5001}),
+                notice(clock, "🐛 New ticket #5"), notice(clock, "private advice", payload=DirectMessage(5001, "")),
                 notice(clock, "🐛 New ticket #6"))
     sender = OutboxSender(chat, uow=store, clock=clock, policy=SenderPolicy(outage_max_wait=30, fold_after=600))
 
@@ -174,7 +176,7 @@ async def test_stale_plain_notices_to_a_chat_fold_into_one_but_mentions_and_dire
     assert sent[0].text.startswith(header) and "🐛 New ticket #1" in sent[0].text and "#2" in sent[0].text
     assert (sent[1].text, sent[1].mentions) == ("🚨 Emergency #3", tag)  # its mentions still tag people
     assert sent[2].text.startswith(header) and "#4" in sent[2].text and "#5" in sent[2].text
-    assert sent[3].text == "private advice" and sent[3].payload == {"direct_to": 5001}
+    assert sent[3].text == "private advice" and sent[3].payload == DirectMessage(5001, "")
     assert sent[4].text == "🐛 New ticket #6"  # alone: nothing to fold it with
     assert {r.status for r in store.outbox} == {"sent"}
     folded = [r for r in store.outbox if r.text == "🐛 New ticket #2"][0]

@@ -85,7 +85,7 @@ async def test_during_an_outage_one_row_finds_out_and_the_others_wait_without_a_
     from support.fake_chat import FakeChat
     from support.fake_uow import FakeStore
     from supportbot.chat.outbox_sender import OutboxSender
-    from supportbot.services.ports import OutboxItem, OutboxKind, PlatformDown
+    from supportbot.services.outbox import OutboxItem, OutboxKind, PlatformDown
 
     store, chat = FakeStore(), FakeChat("telegram")
     chat.fail(*(PlatformDown("503 Service Unavailable") for _ in range(100)))

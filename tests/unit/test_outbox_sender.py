@@ -11,8 +11,16 @@ from support.fake_chat import FakeChat
 from support.fake_uow import FakeStore, queue
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.domain import texts
-from supportbot.domain.tickets import Severity, Ticket
-from supportbot.services.ports import (
+from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.people import Directory
+from supportbot.domain.sla import Policy
+from supportbot.domain.ticket_states import Severity
+from supportbot.domain.tickets import Ticket
+from supportbot.services.after_delivery import AfterDelivery
+from supportbot.services.clocks import Clocks
+from supportbot.services.notify import Notifier
+from supportbot.services.outbox import (
+    DeleteMessage,
     MessageLink,
     OutboxItem,
     OutboxKind,
@@ -208,9 +216,12 @@ async def test_a_failed_delete_tells_the_security_chats(store, chat, clock, fail
     chat.fail(*([failure] * 5), when=lambda item: item.kind is OutboxKind.DELETE)
     await queue(store, OutboxItem(
         platform="telegram", chat_id=CHAT, kind=OutboxKind.DELETE, created_at=clock.now(),
-        payload={"message_id": 77, "security_chats": {"telegram": SECURITY, "discord": 3700}},
+        payload=DeleteMessage(77),
     ))
-    sender = make_sender(chat, store, clock, max_attempts=2, first_backoff=1)
+    security = Directory(security_chats={"telegram": SECURITY, "discord": 3700})
+    notifier = Notifier(security, Clocks(BusinessCalendar(), Policy()), clock=clock)
+    sender = OutboxSender(chat, uow=store, clock=clock, policy=SenderPolicy(max_attempts=2, first_backoff=1),
+                          after=AfterDelivery(notifier))
 
     await seconds_tried(sender, chat, clock, until=5)
 

@@ -17,7 +17,8 @@ from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database
 from supportbot.domain.people import Sender
-from supportbot.services.ports import Delivered, IncomingMessage, OutboxItem
+from supportbot.services.outbox import Delivered, OutboxItem
+from supportbot.services.ports import IncomingMessage
 
 TG_EMERGENCY, TG_TEAM = -100900, -100500
 DC_EMERGENCY, DC_TEAM = 3900, 3001

@@ -8,7 +8,7 @@ from support.desk_world import COURT, DISCLOSURE_URL, EMERGENCY, SECURITY, TEAM,
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.people import ChannelKind, Place
-from supportbot.services.ports import OutboxKind
+from supportbot.services.outbox import DirectMessage, OutboxKind
 
 KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 SEED = "legal winner thank year wave sausage worth useful legal winner thank yellow"  # BIP-39 test vector
@@ -145,9 +145,9 @@ async def test_a_command_holding_a_secret_in_a_public_channel_is_removed_and_goe
     assert posted.reply is None or not leaks(posted.reply.text)
     assert world.history(1) == ["created"]  # the command did not run
     [delete] = world.queued(OutboxKind.DELETE)
-    assert (delete.chat_id, delete.payload["message_id"]) == (where, posted.message_id)
-    [private] = [r for r in world.queued(OutboxKind.MESSAGE) if "direct_to" in r.payload]
-    assert private.payload["direct_to"] == sender(who).user_id and DISCLOSURE_URL in private.text
+    assert (delete.chat_id, delete.payload.message_id) == (where, posted.message_id)
+    [private] = [r for r in world.queued(OutboxKind.MESSAGE) if isinstance(r.payload, DirectMessage)]
+    assert private.payload.user_id == sender(who).user_id and DISCLOSURE_URL in private.text
     secret_ticket = world.ticket(2)
     assert secret_ticket.security
     assert not leaks(stored_text(world))

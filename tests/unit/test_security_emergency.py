@@ -9,9 +9,9 @@ import pytest
 
 from support.desk_world import COURT, DISCLOSURE_URL, EMERGENCY, SECURITY, TEAM, DeskWorld
 from supportbot.domain import texts
-from supportbot.domain.tickets import Severity
+from supportbot.domain.ticket_states import Severity
 from supportbot.services.escalation import Sweeper
-from supportbot.services.ports import OutboxItem, OutboxKind
+from supportbot.services.outbox import OutboxItem, OutboxKind
 
 DRAIN = "Attackers drained funds from the court staking pool, it is happening right now"
 EXPLOIT = "I found an exploit that lets anyone drain the staking pool"
@@ -29,7 +29,7 @@ def says_it(item: OutboxItem) -> bool:
 
 
 def tagged(item: OutboxItem) -> set[str]:
-    return {m["name"] for m in item.mentions}
+    return {m.name for m in item.mentions}
 
 
 async def test_a_security_report_in_the_emergency_channel_is_a_private_emergency(world: DeskWorld, clock) -> None:
@@ -43,7 +43,7 @@ async def test_a_security_report_in_the_emergency_channel_is_a_private_emergency
 
     public = world.queued(chat_id=EMERGENCY)
     [delete] = [r for r in public if r.kind is OutboxKind.DELETE]
-    assert delete.payload["message_id"] == posted.message_id
+    assert delete.payload.message_id == posted.message_id
     [answer] = [r for r in public if r.kind is not OutboxKind.DELETE]
     assert answer.text == texts.SECURITY_EMERGENCY_REPLY.format(url=DISCLOSURE_URL)
     assert not any(says_it(r) for r in public)
@@ -69,7 +69,7 @@ async def test_emergency_command_with_security_wording_is_a_private_emergency_ta
     ticket = world.ticket()
     assert ticket.security and ticket.severity is Severity.EMERGENCY
     [delete] = world.queued(OutboxKind.DELETE)
-    assert (delete.chat_id, delete.payload["message_id"]) == (COURT, posted.message_id)
+    assert (delete.chat_id, delete.payload.message_id) == (COURT, posted.message_id)
     assert not any(says_it(r) for r in world.queued() if r.chat_id != SECURITY)
     [team] = world.queued(chat_id=TEAM)
     assert tagged(team) == {"Bob"}
@@ -162,7 +162,7 @@ async def test_a_bare_secret_in_the_emergency_channel_is_a_leak_to_clean_up_not_
 
     ticket = world.ticket()
     assert ticket.security and ticket.severity is Severity.NORMAL
-    assert [d.payload["message_id"] for d in world.queued(OutboxKind.DELETE)] == [posted.message_id]
+    assert [d.payload.message_id for d in world.queued(OutboxKind.DELETE)] == [posted.message_id]
     assert world.queued(chat_id=TEAM) == []  # nothing for the on-call engineers to do
 
 

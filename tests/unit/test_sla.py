@@ -11,7 +11,7 @@ import pytest
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.durations import parse_duration
 from supportbot.domain.sla import ClockState, Deadlines, EscalationKind, Policy, deadlines, is_due
-from supportbot.domain.tickets import Severity, Status
+from supportbot.domain.ticket_states import Severity, Status
 
 PARIS = ZoneInfo("Europe/Paris")
 HOUR = timedelta(hours=1)

@@ -14,7 +14,10 @@ from support.fake_uow import FakeStore
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.chat.telegram.delivery import TelegramPlatform, retry_after_seconds
 from supportbot.chat.telegram.limits import FloodLimiter
-from supportbot.services.ports import (
+from supportbot.services.outbox import (
+    CardButtons,
+    DeleteMessage,
+    DirectMessage,
     MaybeDelivered,
     MessageLink,
     OutboxItem,
@@ -69,7 +72,7 @@ def platform(*outcomes, limiter=None) -> tuple[TelegramPlatform, StubBot]:
 def card(**extra) -> OutboxItem:
     fields = dict(platform="telegram", chat_id=GROUP, kind=OutboxKind.CARD, id=1,
                   text="🔴 Ticket #1 received — Court\nLogin <fails>", reply_to=9, ticket_id=1,
-                  payload={"buttons": ["take", "resolved"], "ticket_number": 1})
+                  payload=CardButtons(1, ("take", "resolved")))
     return OutboxItem(**{**fields, **extra})
 
 
@@ -200,12 +203,12 @@ async def test_edit_not_modified_is_success_and_not_found_is_final():
 
 async def test_resolved_card_loses_its_buttons():
     tg, bot = platform()
-    await tg.edit(card(payload={"buttons": [], "ticket_number": 1}), MessageLink("telegram", GROUP, 55, 1, "card"))
+    await tg.edit(card(payload=CardButtons(1)), MessageLink("telegram", GROUP, 55, 1, "card"))
     assert bot.calls[0][1]["reply_markup"] is None
 
 
 async def test_delete_refused_is_final_and_already_gone_is_fine():
-    item = OutboxItem(platform="telegram", chat_id=GROUP, kind=OutboxKind.DELETE, payload={"message_id": 9})
+    item = OutboxItem(platform="telegram", chat_id=GROUP, kind=OutboxKind.DELETE, payload=DeleteMessage(9))
     tg, bot = platform(BadRequest("Message can't be deleted"))
     with pytest.raises(PermanentFailure):
         await tg.delete(item)
@@ -216,7 +219,7 @@ async def test_delete_refused_is_final_and_already_gone_is_fine():
 
 async def test_direct_message_falls_back_to_the_chat_without_quoting():
     item = OutboxItem(platform="telegram", chat_id=GROUP, kind=OutboxKind.MESSAGE, id=3, text="private <advice>",
-                      reply_to=9, payload={"direct_to": USER, "fallback_text": "public notice"})
+                      reply_to=9, payload=DirectMessage(USER, "public notice"))
     tg, bot = platform(Forbidden("Forbidden: bot can't initiate conversation with a user"))
     delivered = await tg.send(item)
     (m1, first), (m2, second) = bot.calls

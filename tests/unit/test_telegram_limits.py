@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from supportbot.chat.telegram.limits import TELEGRAM_LIMITS, FloodLimiter, FloodLimits, Window
-from supportbot.services.ports import Throttled
+from supportbot.services.outbox import Throttled
 
 GROUP, OTHER_GROUP, USER = -100101, -100102, 5001
 

@@ -10,12 +10,18 @@ from hypothesis import strategies as st
 
 from supportbot.chat.telegram import render as tr
 from supportbot.domain import texts
+from supportbot.domain.people import Directory, Person
+from supportbot.services.outbox import CardButtons, Mention
 from tests.fakes.telegram_state import parse_text
 
-ALICE = {"name": "Alice", "telegram_id": 1001, "telegram_username": "alice", "discord_id": 2001}
-BOB = {"name": "Bob <admin>", "telegram_id": 1002, "telegram_username": None, "discord_id": None}
-CAROL = {"name": "Carol", "telegram_id": None, "telegram_username": None, "discord_id": 2003}
-ROLE = {"name": "on-call team", "discord_role_id": 4001}
+PEOPLE = Directory(people=(
+    Person("Alice", telegram_id=1001, telegram_username="alice", discord_id=2001),
+    Person("Bob <admin>", telegram_id=1002),
+    Person("Carol", discord_id=2003),
+    *(Person(f"Person {i}", telegram_id=100 + i) for i in range(3)),
+), discord_team_role=4001)
+ALICE, BOB, CAROL = Mention("Alice"), Mention("Bob <admin>"), Mention("Carol")
+ROLE = Mention("on-call team", team=True)
 
 
 def test_user_text_is_escaped():
@@ -31,7 +37,7 @@ def test_card_headline_is_bold_and_the_rest_plain():
 
 
 def test_mentions_username_link_or_plain_name():
-    pieces = tr.message_pieces("🚨 Emergency #3", [ALICE, BOB, CAROL, ROLE])
+    pieces = tr.message_pieces("🚨 Emergency #3", [ALICE, BOB, CAROL, ROLE], people=PEOPLE)
     html = tr.render(pieces)
     assert html == ('🚨 Emergency #3\n@alice <a href="tg://user?id=1002">Bob &lt;admin&gt;</a> Carol')
     plain, entities = parse_text(html, "HTML")
@@ -61,8 +67,8 @@ def test_long_text_splits_at_line_breaks_within_the_limit():
 
 def test_split_never_cuts_a_mention_or_an_escape():
     text = "&<" * 2040 + "y" * 14  # 4,094 visible characters, escaped to far more bytes
-    people = [{"name": f"Person {i}", "telegram_id": 100 + i} for i in range(3)]
-    chunks = tr.split(tr.message_pieces(text, people))
+    people = [Mention(f"Person {i}") for i in range(3)]
+    chunks = tr.split(tr.message_pieces(text, people, people=PEOPLE))
     assert len(chunks) == 2
     for chunk in chunks:
         html = tr.render(chunk)
@@ -91,7 +97,7 @@ def test_truncate_keeps_one_message_and_marks_the_cut():
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab <>&\n\"'é😀")), max_size=9000), st.integers(min_value=8, max_value=300))
 def test_split_property_every_chunk_parses_and_nothing_is_lost(text, limit):
-    pieces = tr.message_pieces(text, [ALICE, BOB])
+    pieces = tr.message_pieces(text, [ALICE, BOB], people=PEOPLE)
     chunks = tr.split(pieces, limit)
     for chunk in chunks:
         plain, _ = parse_text(tr.render(chunk), "HTML") if tr.visible(chunk).strip() else ("", [])
@@ -117,13 +123,13 @@ def test_forged_callback_data_is_refused(data):
 
 
 def test_keyboard_from_payload():
-    markup = tr.keyboard({"buttons": ["take", "in_progress", "resolved"], "ticket_number": 7})
+    markup = tr.keyboard(CardButtons(7, ("take", "in_progress", "resolved")))
     rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
     assert rows == [[(texts.BUTTON_LABELS["take"], "t:7:take"), (texts.BUTTON_LABELS["in_progress"], "t:7:in_progress")],
                     [(texts.BUTTON_LABELS["resolved"], "t:7:resolved")]]
-    assert tr.keyboard({"buttons": [], "ticket_number": 7}) is None
-    assert tr.keyboard({"buttons": ["take", "explode"], "ticket_number": 7}).inline_keyboard[0][0].callback_data == "t:7:take"
-    assert tr.keyboard({}) is None
+    assert tr.keyboard(CardButtons(7)) is None
+    assert tr.keyboard(CardButtons(7, ("take", "explode"))).inline_keyboard[0][0].callback_data == "t:7:take"
+    assert tr.keyboard(None) is None
 
 
 def test_toast_is_short_and_marks_refusals():

@@ -16,7 +16,16 @@ from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.domain import texts
 from supportbot.domain.people import Sender
 from supportbot.services.desk import Desk
-from supportbot.services.ports import Delivered, IncomingMessage, MessageLink, OutboxItem, Reply
+from supportbot.services.outbox import (
+    CardButtons,
+    DeleteMessage,
+    Delivered,
+    DirectMessage,
+    Mention,
+    MessageLink,
+    OutboxItem,
+)
+from supportbot.services.ports import ButtonPress, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +49,9 @@ _REPLY = re.compile(r"^>>\s*(\d+)\s+(.*)$", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def mention_text(mention: dict) -> str:
+def mention_text(mention: Mention) -> str:
     """A mention as the console shows it."""
-    return f"@{mention.get('name', '?')}"
+    return f"@{mention.name}"
 
 
 class ConsolePlatform:
@@ -63,22 +72,22 @@ class ConsolePlatform:
         text = item.text
         if item.mentions:
             text += "\n" + " ".join(mention_text(m) for m in item.mentions)
-        if item.payload.get("direct_to") is not None:
-            head = f"[private to user {item.payload['direct_to']}] #{message_id} {BOT_NAME}"
+        if isinstance(item.payload, DirectMessage):
+            head = f"[private to user {item.payload.user_id}] #{message_id} {BOT_NAME}"
         else:
             to = f" ↩ #{item.reply_to}" if item.reply_to else ""
             head = f"[{self._where(item.chat_id)}] #{message_id} {BOT_NAME}{to}"
         self.write(f"{head}: {_indent(text)}")
-        buttons = item.payload.get("buttons")
-        if buttons:
-            self.write("    " + " ".join(f"[{texts.BUTTON_LABELS[b]}]" for b in buttons))
+        if isinstance(item.payload, CardButtons) and item.payload.actions:
+            self.write("    " + " ".join(f"[{texts.BUTTON_LABELS[b]}]" for b in item.payload.actions))
         return Delivered(message_id)
 
     async def edit(self, item: OutboxItem, card: MessageLink) -> None:
         self.write(f"[{self._where(card.chat_id)}] ✏️ #{card.message_id} now reads: {_indent(item.text)}")
 
     async def delete(self, item: OutboxItem) -> None:
-        self.write(f"[{self._where(item.chat_id)}] 🗑 message #{item.payload.get('message_id')} deleted")
+        message_id = item.payload.message_id if isinstance(item.payload, DeleteMessage) else "?"
+        self.write(f"[{self._where(item.chat_id)}] 🗑 message #{message_id} deleted")
 
 
 def _indent(text: str) -> str:
@@ -104,7 +113,7 @@ class ConsoleChat:
 
     def identity(self) -> Sender:
         """The current speaker, resolved to a team member when the name is in config."""
-        person = self.desk.directory.person(self.who)
+        person = self.desk.deps.directory.person(self.who)
         user_id = zlib.crc32(self.who.casefold().encode())
         return Sender("console", user_id, person.name if person else self.who, person=person)
 
@@ -170,7 +179,7 @@ class ConsoleChat:
             to = f" ↩ #{reply_to}" if reply_to else ""
             self.write(f"[{self.where}] #{message_id} {sender.name}{to}: {line}")
         msg = IncomingMessage("console", self.places[self.where], message_id, sender, line,
-                              self.desk.now(), reply_to=reply_to)
+                              self.desk.deps.clock.now(), reply_to=reply_to)
         reply = await self.desk.handle_message(msg)
         self._show(reply, message_id)
 
@@ -183,13 +192,15 @@ class ConsoleChat:
         if message_id > MAX_MESSAGE_ID:
             self.write(NOT_A_CARD.format(number=message_id))
             return
-        reply = await self.desk.press_on_message(platform="console", chat_id=self.places[self.where],
-                                                 message_id=message_id, sender=self.identity(),
-                                                 action=parts[1].lower())
-        if reply is None:
+        async with self.desk.deps.uow() as uow:
+            ticket_id = await uow.messages.ticket_for("console", self.places[self.where], message_id)
+            ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
+        if ticket is None:
             self.write(NOT_A_CARD.format(number=message_id))
             return
-        self._show(reply, None)
+        press = ButtonPress("console", self.places[self.where], message_id, self.identity(), ticket.number,
+                            parts[1].lower(), self.desk.deps.clock.now())
+        self._show(await self.desk.press_button(press), None)
 
     def _show(self, reply: Reply | None, reply_to: int | None) -> None:
         if reply is None or not reply.text or reply.quiet:

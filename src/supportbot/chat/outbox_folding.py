@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from supportbot.domain import texts
-from supportbot.services.ports import OutboxItem, OutboxKind
+from supportbot.services.outbox import OutboxItem, OutboxKind
 
 FOLD_MAX_ROWS = 10
 FOLD_MAX_CHARS = 1500  # a folded message stays well within one Discord message (2,000 characters)

@@ -6,16 +6,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from supportbot.domain import texts
-from supportbot.services.ports import (
-    Clock,
-    Delivered,
-    MessageLink,
-    OutboxItem,
-    OutboxKind,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from supportbot.services.after_delivery import AfterDelivery
+from supportbot.services.outbox import Delivered, OutboxItem
+from supportbot.services.ports import Clock, UnitOfWorkFactory
 
 # The sender's own logger: operators follow one log for delivery, whichever module writes the line.
 log = logging.getLogger("supportbot.chat.outbox_sender")
@@ -26,10 +19,12 @@ UNCONFIRMED = "sent, but may not have arrived (no answer in time); not sent agai
 class OutboxOutcomes:
     """Records the outcome of a send on one platform's outbox rows, one transaction each."""
 
-    def __init__(self, platform: str, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, platform: str, *, uow: UnitOfWorkFactory, clock: Clock,
+                 after: AfterDelivery | None = None) -> None:
         self.platform = platform
         self.uow = uow
         self.clock = clock
+        self.after = after or AfterDelivery()
 
     async def sending(self, group: list[OutboxItem]) -> None:
         """Record that these rows are on their way, so a sender that dies now does not send them twice."""
@@ -45,8 +40,7 @@ class OutboxOutcomes:
             item.last_error = "superseded by a later edit" if superseded else None
             if delivered is not None and delivered.message_id is not None:
                 item.platform_message_id = delivered.message_id
-                if item.ticket_id is not None:
-                    await self._link(uow, item, delivered)
+                await self.after.delivered(uow, self.platform, item, delivered)
             await uow.outbox.update(item)
             await uow.commit()
 
@@ -63,9 +57,8 @@ class OutboxOutcomes:
                 row.status, row.next_attempt_at, row.platform_message_id = "sent", None, message_id
                 row.last_error = None if row is lead else f"folded into the message of outbox row {lead.id}"
                 await uow.outbox.update(row)
-            if delivered is not None and message_id is not None and len({r.ticket_id for r in group}) == 1 \
-                    and lead.ticket_id is not None:
-                await self._link(uow, lead, delivered)
+            if delivered is not None and len({r.ticket_id for r in group}) == 1:
+                await self.after.delivered(uow, self.platform, lead, delivered)
             await uow.commit()
 
     async def unconfirmed(self, item: OutboxItem, reason: str) -> None:
@@ -78,19 +71,6 @@ class OutboxOutcomes:
             item.last_error = f"{UNCONFIRMED}: {reason}"
             await uow.outbox.update(item)
             await uow.commit()
-
-    async def _link(self, uow: UnitOfWork, item: OutboxItem, delivered: Delivered) -> None:
-        """Remember the bot's message so replies to it and card edits find the ticket."""
-        assert item.ticket_id is not None and delivered.message_id is not None, "callers link a ticket's sent message"
-        role = "card" if item.kind is OutboxKind.CARD else "notice"
-        chat_id = delivered.chat_id if delivered.chat_id is not None else item.chat_id
-        thread_id = delivered.thread_id if delivered.thread_id is not None else item.thread_id
-        await uow.messages.add(MessageLink(self.platform, chat_id, delivered.message_id, item.ticket_id,
-                                           role, thread_id))
-        if delivered.thread_id is not None:
-            ticket = await uow.tickets.get(item.ticket_id)
-            if ticket is not None and ticket.thread_id is None and not ticket.security:
-                ticket.thread_id = delivered.thread_id
 
     async def later(self, item: OutboxItem, reason: str, after: float, count: bool = True) -> None:
         """Put the row back to be tried `after` seconds from now; count=False does not use up a try."""
@@ -111,14 +91,5 @@ class OutboxOutcomes:
             item.last_error = reason
             item.next_attempt_at = None
             await uow.outbox.update(item)
-            if item.kind is OutboxKind.DELETE:
-                await self._tell_security(uow, item, reason)
+            await self.after.given_up(uow, item, reason)
             await uow.commit()
-
-    async def _tell_security(self, uow: UnitOfWork, item: OutboxItem, reason: str) -> None:
-        """A secret stays visible: the security team must know, on every platform it has a chat."""
-        text = texts.DELETE_FAILED.format(message_id=item.payload.get("message_id"), chat_id=item.chat_id,
-                                          reason=reason)
-        for platform, chat_id in sorted(item.payload.get("security_chats", {}).items()):
-            await uow.outbox.add(OutboxItem(platform=platform, chat_id=int(chat_id), kind=OutboxKind.MESSAGE,
-                                            text=text, ticket_id=item.ticket_id, created_at=self.clock.now()))

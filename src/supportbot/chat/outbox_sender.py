@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
 from supportbot.chat.outbox_folding import fold_run, folded_text, is_ack, late_apology
 from supportbot.chat.outbox_outcomes import OutboxOutcomes
-from supportbot.services.ports import (
+from supportbot.services.after_delivery import AfterDelivery
+from supportbot.services.outbox import (
     ChatPlatform,
-    Clock,
     Delivered,
     MaybeDelivered,
     OutboxItem,
@@ -22,8 +22,8 @@ from supportbot.services.ports import (
     PlatformDown,
     RetryLater,
     Throttled,
-    UnitOfWorkFactory,
 )
+from supportbot.services.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,12 @@ class OutboxSender:
     chat's rows in order, and nothing but a probe now and then while the platform is down."""
 
     def __init__(self, platform: ChatPlatform, *, uow: UnitOfWorkFactory, clock: Clock,
-                 policy: SenderPolicy | None = None) -> None:
+                 policy: SenderPolicy | None = None, after: AfterDelivery | None = None) -> None:
         self.platform = platform
         self.uow = uow
         self.clock = clock
         self.policy = policy or SenderPolicy()
-        self.outcomes = OutboxOutcomes(platform.name, uow=uow, clock=clock)
+        self.outcomes = OutboxOutcomes(platform.name, uow=uow, clock=clock, after=after)
         self.breaker = Breaker(clock, first_pause=self.policy.first_backoff, max_pause=self.policy.outage_max_wait)
         # Set when the probe out now has its answer; rows of other chats wait on it instead of piling in.
         self._probe_answered = asyncio.Event()

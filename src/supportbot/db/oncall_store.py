@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from supportbot.db.tables import handoff_keeps, handoffs, tickets
 from supportbot.domain.oncall import Handoff
-from supportbot.domain.tickets import Severity, Status
+from supportbot.domain.ticket_states import Severity, Status
 
 
 class SqlHandoffs:

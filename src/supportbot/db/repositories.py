@@ -10,15 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from supportbot.db.outbox_codec import decode_mentions, decode_payload, encode_mentions, encode_payload
 from supportbot.db.tables import counters, outbox, platform_messages, ticket_events, tickets
-from supportbot.domain.tickets import Status, Ticket
-from supportbot.services.ports import (
-    DuplicateMessage,
-    MessageLink,
-    OutboxItem,
-    OutboxKind,
-    TicketEvent,
-)
+from supportbot.domain.ticket_states import Status
+from supportbot.domain.tickets import Ticket
+from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem, OutboxKind
+from supportbot.services.ports import DuplicateMessage, TicketEvent
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
@@ -199,7 +196,8 @@ def _upsert_outbox(session: AsyncSession) -> sa.Insert:
 def _item(row: sa.Row) -> OutboxItem:
     return OutboxItem(
         platform=row.platform, chat_id=row.chat_id, kind=OutboxKind(row.kind), text=row.text,
-        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=row.mentions, payload=row.payload,
+        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=decode_mentions(row.mentions),
+        payload=decode_payload(row.payload),
         dedupe_key=row.dedupe_key, created_at=row.created_at, id=row.id, attempts=row.attempts,
         status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
         platform_message_id=row.platform_message_id, sending_at=row.sending_at,
@@ -214,7 +212,8 @@ class SqlOutbox:
         """Queue a message; one with a dedupe key already queued is silently not queued twice."""
         values = dict(
             platform=item.platform, chat_id=item.chat_id, thread_id=item.thread_id, reply_to=item.reply_to,
-            kind=item.kind.value, text=item.text, mentions=item.mentions, payload=item.payload, ticket_id=item.ticket_id,
+            kind=item.kind.value, text=item.text, mentions=encode_mentions(item.mentions),
+            payload=encode_payload(item.payload), ticket_id=item.ticket_id,
             dedupe_key=item.dedupe_key, status=item.status, attempts=item.attempts,
             created_at=item.created_at, next_attempt_at=item.next_attempt_at or item.created_at,
         )
@@ -230,7 +229,8 @@ class SqlOutbox:
             return
         await self.session.execute(_upsert_outbox(self.session), [dict(
             platform=i.platform, chat_id=i.chat_id, thread_id=i.thread_id, reply_to=i.reply_to,
-            kind=i.kind.value, text=i.text, mentions=i.mentions, payload=i.payload, ticket_id=i.ticket_id,
+            kind=i.kind.value, text=i.text, mentions=encode_mentions(i.mentions), payload=encode_payload(i.payload),
+            ticket_id=i.ticket_id,
             dedupe_key=i.dedupe_key, status=i.status, attempts=i.attempts,
             created_at=i.created_at, next_attempt_at=i.next_attempt_at or i.created_at,
         ) for i in items])
@@ -260,12 +260,12 @@ class SqlOutbox:
             item.attempts += 1
         return items
 
-    async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict) -> None:
+    async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None:
         """Cards not yet sent go out with the ticket's latest state."""
         await self.session.execute(
             sa.update(outbox).where(outbox.c.ticket_id == ticket_id, outbox.c.kind == OutboxKind.CARD.value,
                                     outbox.c.status == "pending")
-            .values(text=text, payload=payload)
+            .values(text=text, payload=encode_payload(buttons))
         )
 
     async def update(self, item: OutboxItem) -> None:

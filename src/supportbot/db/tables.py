@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from supportbot.domain.tickets import Resolution, Severity, Status, Ticket
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import Ticket
 
 metadata = sa.MetaData(
     naming_convention={

@@ -35,7 +35,8 @@ from supportbot.domain.commands import (
     usage_for,
 )
 from supportbot.domain.secret_detection import find_secrets
-from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO, Resolution, Severity, Status
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Command)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supportbot.domain.tickets import DeskError, Resolution, Severity, Status
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import DeskError
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 DEFAULT_PERIOD = "week"

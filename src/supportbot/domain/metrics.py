@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
 
-from supportbot.domain.tickets import Resolution, Status, Ticket
+from supportbot.domain.ticket_states import Resolution, Status
+from supportbot.domain.tickets import Ticket
 
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
 

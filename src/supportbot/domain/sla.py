@@ -8,7 +8,7 @@ from datetime import datetime
 
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.durations import Duration, parse_duration
-from supportbot.domain.tickets import Severity, Status
+from supportbot.domain.ticket_states import Severity, Status
 
 
 @dataclass(frozen=True)

@@ -2,53 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from supportbot.domain.ticket_changes import (
+    Assigned,
+    Escalated,
+    FirstResponded,
+    PullRequestAttached,
+    ReportEdited,
+    SeverityChanged,
+    StatusChanged,
+    TicketChange,
+    TicketOpened,
+)
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+
 MAX_TICKET_NUMBER = 2**31 - 1  # ticket numbers fit every platform's 32-bit integer fields
-
-
-class Status(str, enum.Enum):
-    RECEIVED = "received"
-    IN_PROGRESS = "in_progress"
-    FIX_PROVIDED = "fix_provided"
-    RESOLVED = "resolved"
-
-    @property
-    def marker(self) -> str:
-        """The playbook's marker for this status."""
-        return MARKERS[self]
-
-    @property
-    def label(self) -> str:
-        """Human words for this status, e.g. 'in progress'."""
-        return self.value.replace("_", " ")
-
-
-MARKERS = {
-    Status.RECEIVED: "🔴",
-    Status.IN_PROGRESS: "⭕️",
-    Status.FIX_PROVIDED: "🟡",
-    Status.RESOLVED: "🟢",
-}
-
-
-class Severity(str, enum.Enum):
-    EMERGENCY = "emergency"
-    NORMAL = "normal"
-
-    @property
-    def icon(self) -> str:
-        """🚨 for emergencies, 🐛 for everything else."""
-        return "🚨" if self is Severity.EMERGENCY else "🐛"
-
-
-class Resolution(str, enum.Enum):
-    FIXED = "fixed"
-    ANSWERED = "answered"
-    DUPLICATE = "duplicate"
-    NOT_AN_ISSUE = "not_an_issue"
 
 
 class DeskError(Exception):
@@ -98,17 +68,6 @@ def check_reopen(number: int, current: Status, to: Status = Status.RECEIVED) -> 
         raise DeskError(f"Ticket #{number} is not resolved; there is nothing to reopen.")
     if to not in REOPEN_TO:
         raise InvalidTransition(number, current, to)
-
-
-@dataclass(frozen=True)
-class FirstResponded:
-    """The team answered the ticket for the first time; `how` names what counted (for /stats)."""
-
-    at: datetime
-    how: str = ""
-
-
-TicketChange = FirstResponded  # what a ticket records for the services to react to
 
 
 @dataclass(eq=False)
@@ -173,6 +132,11 @@ class Ticket:
         self.__dict__["_changes"] = []
         return changes
 
+    def opened(self, by: str, *, exposed: tuple[str, ...] = ()) -> Ticket:
+        """Record that this new ticket was opened from `by`'s report; returns the ticket."""
+        self.changes.append(TicketOpened(self.created_at, by, exposed))
+        return self
+
     def record_activity(self, at: datetime, *, by_team: bool, how: str = "") -> None:
         """A message or team action: resets the stagnation clock; the team's first counts as the response.
 
@@ -186,6 +150,7 @@ class Ticket:
     def move(self, wanted: Status, at: datetime) -> None:
         """Change status along the lifecycle (not out of resolved: that is reopen)."""
         check_transition(self.number, self.status, wanted)
+        self.changes.append(StatusChanged(at, self.status, wanted))
         self.status = wanted
         if wanted is Status.RESOLVED:
             self.resolved_at = at
@@ -200,15 +165,53 @@ class Ticket:
     def reopen(self, to: Status, at: datetime) -> None:
         """Bring a resolved ticket back to 🔴 or ⭕️; its clocks start again from now."""
         check_reopen(self.number, self.status, to)
+        self.changes.append(StatusChanged(at, self.status, to))
         self.status = to
         self.resolution = None
         self.resolved_at = None
         self.last_escalation_at = None
         self.last_activity_at = at
 
-    def attach_pr(self, url: str) -> bool:
+    def assign(self, person: str, at: datetime) -> None:
+        """Give the ticket to `person` (taking it is assigning it to oneself)."""
+        if person != self.assignee:
+            self.assignee = person
+            self.changes.append(Assigned(at, person))
+
+    def attach_pr(self, url: str, at: datetime) -> bool:
         """Attach a pull request link; False when it was already attached."""
         if url in self.pr_links:
             return False
         self.pr_links = [*self.pr_links, url]
+        self.changes.append(PullRequestAttached(at, url))
         return True
+
+    def set_severity(self, severity: Severity, at: datetime) -> bool:
+        """Change the severity; False when it is already that. Raised to an emergency, its escalation
+        starts afresh: a new level, so the opening tags go out again, and its clock counts from now."""
+        if severity is self.severity:
+            return False
+        self.changes.append(SeverityChanged(at, self.severity, severity))
+        self.severity = severity
+        if severity is Severity.EMERGENCY:
+            self.escalation_level += 1
+            self.last_escalation_at = None
+        return True
+
+    def edit_report(self, text: str, title: str, missing: list[str], at: datetime) -> None:
+        """The reporter edited the report: its text, title and checklist follow."""
+        self.body, self.title, self.missing = text, title, missing
+        self.changes.append(ReportEdited(at))
+
+    def escalate(self, kind: str, at: datetime, *, repeats: bool) -> int:
+        """Record that the `kind` notice fired at `at`; returns the new escalation level.
+
+        A repeating notice (an emergency's) counts its next deadline from now; the missed first response
+        fires once."""
+        self.escalation_level += 1
+        if repeats:
+            self.last_escalation_at = at
+        else:
+            self.first_response_missed_notified = True
+        self.changes.append(Escalated(at, kind, self.escalation_level))
+        return self.escalation_level

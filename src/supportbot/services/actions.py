@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import Sender
-from supportbot.domain.tickets import NotAllowed, Severity, Status, Ticket
+from supportbot.domain.ticket_states import Status
+from supportbot.domain.tickets import NotAllowed, Ticket
 from supportbot.services import reactions
 from supportbot.services.context import Deps
-from supportbot.services.intake import announce
-from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
+from supportbot.services.ports import Reply, TicketEvent
 from supportbot.services.tickets_access import load
 
 # The commands that change one ticket, each naming it by number.
@@ -38,16 +39,15 @@ async def act(deps: Deps, command: TicketAction, sender: Sender, origin: Origin)
         else:
             permissions.require_team(sender, _name(command))
             ticket = await load(uow, command.number, sender)
-        text, detail = await _apply(deps, uow, ticket, command, sender)
+        text, detail = _apply(deps, ticket, command, sender, now)
         kind = _name(command)
         await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, kind, detail))
         if not isinstance(command, cmd.AddNote):
             how = "resolve" if ticket.status is Status.RESOLVED else kind  # counted by /stats
             ticket.record_activity(now, by_team=sender.is_team, how=how)
-            deps.clocks.recompute(ticket)
-            await reactions.react(deps, uow, ticket, sender.name, card_changed=True)
+            await reactions.react(deps, uow, ticket, sender.name)
             if (origin.platform, origin.chat_id) != (ticket.source_platform, ticket.source_chat_id):
-                await deps.notifier.to_ticket(uow, ticket, text)
+                await uow.outbox.add_many(deps.notifier.to_ticket(ticket, text))
         await uow.commit()
     return Reply(text, ticket_number=ticket.number)
 
@@ -59,11 +59,8 @@ def _name(command: TicketAction) -> str:
     }[type(command)]
 
 
-async def _apply(
-    deps: Deps, uow: UnitOfWork, ticket: Ticket, command: cmd.Command, sender: Sender,
-) -> tuple[str, str]:
+def _apply(deps: Deps, ticket: Ticket, command: cmd.Command, sender: Sender, now: datetime) -> tuple[str, str]:
     """Change the ticket; returns the reply and the history detail."""
-    now = deps.clock.now()
     match command:
         case cmd.SetStatus(status=Status.RESOLVED, note=note):
             ticket.resolve(None, now)
@@ -79,30 +76,25 @@ async def _apply(
             ticket.reopen(to, now)
             return texts.REOPENED.format(marker=texts.marker_line(ticket), actor=sender.name), to.value
         case cmd.Take():
-            ticket.assignee = sender.name
+            ticket.assign(sender.name, now)
             return texts.TAKEN.format(number=ticket.number, actor=sender.name), sender.name
         case cmd.Assign(person=name):
             person = deps.directory.person(name)
             if person is None:
                 raise NotAllowed(texts.UNKNOWN_PERSON.format(
                     name=name, names=", ".join(p.name for p in deps.directory.people) or "none"))
-            ticket.assignee = person.name
+            ticket.assign(person.name, now)
             return texts.ASSIGNED.format(number=ticket.number, person=person.name, actor=sender.name), person.name
         case cmd.AttachPR(url=url):
-            added = ticket.attach_pr(url)
+            added = ticket.attach_pr(url, now)
             reply = texts.PR_ATTACHED if added else texts.PR_ALREADY_ATTACHED
             return reply.format(number=ticket.number, url=url), url
         case cmd.AddNote(text=note):
             return texts.NOTE_ADDED.format(number=ticket.number), note
         case cmd.SetSeverity(severity=severity):
-            if severity is ticket.severity:
+            if not ticket.set_severity(severity, now):
                 words = texts.severity_words(severity)
                 return texts.SEVERITY_UNCHANGED.format(number=ticket.number, severity=words), severity.value
-            ticket.severity = severity
-            if severity is Severity.EMERGENCY:
-                ticket.escalation_level += 1  # a fresh key, so the opening tag goes out again
-                ticket.last_escalation_at = None
-                await announce(deps, uow, ticket)
             changed = texts.SEVERITY_CHANGED.format(
                 number=ticket.number, severity=texts.severity_words(severity), actor=sender.name)
             return changed, severity.value

@@ -8,8 +8,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from supportbot.domain.calendar import BusinessCalendar
-from supportbot.domain.sla import ClockState, Deadlines, EscalationKind, Policy, deadlines
-from supportbot.domain.tickets import Severity, Ticket
+from supportbot.domain.sla import ClockState, Deadlines, Policy, deadlines
+from supportbot.domain.ticket_states import Severity
+from supportbot.domain.tickets import Ticket
 
 
 @dataclass
@@ -39,20 +40,6 @@ class Clocks:
     def recompute(self, ticket: Ticket) -> None:
         """Store the earliest deadline as the ticket's next due instant (None once resolved)."""
         ticket.next_due_at = self.deadlines(ticket).next_due
-
-    def fire(self, ticket: Ticket, kind: EscalationKind, now: datetime, *, recompute: bool = True) -> int:
-        """Record that the `kind` notice fired at `now`; returns the ticket's new escalation level.
-
-        The next deadline then counts from this firing, so downtime makes each overdue notice fire once.
-        """
-        ticket.escalation_level += 1
-        if kind.repeats:
-            ticket.last_escalation_at = now
-        else:
-            ticket.first_response_missed_notified = True
-        if recompute:
-            self.recompute(ticket)
-        return ticket.escalation_level
 
     def first_response_due(self, ticket: Ticket) -> datetime | None:
         """When the first response is due, while none has been given."""

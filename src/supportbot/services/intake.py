@@ -6,20 +6,14 @@ import logging
 
 from supportbot.domain import texts
 from supportbot.domain.intake import Classification, classify, looks_like_security, title_from
-from supportbot.domain.people import ChannelKind, Place, Role
+from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.secret_detection import redact
-from supportbot.domain.tickets import Severity, Ticket
+from supportbot.domain.ticket_states import Severity
+from supportbot.domain.tickets import Ticket
 from supportbot.services import reactions
 from supportbot.services.context import Deps
-from supportbot.services.notify import mentions_of
-from supportbot.services.ports import (
-    IncomingMessage,
-    MessageLink,
-    OutboxItem,
-    OutboxKind,
-    TicketEvent,
-    UnitOfWork,
-)
+from supportbot.services.outbox import DirectMessage, MessageLink, OutboxItem
+from supportbot.services.ports import IncomingMessage, TicketEvent, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -80,57 +74,19 @@ async def open_ticket(
     found: Classification, text: str | None = None,
 ) -> Ticket:
     """Store a new ticket with its report link, history and acknowledgement; raises DuplicateMessage on redelivery."""
-    now = deps.clock.now()
     body = msg.text if text is None else text
     ticket = Ticket(
         number=await uow.tickets.next_number(), product=product, severity=severity,
         title=title_from(body), body=body, reporter_platform=msg.platform, reporter_id=msg.sender.user_id,
-        reporter_name=msg.sender.name, created_at=now, source_platform=msg.platform,
+        reporter_name=msg.sender.name, created_at=deps.clock.now(), source_platform=msg.platform,
         source_chat_id=msg.chat_id, source_message_id=msg.message_id, thread_id=msg.thread_id,
         missing=found.info.missing(), interactions=1,
-    )
+    ).opened(msg.sender.name)
     deps.clocks.recompute(ticket)
     await uow.tickets.add(ticket)
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id, "report", msg.thread_id))
-    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "created",
-                                     texts.CREATED_DETAIL.format(severity=severity.value, platform=msg.platform)))
-    back_at = deps.clocks.back_at(ticket, now)
-    await deps.notifier.post_card(uow, ticket, platform=msg.platform, chat_id=msg.chat_id,
-                                  reply_to=msg.message_id, thread_id=msg.thread_id, back_at=back_at)
-    await announce(deps, uow, ticket)
+    await reactions.react(deps, uow, ticket, msg.sender.name)
     return ticket
-
-
-async def announce(deps: Deps, uow: UnitOfWork, ticket: Ticket) -> None:
-    """Tell the team: an emergency tags the on-call engineers and the owners at once; otherwise the owner is named."""
-    owners = deps.directory.owners_of(ticket.product)
-    name = deps.notifier.product_name(ticket)
-    if ticket.security:  # its words are for the security chat alone
-        if ticket.severity is Severity.EMERGENCY:
-            await announce_security_emergency(deps, uow, ticket, texts.new_emergency_notice(ticket, name))
-        return
-    if ticket.severity is Severity.EMERGENCY:
-        on_call = deps.oncall.engineers(deps.clock.now()) if deps.oncall else ()
-        mentions = mentions_of([*on_call, *owners])
-        text = texts.new_emergency_notice(ticket, name)
-        key = f"ticket:{ticket.id}:emergency_opened:{ticket.escalation_level}"
-        await deps.notifier.to_team(uow, text, ticket=ticket, mentions=mentions, dedupe=key)
-        await deps.notifier.to_ticket(uow, ticket, text, mentions=mentions, dedupe=key)
-    else:
-        text = texts.new_ticket_notice(ticket, name, [o.name for o in owners])
-        await deps.notifier.to_team(uow, text, ticket=ticket)
-
-
-async def announce_security_emergency(deps: Deps, uow: UnitOfWork, ticket: Ticket, private_text: str) -> None:
-    """A security emergency: the security chat gets the words and tags its team; the team chat tags
-    the on-call engineers with the number alone."""
-    on_call = deps.oncall.engineers(deps.clock.now()) if deps.oncall else ()
-    security = deps.directory.with_role(Role.SECURITY)
-    key = f"ticket:{ticket.id}:emergency_opened:{ticket.escalation_level}"
-    await deps.notifier.to_security(uow, private_text, ticket=ticket, mentions=mentions_of(security), dedupe=key)
-    notice = texts.security_emergency_notice(ticket, on_call=[p.name for p in on_call],
-                                             security=[p.name for p in security])
-    await deps.notifier.to_team(uow, notice, ticket=ticket, mentions=mentions_of(on_call), dedupe=key)
 
 
 async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> Ticket | None:
@@ -143,7 +99,6 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     if not msg.sender.is_team and ticket.missing:
         still = set(classify(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).info.missing())
         ticket.missing = [item for item in ticket.missing if item in still]
-    deps.clocks.recompute(ticket)
     # In a team or security chat a secret is not taken out of view, but history never keeps it.
     await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "message", title_from(redact(msg.text), 120)))
     await reactions.react(deps, uow, ticket, msg.sender.name)
@@ -158,15 +113,13 @@ async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Clas
         return None
     now = deps.clock.now()
     if found.secrets:
-        await _protect(deps, uow, msg, ticket)
+        await uow.outbox.add_many(_protect(deps, msg, ticket))
         await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "edited", texts.EDIT_EXPOSED_SECRET))
         await uow.commit()
         return ticket
     if ticket.source_message_id == msg.message_id and ticket.source_chat_id == msg.chat_id:
-        ticket.body = msg.text
-        ticket.title = title_from(msg.text)
-        ticket.missing = found.info.missing() if ticket.missing else []
-        await deps.notifier.refresh_cards(uow, ticket)
+        ticket.edit_report(msg.text, title_from(msg.text), found.info.missing() if ticket.missing else [], now)
+        await reactions.react(deps, uow, ticket, msg.sender.name)
     await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "edited", title_from(msg.text, 120)))
     await uow.commit()
     return ticket
@@ -181,63 +134,50 @@ async def open_security(
     Declared with /emergency, or worded as a security report in the emergency channel, it is an
     emergency: the 24/7 clock, and the on-call engineers are tagged too, in the team chat, without
     the report's words. A bare exposed secret there is a leak to clean up, not an attack to stop."""
-    now = deps.clock.now()
     body = redact(msg.text)
     reported = place.kind is ChannelKind.EMERGENCY and looks_like_security(body)
     severity = Severity.EMERGENCY if emergency or reported else Severity.NORMAL
     ticket = Ticket(
         number=await uow.tickets.next_number(), product=place.product, severity=severity,
         title=title_from(body), body=body, reporter_platform=msg.platform, reporter_id=msg.sender.user_id,
-        reporter_name=msg.sender.name, created_at=now, source_platform=msg.platform,
+        reporter_name=msg.sender.name, created_at=deps.clock.now(), source_platform=msg.platform,
         source_chat_id=msg.chat_id, source_message_id=msg.message_id, security=True, interactions=1,
-    )
+    ).opened(msg.sender.name, exposed=tuple(kind.value for kind in found.secrets))
     deps.clocks.recompute(ticket)
     await uow.tickets.add(ticket)
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id, "report"))
-    secrets = [kind.value for kind in found.secrets]
-    why = texts.SECRETS_REDACTED.format(kinds=", ".join(secrets)) if secrets else texts.SECURITY_WORDING
-    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "created",
-                                     texts.SECURITY_CREATED_DETAIL.format(why=why)))
-    public = place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)
-    if found.secrets:
-        await _protect(deps, uow, msg, ticket)
-    elif severity is Severity.EMERGENCY:
-        if public:  # an attack in progress is not discussed in the open
-            await _delete(deps, uow, msg, ticket)
-        await deps.notifier.say(uow, platform=msg.platform, chat_id=msg.chat_id, thread_id=msg.thread_id,
-                                reply_to=None if public else msg.message_id, ticket=ticket,
-                                text=texts.SECURITY_EMERGENCY_REPLY.format(url=deps.disclosure_url))
-    else:
-        await deps.notifier.say(uow, platform=msg.platform, chat_id=msg.chat_id, reply_to=msg.message_id,
-                                text=texts.SECURITY_REPLY.format(url=deps.disclosure_url), ticket=ticket)
-    for platform, chat_id in sorted(deps.directory.security_chats.items()):
-        await deps.notifier.post_card(uow, ticket, platform=platform, chat_id=chat_id)
-    notice = texts.security_notice(ticket, secrets)
-    if severity is Severity.EMERGENCY:
-        await announce_security_emergency(deps, uow, ticket, notice)
-    else:
-        await deps.notifier.to_security(uow, notice, ticket=ticket,
-                                        mentions=mentions_of(deps.directory.with_role(Role.SECURITY)))
+    await uow.outbox.add_many(_answer_security_report(deps, msg, place, ticket, found))
+    await reactions.react(deps, uow, ticket, msg.sender.name)  # its cards and notices go to the security chat
     return ticket
 
 
-async def _delete(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> None:
-    """Queue the removal of a message from public view (the security chat hears if it fails)."""
-    await uow.outbox.add(OutboxItem(
-        platform=msg.platform, chat_id=msg.chat_id, kind=OutboxKind.DELETE, ticket_id=ticket.id,
-        thread_id=msg.thread_id,
-        # Where to say so if the platform refuses the deletion.
-        payload={"message_id": msg.message_id, "security_chats": dict(deps.directory.security_chats)},
-        created_at=deps.clock.now(),
-    ))
+def _answer_security_report(deps: Deps, msg: IncomingMessage, place: Place, ticket: Ticket,
+                            found: Classification) -> list[OutboxItem]:
+    """Where the report was made: exposed secrets removed, an attack in progress taken out of the open,
+    and the reporter pointed to the private route."""
+    public = place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)
+    if found.secrets:
+        return _protect(deps, msg, ticket)
+    if ticket.severity is Severity.EMERGENCY:
+        removed = [_delete(deps, msg, ticket)] if public else []  # an attack is not discussed in the open
+        return [*removed, deps.notifier.say(
+            platform=msg.platform, chat_id=msg.chat_id, thread_id=msg.thread_id,
+            reply_to=None if public else msg.message_id, ticket=ticket,
+            text=texts.SECURITY_EMERGENCY_REPLY.format(url=deps.disclosure_url))]
+    return [deps.notifier.say(platform=msg.platform, chat_id=msg.chat_id, reply_to=msg.message_id,
+                              text=texts.SECURITY_REPLY.format(url=deps.disclosure_url), ticket=ticket)]
 
 
-async def _protect(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> None:
+def _delete(deps: Deps, msg: IncomingMessage, ticket: Ticket) -> OutboxItem:
+    """The removal of a message from public view (the security chat hears if it fails)."""
+    return deps.notifier.delete(platform=msg.platform, chat_id=msg.chat_id, message_id=msg.message_id,
+                                ticket=ticket, thread_id=msg.thread_id)
+
+
+def _protect(deps: Deps, msg: IncomingMessage, ticket: Ticket) -> list[OutboxItem]:
     """Delete the exposing message and send the reporter the disclosure route, privately when possible."""
-    await _delete(deps, uow, msg, ticket)
-    await deps.notifier.say(
-        uow, platform=msg.platform, chat_id=msg.chat_id, ticket=ticket,
+    return [_delete(deps, msg, ticket), deps.notifier.say(
+        platform=msg.platform, chat_id=msg.chat_id, ticket=ticket,
         text=texts.SECRET_REPLY.format(url=deps.disclosure_url),
-        payload={"direct_to": msg.sender.user_id,
-                 "fallback_text": texts.SECRET_PUBLIC_REPLY.format(url=deps.disclosure_url)},
-    )
+        direct=DirectMessage(msg.sender.user_id, texts.SECRET_PUBLIC_REPLY.format(url=deps.disclosure_url)),
+    )]

@@ -7,6 +7,7 @@ from supportbot.domain import permissions, texts
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Sender
 from supportbot.domain.tickets import DeskError, NotAllowed, Ticket
+from supportbot.services import reactions
 from supportbot.services.context import Deps
 from supportbot.services.notify import mention_of, mentions_of
 from supportbot.services.oncall_roster import Roster
@@ -83,8 +84,8 @@ class OnCallCommands:
                 until=self.deps.clocks.calendar.format_local(handoff.until), notes=notes,
                 handed=handed, kept=kept, emergencies=emergencies,
             )
-            await self.deps.notifier.to_team(work, summary, mentions=[mention_of(incoming)],
-                                             dedupe=f"handoff:{handoff_id}")
+            await work.outbox.add_many(self.deps.notifier.to_team(summary, mentions=[mention_of(incoming)],
+                                                                  dedupe=f"handoff:{handoff_id}"))
             await work.commit()
         self.roster.remember(handoff, handoff_id)
         if not directory.team_chats:
@@ -102,11 +103,10 @@ class OnCallCommands:
                 kept.append(ticket.number)
                 continue
             # A reassignment by the rotation, not an answer to the reporter: the clocks keep running.
-            ticket.assignee = handoff.to_person
-            self.deps.clocks.recompute(ticket)
+            ticket.assign(handoff.to_person, handoff.at)
             detail = texts.handoff_history(handoff.from_person, handoff.to_person, handoff.notes)
             await uow.events.add(TicketEvent(ticket.stored_id, handoff.at, actor, "handoff", detail))
-            await self.deps.notifier.refresh_cards(uow, ticket)
+            await reactions.react(self.deps, uow, ticket, actor)
             handed.append(ticket.number)
         await uow.keeps.release(handoff.from_person)  # a keep lasts through one handoff
         return handed, kept
@@ -123,9 +123,9 @@ class OnCallCommands:
                 await work.events.add(TicketEvent(ticket.stored_id, now, sender.name, "keep", texts.KEEP_HISTORY))
                 # The playbook: the product owner learns who stays with their ticket.
                 owners = self.deps.directory.owners_of(ticket.product)
-                await self.deps.notifier.to_team(
-                    work, texts.keep_notice(ticket.number, sender.name, [o.name for o in owners]),
-                    ticket=ticket, mentions=mentions_of(owners))
+                await work.outbox.add_many(self.deps.notifier.to_team(
+                    texts.keep_notice(ticket.number, sender.name, [o.name for o in owners]),
+                    ticket=ticket, mentions=mentions_of(owners)))
             await work.commit()
         return Reply((texts.KEEP_DONE if added else texts.KEEP_ALREADY).format(number=number), ticket_number=number)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Person, Sender
 from supportbot.domain.tickets import Ticket
+from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem
 
 
 @dataclass(frozen=True)
@@ -55,37 +55,6 @@ class Reply:
     quiet: bool = False  # only for platforms that must answer every command (Discord interactions)
 
 
-class OutboxKind(str, enum.Enum):
-    MESSAGE = "message"  # plain text, optionally with mentions
-    CARD = "card"  # the ticket card with its buttons (the acknowledgement is one)
-    EDIT_CARD = "edit_card"  # re-render every card of the ticket in place
-    DELETE = "delete"  # remove a message that exposed a secret
-
-
-@dataclass
-class OutboxItem:
-    """A message the desk has decided to send; stored in the same transaction as the change."""
-
-    platform: str
-    chat_id: int
-    kind: OutboxKind
-    text: str = ""
-    ticket_id: int | None = None
-    thread_id: int | None = None
-    reply_to: int | None = None
-    mentions: list[dict[str, Any]] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)  # buttons, direct-message target, ...
-    dedupe_key: str | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    id: int | None = None
-    attempts: int = 0
-    status: str = "pending"  # pending | sent | dead
-    next_attempt_at: datetime | None = None
-    last_error: str | None = None
-    platform_message_id: int | None = None
-    sending_at: datetime | None = None  # set while a send that must not be repeated is under way
-
-
 @dataclass(frozen=True)
 class TicketEvent:
     """One line of a ticket's history: who did what, when."""
@@ -96,18 +65,6 @@ class TicketEvent:
     kind: str
     detail: str = ""
     id: int | None = None
-
-
-@dataclass(frozen=True)
-class MessageLink:
-    """A platform message (or thread) known to belong to a ticket."""
-
-    platform: str
-    chat_id: int
-    message_id: int
-    ticket_id: int
-    role: str  # report | follow_up | card | notice | reply
-    thread_id: int | None = None
 
 
 class DuplicateMessage(Exception):
@@ -163,7 +120,7 @@ class OutboxRepository(Protocol):
     async def add_many(self, items: Sequence[OutboxItem]) -> None: ...
     async def update(self, item: OutboxItem) -> None: ...
     async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]: ...
-    async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict[str, Any]) -> None: ...
+    async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None: ...
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
 
 
@@ -247,52 +204,3 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """Where a sent message landed: its id, and the thread the platform opened for it, if any."""
-
-    message_id: int | None
-    chat_id: int | None = None
-    thread_id: int | None = None
-
-
-class RetryLater(Exception):
-    """The platform could not take this message now (rate limit on it, a failure of this row)."""
-
-    def __init__(self, reason: str, after: float | None = None) -> None:
-        super().__init__(reason)
-        self.after = after
-
-
-class PlatformDown(RetryLater):
-    """The platform itself is failing (5xx, timeouts before sending, connection errors): not this
-    message's fault, so it costs the message no try; the sender backs off the whole platform."""
-
-
-class MaybeDelivered(Exception):
-    """The call timed out after the request went out: the platform may have taken the message.
-    Sending again could show it twice, so the row is not resent (at most once)."""
-
-
-class Throttled(Exception):
-    """Our own rate limiter holds the message back: not a failed try, just not yet."""
-
-    def __init__(self, after: float) -> None:
-        super().__init__(f"rate limited by the bot for {after:.1f}s")
-        self.after = after
-
-
-class PermanentFailure(Exception):
-    """The platform refused the message for good (bad request, forbidden); retrying cannot help."""
-
-
-class ChatPlatform(Protocol):
-    """What the outbox sender needs from a chat platform."""
-
-    name: str
-
-    async def send(self, item: OutboxItem) -> Delivered: ...
-    async def edit(self, item: OutboxItem, card: MessageLink) -> None: ...
-    async def delete(self, item: OutboxItem) -> None: ...

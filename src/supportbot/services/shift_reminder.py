@@ -40,6 +40,7 @@ class ShiftReminder:
                 shift.person, self.deps.clocks.calendar.format_local(shift.ends),
                 following=following.person if following else None, tickets=[t.number for t in held],
             )
-            await self.deps.notifier.to_team(uow, text, mentions=[mention_of(person)] if person else [], dedupe=key)
+            mentions = [mention_of(person)] if person else []
+            await uow.outbox.add_many(self.deps.notifier.to_team(text, mentions=mentions, dedupe=key))
             await uow.commit()
         return 1

@@ -14,8 +14,12 @@ import aiohttp
 import discord
 
 from supportbot.chat.discord import render
-from supportbot.services.ports import (
+from supportbot.domain.people import Directory
+from supportbot.services.outbox import (
+    CardButtons,
+    DeleteMessage,
     Delivered,
+    DirectMessage,
     MessageLink,
     OutboxItem,
     OutboxKind,
@@ -85,8 +89,9 @@ class DiscordDelivery:
     name = "discord"
     resends_safely = True  # every send carries its outbox row's nonce: Discord never posts it twice
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, people: Directory | None = None) -> None:
         self.client = client
+        self.people = people  # whose Discord ids (and team role) the mentions name
         # report message id -> the thread opened on it, for notices queued before the thread existed
         self._threads: OrderedDict[int, int] = OrderedDict()
 
@@ -95,8 +100,8 @@ class DiscordDelivery:
     async def send(self, item: OutboxItem) -> Delivered:
         """Post a message or a card; a card answering a channel message opens the ticket's thread."""
         with translated(f"send to {item.chat_id}"):
-            if item.payload.get("direct_to") is not None:
-                return await self._send_direct(item, int(item.payload["direct_to"]))
+            if isinstance(item.payload, DirectMessage):
+                return await self._send_direct(item, item.payload)
             if item.kind is OutboxKind.CARD:
                 return await self._send_card(item)
             return await self._send_message(item)
@@ -114,7 +119,9 @@ class DiscordDelivery:
 
     async def delete(self, item: OutboxItem) -> None:
         """Remove a message that exposed a secret; 403 (no Manage Messages) is final, so security is told."""
-        message_id = int(item.payload["message_id"])
+        if not isinstance(item.payload, DeleteMessage):
+            raise PermanentFailure("a delete names no message")
+        message_id = item.payload.message_id
         home = self._home_of(message_id)  # a message in a thread is deleted through the thread
         channel_id = home.id if home is not None else item.thread_id or item.chat_id
         message = self._messageable(channel_id).get_partial_message(message_id)
@@ -141,10 +148,11 @@ class DiscordDelivery:
     # --- sending ---------------------------------------------------------------------
 
     async def _send_card(self, item: OutboxItem) -> Delivered:
-        content = render.mention_line(item.mentions) or None
+        tagged = render.handles(item.mentions, self.people)
+        content = render.mention_line(tagged) or None
         options: dict[str, Any] = dict(
             embed=render.card_embed(item.text), view=render.card_view(item.payload),
-            allowed_mentions=render.allowed_mentions(item.mentions), nonce=nonce(item))
+            allowed_mentions=render.allowed_mentions(tagged), nonce=nonce(item))
         if item.thread_id is None and item.reply_to is not None:
             parent = await self._channel(item.chat_id)
             if isinstance(parent, discord.TextChannel):
@@ -162,7 +170,8 @@ class DiscordDelivery:
                               options: dict[str, Any]) -> Delivered:
         """Open the ticket's thread on the report and post the card inside; the desk finds the ticket by it."""
         assert item.reply_to is not None
-        name = render.thread_name(item.payload.get("ticket_number"), render.card_title(item.text))
+        number = item.payload.ticket_number if isinstance(item.payload, CardButtons) else None
+        name = render.thread_name(number, render.card_title(item.text))
         thread_id = await self._open_thread(parent, item.reply_to, name)
         if thread_id is None:
             # The report is not a message here (a slash command's, or deleted): the thread hangs from the card.
@@ -179,25 +188,26 @@ class DiscordDelivery:
 
     async def _send_message(self, item: OutboxItem) -> Delivered:
         where = self._target(item)
+        tagged = render.handles(item.mentions, self.people)
         sent = await self._messageable(where.channel_id).send(
-            render.message_content(item.text, item.mentions),
+            render.message_content(item.text, tagged),
             reference=where.reference,  # type: ignore[arg-type]  # None is send()'s default; the overloads omit it
-            allowed_mentions=render.allowed_mentions(item.mentions), nonce=nonce(item))
+            allowed_mentions=render.allowed_mentions(tagged), nonce=nonce(item))
         return Delivered(sent.id, item.chat_id, where.thread_id)
 
-    async def _send_direct(self, item: OutboxItem, user_id: int) -> Delivered:
+    async def _send_direct(self, item: OutboxItem, direct: DirectMessage) -> Delivered:
         """A direct message; when the user accepts none (403 50007), the fallback text where they wrote."""
         try:
-            channel = await self.client.create_dm(discord.Object(user_id))
-            sent = await channel.send(render.message_content(item.text, item.mentions),
-                                      allowed_mentions=render.allowed_mentions(item.mentions), nonce=nonce(item))
+            channel = await self.client.create_dm(discord.Object(direct.user_id))
+            sent = await channel.send(render.message_content(item.text), allowed_mentions=render.allowed_mentions(),
+                                      nonce=nonce(item))
             return Delivered(sent.id, channel.id)
         except discord.Forbidden as err:
-            if err.code != CANNOT_DM or not item.payload.get("fallback_text"):
+            if err.code != CANNOT_DM or not direct.fallback_text:
                 raise
-        log.info("discord: user %s accepts no direct messages; answering in %s", user_id, item.chat_id)
+        log.info("discord: user %s accepts no direct messages; answering in %s", direct.user_id, item.chat_id)
         sent = await self._messageable(item.chat_id).send(
-            render.message_content(str(item.payload["fallback_text"])),
+            render.message_content(direct.fallback_text),
             allowed_mentions=render.allowed_mentions(), nonce=nonce(item))
         return Delivered(sent.id, item.chat_id)
 

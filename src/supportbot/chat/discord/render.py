@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import discord
 
 from supportbot.domain import texts
-from supportbot.domain.tickets import MARKERS, Status
+from supportbot.domain.people import Directory
+from supportbot.domain.ticket_states import MARKERS, Status
+from supportbot.services.outbox import CardButtons, Mention, OutboxPayload
 
 MAX_CONTENT = 2000
 MAX_EMBED_TITLE = 256
@@ -74,14 +76,16 @@ def parse_custom_id(value: object) -> tuple[int, str] | None:
     return texts.button_target(match.group(1), match.group(2))
 
 
-def card_view(payload: dict[str, Any]) -> discord.ui.View | None:
-    """The card's buttons from an outbox payload ({"buttons": [...], "ticket_number": n}); None for none.
+def card_view(payload: OutboxPayload) -> discord.ui.View | None:
+    """A card's buttons (CardButtons); None for none.
 
     The view is stopped before it is sent: presses of every card, old or new, are handled by the
     adapter's interaction handler, so discord.py need not keep one view per message in memory."""
-    number = payload.get("ticket_number")
-    actions = [a for a in payload.get("buttons") or () if a in texts.BUTTON_LABELS]
-    if not actions or not isinstance(number, int):
+    if not isinstance(payload, CardButtons):
+        return None
+    number = payload.ticket_number
+    actions = [a for a in payload.actions if a in texts.BUTTON_LABELS]
+    if not actions:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
@@ -129,34 +133,50 @@ def thread_name(number: int | None, title: str) -> str:
 # --- mentions --------------------------------------------------------------------
 
 
-def mention_text(mention: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Handle:
+    """A mention resolved for Discord: a user id, a role id, or neither (then the plain name)."""
+
+    name: str
+    user_id: int | None = None
+    role_id: int | None = None
+
+
+def handles(mentions: Iterable[Mention], people: Directory | None) -> list[Handle]:
+    """The Discord ids of the people (and the team role) a message tags, from config."""
+    found = []
+    for tag in mentions:
+        if tag.team:
+            found.append(Handle(tag.name, role_id=people.discord_team_role if people else None))
+            continue
+        person = people.person(tag.name) if people is not None else None
+        found.append(Handle(tag.name, user_id=person.discord_id if person else None))
+    return found
+
+
+def mention_text(handle: Handle) -> str:
     """A mention as Discord writes it: <@user> or <@&role>, else the plain name."""
-    if mention.get("discord_role_id") is not None:
-        return f"<@&{int(mention['discord_role_id'])}>"
-    if mention.get("discord_id") is not None:
-        return f"<@{int(mention['discord_id'])}>"
-    return f"@{mention.get('name', '?')}"
+    if handle.role_id is not None:
+        return f"<@&{handle.role_id}>"
+    if handle.user_id is not None:
+        return f"<@{handle.user_id}>"
+    return f"@{handle.name}"
 
 
-def mention_line(mentions: Sequence[dict[str, Any]]) -> str:
+def mention_line(tagged: Sequence[Handle]) -> str:
     """Every mention once, in order, on one line."""
-    seen: list[str] = []
-    for mention in mentions:
-        text = mention_text(mention)
-        if text not in seen:
-            seen.append(text)
-    return " ".join(seen)
+    return " ".join(dict.fromkeys(mention_text(handle) for handle in tagged))
 
 
-def allowed_mentions(mentions: Iterable[dict[str, Any]] = ()) -> discord.AllowedMentions:
+def allowed_mentions(tagged: Iterable[Handle] = ()) -> discord.AllowedMentions:
     """Exactly the users and roles the desk asked to tag: no text a user wrote can ping anyone else."""
     users: list[discord.Object] = []
     roles: list[discord.Object] = []
-    for mention in mentions:
-        if mention.get("discord_role_id") is not None:
-            roles.append(discord.Object(int(mention["discord_role_id"])))
-        elif mention.get("discord_id") is not None:
-            users.append(discord.Object(int(mention["discord_id"])))
+    for handle in tagged:
+        if handle.role_id is not None:
+            roles.append(discord.Object(handle.role_id))
+        elif handle.user_id is not None:
+            users.append(discord.Object(handle.user_id))
     return discord.AllowedMentions(everyone=False, users=_unique(users), roles=_unique(roles), replied_user=False)
 
 
@@ -167,9 +187,9 @@ def _unique(objects: list[discord.Object]) -> list[discord.Object]:
     return list(seen.values())
 
 
-def message_content(text: str, mentions: Sequence[dict[str, Any]] = ()) -> str:
+def message_content(text: str, tagged: Sequence[Handle] = ()) -> str:
     """A plain message: the text, then its mentions, within Discord's 2,000 characters (mentions kept whole)."""
-    line = mention_line(mentions)
+    line = mention_line(tagged)
     if not line:
         return clip(text, MAX_CONTENT)
     room = MAX_CONTENT - len(line) - 1

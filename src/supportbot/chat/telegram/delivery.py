@@ -26,8 +26,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from supportbot.chat.telegram import render as tr
 from supportbot.chat.telegram.limits import FloodLimiter
-from supportbot.services.ports import (
+from supportbot.domain.people import Directory
+from supportbot.services.outbox import (
+    DeleteMessage,
     Delivered,
+    DirectMessage,
     MaybeDelivered,
     MessageLink,
     OutboxItem,
@@ -66,8 +69,9 @@ class TelegramPlatform:
     name = PLATFORM
     resends_safely = False  # the Bot API cannot tell a repeated sendMessage from a new one
 
-    def __init__(self, bot: Bot, limiter: FloodLimiter | None = None) -> None:
+    def __init__(self, bot: Bot, limiter: FloodLimiter | None = None, *, people: Directory | None = None) -> None:
         self.bot = bot
+        self.people = people  # whose Telegram handles the mentions name
         self.limiter = limiter or FloodLimiter()
         # Parts of a long message already delivered, by outbox row: a retry sends only the rest.
         self._delivered_parts: dict[tuple[int, int], list[int]] = {}
@@ -76,25 +80,26 @@ class TelegramPlatform:
 
     async def send(self, item: OutboxItem) -> Delivered:
         """Send a card or a message; a message meant for a user privately falls back to its chat."""
-        direct_to = item.payload.get("direct_to")
-        if item.kind is OutboxKind.MESSAGE and direct_to is not None:
+        direct = item.payload
+        if item.kind is OutboxKind.MESSAGE and isinstance(direct, DirectMessage):
             try:
-                return await self._send(item, int(direct_to), tr.message_pieces(item.text), reply_to=None, thread_id=None)
+                return await self._send(item, direct.user_id, tr.message_pieces(item.text), reply_to=None,
+                                        thread_id=None)
             except PermanentFailure as err:  # never started the bot, or blocked it
-                log.info("could not write to user %s privately (%s); saying it in chat %s", direct_to, err, item.chat_id)
-            fallback = str(item.payload.get("fallback_text") or item.text)
-            return await self._send(item, item.chat_id, tr.message_pieces(fallback), reply_to=None,
-                                    thread_id=item.thread_id)
+                log.info("could not write to user %s privately (%s); saying it in chat %s", direct.user_id, err,
+                         item.chat_id)
+            return await self._send(item, item.chat_id, tr.message_pieces(direct.fallback_text or item.text),
+                                    reply_to=None, thread_id=item.thread_id)
         if item.kind is OutboxKind.CARD:
-            pieces = [tr.truncate(tr.message_pieces(item.text, item.mentions, headline=True))]
+            pieces = [tr.truncate(tr.message_pieces(item.text, item.mentions, people=self.people, headline=True))]
             return await self._send(item, item.chat_id, pieces[0], reply_to=item.reply_to, thread_id=item.thread_id,
                                     markup=tr.keyboard(item.payload), whole=True)
-        return await self._send(item, item.chat_id, tr.message_pieces(item.text, item.mentions),
+        return await self._send(item, item.chat_id, tr.message_pieces(item.text, item.mentions, people=self.people),
                                 reply_to=item.reply_to, thread_id=item.thread_id)
 
     async def edit(self, item: OutboxItem, card: MessageLink) -> None:
         """Re-render one card in place; an unchanged card is fine, a vanished one is final."""
-        text = tr.render(tr.truncate(tr.message_pieces(item.text, item.mentions, headline=True)))
+        text = tr.render(tr.truncate(tr.message_pieces(item.text, item.mentions, people=self.people, headline=True)))
         await self._call(
             "editMessageText", card.chat_id,
             lambda: self.bot.edit_message_text(
@@ -105,7 +110,9 @@ class TelegramPlatform:
 
     async def delete(self, item: OutboxItem) -> None:
         """Remove a message that exposed a secret; a message already gone counts as removed."""
-        message_id = int(item.payload["message_id"])
+        if not isinstance(item.payload, DeleteMessage):
+            raise PermanentFailure("a delete names no message")
+        message_id = item.payload.message_id
         await self._call("deleteMessage", item.chat_id,
                          lambda: self.bot.delete_message(item.chat_id, message_id),
                          ok_if=ALREADY_DELETED, limited=False)

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from supportbot.services.ports import Throttled
+from supportbot.services.outbox import Throttled
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,12 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from supportbot.domain import texts
+from supportbot.domain.people import Directory
+from supportbot.services.outbox import CardButtons, Mention, OutboxPayload
 
 MAX_MESSAGE_LENGTH = 4096  # visible characters after entity parsing, counted in UTF-16 units
 MAX_CALLBACK_ANSWER = 200
@@ -41,11 +42,13 @@ def parse_callback(data: object) -> tuple[int, str] | None:
     return texts.button_target(match.group(1), match.group(2))
 
 
-def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    """The card's buttons from an outbox payload ({"buttons": [...], "ticket_number": n}); None for none."""
-    number = payload.get("ticket_number")
-    actions = [a for a in payload.get("buttons") or () if a in texts.BUTTON_LABELS]
-    if not actions or not isinstance(number, int):
+def keyboard(payload: OutboxPayload) -> InlineKeyboardMarkup | None:
+    """A card's buttons (CardButtons); None for none."""
+    if not isinstance(payload, CardButtons):
+        return None
+    number = payload.ticket_number
+    actions = [a for a in payload.actions if a in texts.BUTTON_LABELS]
+    if not actions:
         return None
     buttons = [InlineKeyboardButton(texts.BUTTON_LABELS[a], callback_data=callback_data(number, a)) for a in actions]
     return InlineKeyboardMarkup([buttons[i:i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)])
@@ -78,19 +81,21 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def mention(person: dict[str, Any]) -> Piece | None:
-    """@username when known, else a link to the user id, else the plain name; None for other platforms' roles."""
-    username = person.get("telegram_username")
-    if username:
-        return Piece("@" + str(username).lstrip("@"))
-    name = str(person.get("name") or "")
-    if person.get("telegram_id"):
-        return Piece(name or "someone", href=f"tg://user?id={int(person['telegram_id'])}")
-    return Piece(name) if name and not person.get("discord_role_id") else None
+def mention(tag: Mention, people: Directory | None = None) -> Piece | None:
+    """@username when known, else a link to the user id, else the plain name; None for the team as a whole
+    (Telegram has no roles: its people are tagged one by one)."""
+    if tag.team:
+        return None
+    person = people.person(tag.name) if people is not None else None
+    if person is not None and person.telegram_username:
+        return Piece("@" + person.telegram_username.lstrip("@"))
+    if person is not None and person.telegram_id:
+        return Piece(tag.name or "someone", href=f"tg://user?id={person.telegram_id}")
+    return Piece(tag.name) if tag.name else None
 
 
-def message_pieces(text: str, mentions: Iterable[dict[str, Any]] = (), *, headline: bool = False,
-                   warning: bool = False) -> list[Piece]:
+def message_pieces(text: str, mentions: Iterable[Mention] = (), *, people: Directory | None = None,
+                   headline: bool = False, warning: bool = False) -> list[Piece]:
     """A desk text (plain) with its mentions on a last line; headline makes the first line bold."""
     pieces: list[Piece] = []
     if warning:
@@ -100,7 +105,7 @@ def message_pieces(text: str, mentions: Iterable[dict[str, Any]] = (), *, headli
         pieces.append(Piece(first, bold=True))
     if newline or rest:
         pieces.append(Piece(newline + rest))
-    tags = [m for m in (mention(p) for p in mentions) if m is not None]
+    tags = [m for m in (mention(tag, people) for tag in mentions) if m is not None]
     for i, tag in enumerate(tags):
         pieces.append(Piece("\n" if i == 0 and pieces else " "))
         pieces.append(tag)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from supportbot.domain.tickets import MAX_TICKET_NUMBER, Resolution, Severity, Status, Ticket
+from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.tickets import MAX_TICKET_NUMBER, Ticket
 
 MAX_TITLE = 80
 BOT_ACTOR = "supportbot"  # who the history names for what the bot did on its own

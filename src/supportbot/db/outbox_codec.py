@@ -1,0 +1,44 @@
+"""How an outbox row's mentions and payload are stored: plain JSON, read back as the typed messages.
+
+Rows queued by earlier versions (mentions carrying platform ids, a delete naming the security chats)
+read back too: the extra keys are ignored and a role mention becomes the team mention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from supportbot.services.outbox import CardButtons, DeleteMessage, DirectMessage, Mention, OutboxPayload
+
+
+def encode_mentions(mentions: Sequence[Mention]) -> list[dict[str, Any]]:
+    return [{"name": m.name, "team": True} if m.team else {"name": m.name} for m in mentions]
+
+
+def decode_mentions(stored: Sequence[dict[str, Any]] | None) -> tuple[Mention, ...]:
+    return tuple(
+        Mention(str(m.get("name") or "?"), team=bool(m.get("team") or m.get("discord_role_id") is not None))
+        for m in stored or ()
+    )
+
+
+def encode_payload(payload: OutboxPayload) -> dict[str, Any]:
+    match payload:
+        case CardButtons(ticket_number=number, actions=actions):
+            return {"ticket_number": number, "buttons": list(actions)}
+        case DirectMessage(user_id=user_id, fallback_text=fallback):
+            return {"direct_to": user_id, "fallback_text": fallback}
+        case DeleteMessage(message_id=message_id):
+            return {"message_id": message_id}
+    return {}
+
+
+def decode_payload(stored: dict[str, Any] | None) -> OutboxPayload:
+    data = stored or {}
+    if "ticket_number" in data:
+        return CardButtons(int(data["ticket_number"]), tuple(str(a) for a in data.get("buttons") or ()))
+    if data.get("direct_to") is not None:
+        return DirectMessage(int(data["direct_to"]), str(data.get("fallback_text") or ""))
+    if data.get("message_id") is not None:
+        return DeleteMessage(int(data["message_id"]))
+    return None
