@@ -159,3 +159,24 @@ def test_lines_that_cannot_be_handled_get_one_answer_and_the_session_goes_on(tmp
     assert f"Message #{huge} here is not a ticket card." in done
     assert "🔴 Ticket #1 received — Court v2" in done  # the line after the odd byte is a report
     assert "The stake button \ufffd fails on the court page" in done.split("History:", 1)[0]
+
+
+def test_a_click_on_a_card_presses_its_button_for_the_team_only(tmp_path: Path) -> None:
+    # The report is #1 and its card #2, in court; the team notice #3 is in the team chat.
+    done = console_session(tmp_path, f"/in court\n/as dave\n{REPORT}\n/click 2 take\n/as Alice\n/click 2 take\n")
+
+    refused, taken = done.split("— you are now Alice (team)")
+    assert "[court] supportbot: ⚠️ Only the support team can do that." in refused
+    assert "[court] supportbot: ✋ Ticket #1 taken by Alice." in taken
+    assert "[court] ✏️ #2 now reads: 🔴 Ticket #1 received" in taken and "Assigned to Alice" in taken
+
+
+def test_a_click_on_no_card_here_says_so_and_changes_nothing(tmp_path: Path) -> None:
+    done = console_session(tmp_path, f"/in court\n/as dave\n{REPORT}\n/as Alice\n/click 50 take\n/click 2 explode\n"
+                                     "/click 2\n/in team\n/click 2 take\n/in court\n/ticket 1\n")
+
+    assert "Message #50 here is not a ticket card." in done
+    assert "[court] supportbot: ⚠️ That button is no longer valid." in done
+    assert "Usage: /click <message number> <take|in_progress|fix_provided|resolved>" in done
+    assert "Message #2 here is not a ticket card." in done  # #2 is the card in court, not in the team chat
+    assert "taken by Alice" not in done and "Assigned to" not in done.split("History:", 1)[0]

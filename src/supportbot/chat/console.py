@@ -25,7 +25,7 @@ from supportbot.services.outbox import (
     MessageLink,
     OutboxItem,
 )
-from supportbot.services.ports import ButtonPress, IncomingMessage, Reply
+from supportbot.services.ports import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class ConsoleChat:
 
     def identity(self) -> Sender:
         """The current speaker, resolved to a team member when the name is in config."""
-        person = self.desk.deps.directory.person(self.who)
+        person = self.desk.directory.person(self.who)
         user_id = zlib.crc32(self.who.casefold().encode())
         return Sender("console", user_id, person.name if person else self.who, person=person)
 
@@ -179,7 +179,7 @@ class ConsoleChat:
             to = f" ↩ #{reply_to}" if reply_to else ""
             self.write(f"[{self.where}] #{message_id} {sender.name}{to}: {line}")
         msg = IncomingMessage("console", self.places[self.where], message_id, sender, line,
-                              self.desk.deps.clock.now(), reply_to=reply_to)
+                              self.desk.now(), reply_to=reply_to)
         reply = await self.desk.handle_message(msg)
         self._show(reply, message_id)
 
@@ -192,15 +192,13 @@ class ConsoleChat:
         if message_id > MAX_MESSAGE_ID:
             self.write(NOT_A_CARD.format(number=message_id))
             return
-        async with self.desk.deps.uow() as uow:
-            ticket_id = await uow.messages.ticket_for("console", self.places[self.where], message_id)
-            ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
-        if ticket is None:
+        reply = await self.desk.press_on_message(platform="console", chat_id=self.places[self.where],
+                                                 message_id=message_id, sender=self.identity(),
+                                                 action=parts[1].lower())
+        if reply is None:
             self.write(NOT_A_CARD.format(number=message_id))
             return
-        press = ButtonPress("console", self.places[self.where], message_id, self.identity(), ticket.number,
-                            parts[1].lower(), self.desk.deps.clock.now())
-        self._show(await self.desk.press_button(press), None)
+        self._show(reply, None)
 
     def _show(self, reply: Reply | None, reply_to: int | None) -> None:
         if reply is None or not reply.text or reply.quiet:

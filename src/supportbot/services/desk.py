@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.command_parser import parse_command
 from supportbot.domain.intake import classify
-from supportbot.domain.people import ChannelKind, Place
+from supportbot.domain.people import ChannelKind, Directory, Place, Sender
 from supportbot.domain.secret_detection import find_secrets
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import DeskError, NotAllowed
-from supportbot.services import actions, intake, metrics, queries, reactions
+from supportbot.services import actions, dead_letters, intake, metrics, queries, reactions
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
 from supportbot.services.handling import Recording, message_key, press_key
@@ -213,3 +214,46 @@ class Desk:
             found = await uow.tickets.list(open_only=True, limit=500)
         return [(t.number, t.title) for t in found
                 if not t.security and str(t.number).startswith(prefix.lstrip("#"))][:limit]
+
+    # --- what adapters and the shell ask of the desk, so none reaches into its collaborators ---
+
+    @property
+    def directory(self) -> Directory:
+        """The people, products and chats from config."""
+        return self.deps.directory
+
+    def now(self) -> datetime:
+        """The desk's time, to stamp an incoming event with."""
+        return self.deps.clock.now()
+
+    def faq_keys(self) -> list[str]:
+        """The FAQ's keys, sorted."""
+        return sorted(self.deps.faq)
+
+    async def park(self, *, platform: str, kind: str, ref: str, payload: str, error: str,
+                   chat_id: int | None = None) -> int | None:
+        """Store an event that could not be handled; its dead letter's id, or None when it was parked before.
+
+        Raises when the database cannot store it: the caller must then keep the event (not confirm it)."""
+        return await dead_letters.park(self.deps.uow, self.deps.clock, platform=platform, kind=kind, ref=ref,
+                                       payload=payload, error=error, chat_id=chat_id)
+
+    async def replay_requested(self, *, platform: str, rehandle: dead_letters.Rehandle) -> int:
+        """Handle again each parked event of `platform` an operator asked to replay; how many worked."""
+        return await dead_letters.replay_requested(self.deps.uow, self.deps.clock, platform=platform,
+                                                   rehandle=rehandle)
+
+    async def press_on_message(self, *, platform: str, chat_id: int, message_id: int, sender: Sender,
+                               action: str) -> Reply | None:
+        """A button pressed on a message known only by its id: the answer, or None when no ticket has it."""
+        async with self.deps.uow() as uow:
+            ticket_id = await uow.messages.ticket_for(platform, chat_id, message_id)
+            ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
+        if ticket is None:
+            return None
+        return await self.press_button(ButtonPress(platform, chat_id, message_id, sender, ticket.number, action,
+                                                   self.now()))
+
+    async def show_ticket(self, number: int, sender: Sender) -> Reply:
+        """One ticket's card, deadlines and history as `sender` may see it; TicketNotFound for an unknown number."""
+        return await queries.show_ticket(self.deps, number, sender)

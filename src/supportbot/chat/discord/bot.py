@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 import discord
 
 from supportbot.chat.discord import parse, render
+from supportbot.chat.discord.answering import answer, refuse
 from supportbot.chat.discord.client import (
     GUILD_READY_TIMEOUT,
     DiscordOptions,
@@ -16,7 +17,6 @@ from supportbot.chat.discord.client import (
     gateway_ended,
     point_at,
 )
-from supportbot.chat.discord.commands import answer, refuse
 from supportbot.chat.discord.delivery import DiscordDelivery
 from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.chat.retrying import SHORT, RetryPolicy, every, with_retries
@@ -45,7 +45,7 @@ class DiscordAdapter:
         self.replay_every = replay_every
         point_at(options)
         self.client = SupportClient(self, guild_ready_timeout=guild_ready_timeout)
-        self.platform = DiscordDelivery(self.client, people=desk.deps.directory)
+        self.platform = DiscordDelivery(self.client, people=desk.directory)
         # Called after each event that may have queued messages, so the outbox sends them at once.
         self.on_commit: Callable[[], None] = lambda: None
         self._ready = asyncio.Event()
@@ -123,7 +123,7 @@ class DiscordAdapter:
 
     def sender(self, user: discord.abc.User) -> Sender:
         """The author as the desk sees them: team by config or by a team role."""
-        return parse.sender_of(user, self.desk.deps.directory, self.options.team_roles)
+        return parse.sender_of(user, self.desk.directory, self.options.team_roles)
 
     async def where(self, interaction: discord.Interaction) -> Location | None:
         return await parse.location(self.client, interaction.channel, interaction.channel_id)
@@ -182,7 +182,7 @@ class DiscordAdapter:
             return
         number, action = parsed
         press = ButtonPress(PLATFORM, where.chat_id, interaction.message.id, self.sender(interaction.user), number,
-                            action, self.desk.deps.clock.now(), event_id=str(interaction.id))
+                            action, self.desk.now(), event_id=str(interaction.id))
 
         async def work() -> Reply:
             replies: list[Reply] = []
@@ -204,8 +204,8 @@ class DiscordAdapter:
     async def _park(self, kind: str, ref: str, chat_id: int, payload: str, error: BaseException) -> None:
         """Store an event that cannot be handled with its error, so the next ones go on."""
         async def store() -> None:
-            await dead_letters.park(self.desk.deps.uow, self.desk.deps.clock, platform=PLATFORM, kind=kind, ref=ref,
-                                    payload=payload, error=dead_letters.describe(error), chat_id=chat_id)
+            await self.desk.park(platform=PLATFORM, kind=kind, ref=ref, payload=payload,
+                                 error=dead_letters.describe(error), chat_id=chat_id)
 
         failed = await with_retries(store, what=f"parking discord {kind} {ref}", policy=self.retry)
         if failed is not None:
@@ -215,11 +215,10 @@ class DiscordAdapter:
 
     async def replay_requested(self) -> int:
         """Handle again the parked events an operator asked to replay; how many worked."""
-        return await dead_letters.replay_requested(self.desk.deps.uow, self.desk.deps.clock, platform=PLATFORM,
-                                                   rehandle=self._replay)
+        return await self.desk.replay_requested(platform=PLATFORM, rehandle=self._replay)
 
     async def _replay(self, letter: DeadLetter) -> None:
-        directory, roles = self.desk.deps.directory, self.options.team_roles
+        directory, roles = self.desk.directory, self.options.team_roles
         if letter.kind == "interaction":  # its answer expired long ago: the press itself is what counts
             reply = await self.desk.press_button(parse.press_from_payload(letter.payload, directory, roles))
             log.info("discord: replayed press answered: %s", reply.text)

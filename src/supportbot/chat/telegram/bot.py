@@ -95,7 +95,7 @@ class TelegramAdapter:
         self.desk = desk
         self.options = options
         self.bot = make_bot(options)
-        self.platform = TelegramPlatform(self.bot, limiter, people=desk.deps.directory)
+        self.platform = TelegramPlatform(self.bot, limiter, people=desk.directory)
         self.username: str | None = None
         # Called after each update is handled, so the outbox can send what it caused right away.
         self.on_commit: Callable[[], None] = lambda: None
@@ -107,7 +107,7 @@ class TelegramAdapter:
 
     @property
     def directory(self) -> Directory:
-        return self.desk.deps.directory
+        return self.desk.directory
 
     async def start(self) -> None:
         """Connect (waiting for Telegram if it is unreachable), publish the command menus, start receiving."""
@@ -166,14 +166,12 @@ class TelegramAdapter:
 
     async def park(self, raw: dict, error: BaseException, kind: str) -> None:
         """Store an update that cannot be handled, raw, with its error; raises when the database cannot."""
-        await dead_letters.park(self.desk.deps.uow, self.desk.deps.clock, platform=tu.PLATFORM, kind=kind,
-                                ref=str(update_id_of(raw)), payload=payload_of(raw),
-                                error=dead_letters.describe(error), chat_id=tu.raw_chat_id(raw))
+        await self.desk.park(platform=tu.PLATFORM, kind=kind, ref=str(update_id_of(raw)), payload=payload_of(raw),
+                             error=dead_letters.describe(error), chat_id=tu.raw_chat_id(raw))
 
     async def replay_requested(self) -> int:
         """Handle again the parked updates an operator asked to replay; how many worked."""
-        return await dead_letters.replay_requested(self.desk.deps.uow, self.desk.deps.clock, platform=tu.PLATFORM,
-                                                   rehandle=self._replay)
+        return await self.desk.replay_requested(platform=tu.PLATFORM, rehandle=self._replay)
 
     async def _replay(self, letter: DeadLetter) -> None:
         # Handled once, without the short retry: a failure parks it again with the new error.
