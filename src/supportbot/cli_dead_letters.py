@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -39,22 +39,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
     app.add_typer(group, name="dead-letters")
 
     def run(config: Path | None, job: Callable[..., Awaitable[T]]) -> T:
-        """Run a use case on the configured database; a refusal is one line and exit code 2."""
-        from supportbot.bootstrap import opened  # the database, only for a command that opens it
-        from supportbot.db.checks import SchemaOutdated
-        from supportbot.services import dead_letters
-
-        settings = settings_of(config)
-
-        async def go() -> T:
-            async with opened(settings) as bot:
-                return await job(bot.database)
-
-        try:
-            return asyncio.run(go())
-        except (SchemaOutdated, dead_letters.LetterNotFound, dead_letters.LetterNotWaiting) as error:
-            err.print(str(error), highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+        return _run(settings_of(config), job, err)
 
     @group.callback(invoke_without_command=True)
     def listing(ctx: typer.Context,
@@ -66,16 +51,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
         if ctx.invoked_subcommand is not None:
             return
         found = run(config, lambda uow: dead_letters.waiting(uow, everything=all_))
-        if not found:
-            out.print(NONE_WAITING)
-            return
-        table = Table(title=f"{len(found)} parked event(s)")
-        for column in ("id", "platform", "kind", "ref", "chat", "when (UTC)", "status", "error"):
-            table.add_column(column, overflow="fold")
-        for letter in found:
-            table.add_row(str(letter.id), letter.platform, letter.kind, letter.ref, _chat(letter),
-                          letter.created_at.strftime("%Y-%m-%d %H:%M:%S"), letter.status, letter.error)
-        out.print(table)
+        out.print(_table(found) if found else NONE_WAITING)
 
     @group.command()
     def show(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
@@ -84,12 +60,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
         from supportbot.services import dead_letters
 
         letter = run(config, lambda uow: dead_letters.get(uow, letter_id))
-        for label, value in (("Dead letter", f"#{letter.id} ({letter.status})"),
-                             ("Event", f"{letter.platform} {letter.kind} {letter.ref}"), ("Chat", _chat(letter)),
-                             ("Parked", letter.created_at.isoformat()), ("Error", letter.error)):
-            out.print(f"{label}: {value}", highlight=False, markup=False, soft_wrap=True)
-        out.print("Payload:", highlight=False, markup=False)
-        out.print(dead_letters.shown_payload(letter), highlight=False, markup=False, soft_wrap=True)
+        _show(letter, out)
 
     @group.command()
     def replay(letter_id: int = typer.Argument(..., metavar="N", help="The dead letter's id."),
@@ -108,6 +79,45 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
 
         run(config, lambda uow: dead_letters.drop(uow, letter_id))
         out.print(DROPPED.format(id=letter_id), highlight=False)
+
+
+def _run(settings, job: Callable[..., Awaitable[T]], err: _Output) -> T:
+    """Run a use case on the configured database; a refusal is one line and exit code 2."""
+    from supportbot.bootstrap import opened  # the database, only for a command that opens it
+    from supportbot.db.checks import SchemaOutdated
+    from supportbot.services import dead_letters
+
+    async def go() -> T:
+        async with opened(settings) as bot:
+            return await job(bot.database)
+
+    try:
+        return asyncio.run(go())
+    except (SchemaOutdated, dead_letters.LetterNotFound, dead_letters.LetterNotWaiting) as error:
+        err.print(str(error), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _table(found: Sequence[DeadLetter]) -> Table:
+    table = Table(title=f"{len(found)} parked event(s)")
+    for column in ("id", "platform", "kind", "ref", "chat", "when (UTC)", "status", "error"):
+        table.add_column(column, overflow="fold")
+    for letter in found:
+        table.add_row(str(letter.id), letter.platform, letter.kind, letter.ref, _chat(letter),
+                      letter.created_at.strftime("%Y-%m-%d %H:%M:%S"), letter.status, letter.error)
+    return table
+
+
+def _show(letter: DeadLetter, out: _Output) -> None:
+    """One parked event, its payload last with secrets redacted."""
+    from supportbot.services import dead_letters
+
+    for label, value in (("Dead letter", f"#{letter.id} ({letter.status})"),
+                         ("Event", f"{letter.platform} {letter.kind} {letter.ref}"), ("Chat", _chat(letter)),
+                         ("Parked", letter.created_at.isoformat()), ("Error", letter.error)):
+        out.print(f"{label}: {value}", highlight=False, markup=False, soft_wrap=True)
+    out.print("Payload:", highlight=False, markup=False)
+    out.print(dead_letters.shown_payload(letter), highlight=False, markup=False, soft_wrap=True)
 
 
 def _chat(letter: DeadLetter) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,6 +14,10 @@ from rich.table import Table
 
 from supportbot.domain.people import Person, Role, Sender
 from supportbot.domain.ticket_states import Status
+
+if TYPE_CHECKING:
+    from supportbot.domain.tickets import Ticket
+    from supportbot.services.ports import Reply
 
 UNKNOWN_PRODUCT = "Unknown product {product!r}; use one of: {known}."
 OPERATOR = Sender("cli", 0, "operator", person=Person("operator", frozenset({Role.ADMIN, Role.SECURITY})))
@@ -41,47 +46,52 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
             err.print(UNKNOWN_PRODUCT.format(product=product, known=", ".join(products) or "none configured"),
                       highlight=False, markup=False)
             raise typer.Exit(2)
-        from supportbot.bootstrap import opened  # the database, only for a command that opens it
-
-        async def go():
-            async with opened(settings) as bot, bot.database() as uow:
-                return await uow.tickets.list(open_only=not all_ and status != "resolved",
-                                              product=product, status=status, limit=10_000)
-
-        found = _run(go(), err)
+        found = _run(_listed(settings, product=product, status=status, all_=all_), err)
         if as_json:
             out.print_json(json.dumps([_as_dict(t) for t in found]))
-            return
-        table = Table(title=f"{len(found)} ticket(s)")
-        for column in ("#", "status", "severity", "product", "title", "assignee", "reporter", "created (UTC)"):
-            table.add_column(column)
-        for t in found:
-            table.add_row(str(t.number), f"{t.status.marker} {t.status.label}", t.severity.value,
-                          t.product or "-", t.title, t.assignee or "-", t.reporter_name,
-                          t.created_at.strftime("%Y-%m-%d %H:%M"))
-        out.print(table)
+        else:
+            out.print(_table(found))
 
     @app.command()
     def ticket(number: int = typer.Argument(..., help="The ticket number."),
                config: Path | None = config_option) -> None:  # type: ignore[assignment]
         """Show one ticket: its card, clocks and whole history."""
-        from supportbot.bootstrap import opened
-        from supportbot.services import queries
-
-        settings = settings_of(config)
-
-        async def go():
-            async with opened(settings) as bot:
-                return await queries.show_ticket(bot.deps, number, OPERATOR)
-
         from supportbot.domain.tickets import TicketNotFound
 
         try:
-            reply = _run(go(), err)
+            reply = _run(_shown(settings_of(config), number), err)
         except TicketNotFound as error:
             err.print(str(error))
             raise typer.Exit(1) from None
         out.print(reply.text, highlight=False, markup=False)
+
+
+async def _listed(settings, *, product: str | None, status: str | None, all_: bool) -> Sequence[Ticket]:
+    """The tickets `supportbot tickets` lists, from the configured database."""
+    from supportbot.bootstrap import opened  # the database, only for a command that opens it
+
+    async with opened(settings) as bot, bot.database() as uow:
+        return await uow.tickets.list(open_only=not all_ and status != "resolved",
+                                      product=product, status=status, limit=10_000)
+
+
+async def _shown(settings, number: int) -> Reply:
+    """Ticket `number` as the desk shows it to an operator: card, clocks and history."""
+    from supportbot.bootstrap import opened
+
+    async with opened(settings) as bot:
+        return await bot.desk.show_ticket(number, OPERATOR)
+
+
+def _table(found: Sequence[Ticket]) -> Table:
+    table = Table(title=f"{len(found)} ticket(s)")
+    for column in ("#", "status", "severity", "product", "title", "assignee", "reporter", "created (UTC)"):
+        table.add_column(column)
+    for t in found:
+        table.add_row(str(t.number), f"{t.status.marker} {t.status.label}", t.severity.value,
+                      t.product or "-", t.title, t.assignee or "-", t.reporter_name,
+                      t.created_at.strftime("%Y-%m-%d %H:%M"))
+    return table
 
 
 def _run(job, err: Console):
