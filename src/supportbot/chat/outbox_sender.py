@@ -147,50 +147,54 @@ class OutboxSender:
                 await self.outcomes.sending(group)
             delivered = await self._deliver(self._outgoing(item, group))
             answered = True
-        except Throttled as err:
+        except Exception as err:  # each kind of failure has its outcome; a bug must not stop the others
+            answered = await self._failed(err, item, group, report)
+        else:
+            await self.outcomes.finish_folded(group, delivered)
+            report.sent += len(group)
+        finally:
+            self._settle(turn, answered)
+
+    async def _failed(self, err: Exception, item: OutboxItem, group: list[OutboxItem],
+                      report: FlushReport) -> bool | None:
+        """Record what a failed send comes to; returns whether the platform answered (None: not asked)."""
+        if isinstance(err, Throttled):
             await self.outcomes.later(item, str(err), err.after, count=False)
             self._hold(item)
             report.retried += 1
-        except PlatformDown as err:
-            answered = False
+            return None
+        if isinstance(err, PlatformDown):
             self.breaker.failed(str(err))
             log.warning("%s: platform down (%s); outbox row %s waits for it, its try not counted",
                         self.platform.name, err, item.id)
             await self.outcomes.later(item, str(err), self.breaker.seconds_to_probe(), count=False)
             self._hold(item)
             report.held += 1
-        except MaybeDelivered as err:
-            answered = False  # no answer in time: the platform is slow or down
+            return False
+        if isinstance(err, MaybeDelivered):  # no answer in time: the platform is slow or down
             self.breaker.failed(str(err))
             for row in group:
                 await self.outcomes.unconfirmed(row, str(err))
                 self._hold(row)
             report.sent += len(group)
-        except RetryLater as err:
-            answered = True
-            if err.after is not None:  # a rate limit on this chat: wait as asked, not a failed try
-                await self.outcomes.later(item, str(err), err.after, count=False)
-                dead = False
-            else:
-                dead = await self._retry(item, str(err))
-            self._hold(item)
-            report.dead += dead
-            report.retried += not dead
-        except PermanentFailure as err:
-            answered = True
+            return False
+        if isinstance(err, PermanentFailure):
             await self.outcomes.dead(item, str(err))
             report.dead += 1
-        except Exception as err:  # a bug or an unexpected error must not stop the other messages
-            log.exception("unexpected error sending outbox row %s", item.id)
-            dead = await self._retry(item, f"{type(err).__name__}: {err}")
+            return True
+        if isinstance(err, RetryLater) and err.after is not None:  # a rate limit on this chat: not a failed try
+            await self.outcomes.later(item, str(err), err.after, count=False)
             self._hold(item)
-            report.dead += dead
-            report.retried += not dead
-        else:
-            await self.outcomes.finish_folded(group, delivered)
-            report.sent += len(group)
-        finally:
-            self._settle(turn, answered)
+            report.retried += 1
+            return True
+        if not isinstance(err, RetryLater):
+            log.exception("unexpected error sending outbox row %s", item.id, exc_info=err)
+        reason = str(err) if isinstance(err, RetryLater) else f"{type(err).__name__}: {err}"
+        dead = await self._retry(item, reason)
+        self._hold(item)
+        report.dead += dead
+        report.retried += not dead
+        return True if isinstance(err, RetryLater) else None
 
     async def _turn(self) -> str | None:
         """May a row go to the platform now? "send", "probe" (the one try while it is down), or None (wait)."""
