@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
-from supportbot.services.outbox import MessageLink, OutboxItem, OutboxKind
+from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem, OutboxKind
 from supportbot.services.ports import DeadLetter, DuplicateMessage, TicketEvent
 
 
@@ -218,10 +218,10 @@ class FakeOutbox:
             if row.id in item_ids:
                 row.sending_at = at
 
-    async def refresh_pending_cards(self, ticket_id: int, text: str, payload: dict[str, Any]) -> None:
+    async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None:
         for row in self.rows:
             if row.ticket_id == ticket_id and row.kind is OutboxKind.CARD and row.status == "pending":
-                row.text, row.payload = text, copy.deepcopy(payload)
+                row.text, row.payload = text, buttons
 
 
 # --- on call ---------------------------------------------------------------------------
