@@ -15,7 +15,7 @@ from supportbot.bootstrap import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
-from supportbot.db.repositories import SqlOutbox
+from supportbot.db.outbox_store import SqlOutbox
 from supportbot.db.tables import outbox, platform_messages, ticket_events, tickets
 from supportbot.domain.people import Sender
 from supportbot.services.ports import IncomingMessage

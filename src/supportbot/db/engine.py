@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
-from supportbot.db.repositories import SqlEvents, SqlMessages, SqlOutbox, SqlTickets
+from supportbot.db.outbox_store import SqlOutbox
+from supportbot.db.repositories import SqlEvents, SqlMessages, SqlTickets
 from supportbot.db.tables import map_tables
 from supportbot.services import ports
 
