@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from supportbot.db.tables import counters, platform_messages, ticket_events, tickets
-from supportbot.domain.ticket_states import Status
+from supportbot.db.ticket_queries import TicketQueries
 from supportbot.domain.tickets import Ticket
 from supportbot.services.outbox import MessageLink
 from supportbot.services.ports import DuplicateMessage, TicketEvent
@@ -35,7 +35,9 @@ _TICKET_FOR = sa.select(platform_messages.c.ticket_id).where(
 )
 
 
-class SqlTickets:
+class SqlTickets(TicketQueries):
+    """Tickets: numbering, storing, claiming the due ones; the read-only lists and counts are in TicketQueries."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -56,39 +58,6 @@ class SqlTickets:
     async def by_number(self, number: int) -> Ticket | None:
         result = await self.session.execute(sa.select(Ticket).where(tickets.c.number == number))
         return result.scalar_one_or_none()
-
-    async def list(
-        self, *, open_only: bool = True, product: str | None = None, status: str | None = None,
-        reporter: tuple[str, int] | None = None, assignee: str | None = None, limit: int = 50,
-    ) -> Sequence[Ticket]:
-        query = sa.select(Ticket).order_by(tickets.c.created_at, tickets.c.number).limit(limit)
-        if open_only:
-            query = query.where(tickets.c.status != Status.RESOLVED.value)
-        if product:
-            query = query.where(tickets.c.product == product)
-        if status:
-            query = query.where(tickets.c.status == status)
-        if reporter:
-            query = query.where(tickets.c.reporter_platform == reporter[0], tickets.c.reporter_id == reporter[1])
-        if assignee:
-            query = query.where(tickets.c.assignee == assignee)
-        return (await self.session.execute(query)).scalars().all()
-
-    async def created_since(self, start: datetime, product: str | None = None) -> Sequence[Ticket]:
-        """Tickets opened at or after start, oldest first."""
-        query = sa.select(Ticket).where(tickets.c.created_at >= start).order_by(tickets.c.created_at)
-        if product:
-            query = query.where(tickets.c.product == product)
-        return (await self.session.execute(query)).scalars().all()
-
-    async def count_open(self, product: str | None = None, security: bool = False) -> int:
-        """How many tickets are open now (security ones only when asked)."""
-        query = sa.select(sa.func.count()).select_from(tickets).where(tickets.c.status != Status.RESOLVED.value)
-        if product:
-            query = query.where(tickets.c.product == product)
-        if not security:
-            query = query.where(tickets.c.security.is_(False))
-        return int((await self.session.execute(query)).scalar_one())
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]:
         """Open tickets whose next deadline has passed, locked so a second sweeper skips them."""
