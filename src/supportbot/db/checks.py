@@ -7,12 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from supportbot.db.engine import Database
+from supportbot.domain import texts
 
-DATABASE_FOLDER_MISSING = ("The database folder {folder} does not exist: create it, or point [database] url "
-                           "(or DATABASE_URL) somewhere that exists.")
-DATABASE_READ_ONLY = ("The database {where} is read-only: supportbot must be able to write it and its folder "
-                      "(SQLite keeps -wal and -shm files beside it).")
-DATABASE_UNREACHABLE = "Cannot open the database {where}: {reason}"
 WRITE_PROBE = "supportbot_write_probe"
 
 
@@ -38,7 +34,7 @@ async def check_database(database: Database) -> None:
     where = database_name(database)
     sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     if sqlite_file and not Path(where).parent.is_dir():
-        raise DatabaseUnusable(DATABASE_FOLDER_MISSING.format(folder=Path(where).parent))
+        raise DatabaseUnusable(texts.DATABASE_FOLDER_MISSING.format(folder=Path(where).parent))
     try:
         async with database.engine.connect() as connection:
             if sqlite_file:
@@ -48,7 +44,7 @@ async def check_database(database: Database) -> None:
                 await connection.rollback()
     except (TimeoutError, sa.exc.DBAPIError, OSError) as error:
         reason = _first_line(error)
-        template = DATABASE_READ_ONLY if "readonly" in reason or "read-only" in reason else DATABASE_UNREACHABLE
+        template = texts.DATABASE_READ_ONLY if "readonly" in reason or "read-only" in reason else texts.DATABASE_UNREACHABLE
         raise DatabaseUnusable(template.format(where=where, reason=reason)) from None
 
 
@@ -70,6 +66,4 @@ async def prepare(database: Database) -> None:
     current, head = await migrate.current_revision(engine), migrate.head_revision()
     if current != head:
         raise SchemaOutdated(
-            f"The database schema is at {current or 'nothing'} but this version needs {head}. "
-            "Run `supportbot db upgrade` (with the same config) first."
-        )
+            texts.SCHEMA_OUTDATED.format(current=current or "nothing", head=head))
