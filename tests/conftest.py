@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from supportbot.db import migrate
 from supportbot.db.engine import Database
@@ -46,21 +51,21 @@ def _pg_url_for(database: str) -> str:
     return base.set(database=database).render_as_string(hide_password=False)
 
 
+def _run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to the end in a thread of its own, outside any event loop a test may be running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def _admin(statement: str) -> None:
-    """Run one statement on the PostgreSQL server, outside any event loop a test may be running."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sqlalchemy.ext.asyncio import create_async_engine
-
+    """Run one statement on the PostgreSQL server."""
     async def run() -> None:
         engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
         async with engine.connect() as conn:
             await conn.execute(sa.text(statement))
         await engine.dispose()
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, run()).result()
+    _run_apart(run())
 
 
 @pytest.fixture(scope="session")
@@ -78,11 +83,34 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite+aiosqlite:///{folder / 'supportbot.db'}"
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database file migrated to the newest schema once per run: tests copy it instead of migrating."""
+    folder = tmp_path_factory.mktemp("template")
+
+    async def build() -> None:
+        db = Database.from_url(sqlite_url(folder))
+        try:
+            await migrate.upgrade(db.engine)
+        finally:
+            await db.dispose()  # the last connection closed: everything is in the main file, no WAL beside it
+
+    _run_apart(build())
+    return folder / "supportbot.db"
+
+
+@pytest.fixture
+def upgraded_folder(tmp_path: Path, sqlite_template: Path) -> Path:
+    """A folder whose supportbot.db is at the newest schema and empty, as `supportbot db upgrade` leaves it."""
+    shutil.copyfile(sqlite_template, tmp_path / "supportbot.db")
+    return tmp_path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database on each engine; PostgreSQL is skipped (with the reason) when not configured."""
     if request.param == "sqlite":
-        db = Database.from_url(sqlite_url(tmp_path))
+        db = Database.from_url(sqlite_url(request.getfixturevalue("upgraded_folder")))
     else:
         db = Database.from_url(request.getfixturevalue("pg_database"), pool_size=20, max_overflow=40)
     await migrate.upgrade(db.engine)

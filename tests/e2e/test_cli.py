@@ -161,17 +161,16 @@ def test_the_console_start_line_hides_the_database_password(tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
 
 
-def test_downgrade_asks_first_and_refuses_unknown_revisions(tmp_path: Path) -> None:
-    assert run_supportbot("db", "upgrade", cwd=tmp_path).returncode == 0
-
-    unknown = run_supportbot("db", "downgrade", "nope", "--yes", cwd=tmp_path)
-    declined = run_supportbot("db", "downgrade", "base", cwd=tmp_path, stdin="n\n")
-    kept = schema_revision(tmp_path / "supportbot.db")
-    confirmed = run_supportbot("db", "downgrade", "base", "--yes", cwd=tmp_path)
+def test_downgrade_asks_first_and_refuses_unknown_revisions(upgraded_folder: Path) -> None:
+    # Its supportbot.db is as `supportbot db upgrade` leaves it (that command: test_migrations.py, the tests above).
+    unknown = run_supportbot("db", "downgrade", "nope", "--yes", cwd=upgraded_folder)
+    declined = run_supportbot("db", "downgrade", "base", cwd=upgraded_folder, stdin="n\n")
+    kept = schema_revision(upgraded_folder / "supportbot.db")
+    confirmed = run_supportbot("db", "downgrade", "base", "--yes", cwd=upgraded_folder)
 
     assert unknown.returncode == 2 and unknown.stderr.strip().startswith("Unknown revision 'nope'")
     assert declined.returncode == 1 and "drops" in declined.stdout and kept is not None
-    assert confirmed.returncode == 0 and schema_revision(tmp_path / "supportbot.db") is None
+    assert confirmed.returncode == 0 and schema_revision(upgraded_folder / "supportbot.db") is None
 
 
 def test_a_rejected_telegram_token_ends_the_run_in_one_line(tmp_path: Path) -> None:
