@@ -1,15 +1,13 @@
 """supportbot as users start it: `supportbot run` as a process against the fake Bot API. A few smoke tests
-(start, SIGKILL and restart, webhook secret, rejected token); the chat itself is tested in this process
-(test_telegram_chat.py, test_telegram_in_time.py)."""
+(start, SIGKILL and restart, rejected token), and webhook mode in this process; the chat itself is tested
+in this process too (test_telegram_chat.py, test_telegram_in_time.py)."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
+import aiohttp
 import pytest
 
+from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401 (pytest fixtures)
 from tests.e2e.support_telegram import (
     COURT,
     DAVE,
@@ -21,8 +19,6 @@ from tests.e2e.support_telegram import (
     config_text,
     free_port,
     populate,
-    receiving,
-    request_counts,
 )
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.bot_process import BotProcess, wait_until
@@ -51,9 +47,9 @@ def start_bot(tmp_path, fake):
             bot = BotProcess(tmp_path, path)
         if bot not in procs:
             procs.append(bot)
-        before = request_counts(fake)
+        before = fake.count("setMyCommands"), fake.polls_started
         bot.start()
-        wait_until(lambda: receiving(fake, before) or not bot.alive(), 30, message="the bot did not come up")
+        wait_until(lambda: polling(fake, before) or not bot.alive(), 30, message="the bot did not come up")
         assert bot.alive(), bot.log()[-4000:]
         return bot
 
@@ -61,6 +57,12 @@ def start_bot(tmp_path, fake):
     for bot in procs:
         bot.stop()
         print(bot.log()[-6000:])  # shown when the test failed
+
+
+def polling(fake: FakeTelegram, since: tuple[int, int]) -> bool:
+    """A bot started after `since` (setMyCommands calls, getUpdates calls) has published its menus and asks
+    for updates: its first long poll has reached the fake (the poll's answer may be seconds away)."""
+    return fake.count("setMyCommands") >= since[0] + 4 and fake.polls_started > since[1]
 
 
 # --- started as users start it (the everyday flow in detail: test_telegram_chat.py) -------------------
@@ -112,44 +114,34 @@ def test_sigkill_while_handling_loses_no_update_and_doubles_no_ticket(fake, star
     assert [len(acks_for(fake, chat, r)) for chat, r in reports] == [1] * len(reports)
 
 
-# --- webhook mode ---------------------------------------------------------------------------------
+# --- webhook mode (in this process: the same adapter and HTTP server `supportbot run` starts) -----------
 
 
-def test_webhook_mode_answers_after_commit_and_checks_the_secret(fake, start_bot):
+async def test_webhook_mode_answers_after_commit_and_checks_the_secret(telegram, telegram_bot):
     port = free_port()
-    bot = start_bot(telegram_extra=f'mode = "webhook"\nwebhook_url = "https://bot.example.org/tg/hook"\n'
-                             f'webhook_listen = "127.0.0.1"\nwebhook_port = {port}\nwebhook_secret = "s3cret-token"')
-    with fake.lock:
-        assert fake.webhook["url"] == "https://bot.example.org/tg/hook"
-    assert fake.count("getUpdates") == 0
+    bot = await telegram_bot(telegram_extra=f'mode = "webhook"\nwebhook_url = "https://bot.example.org/tg/hook"\n'
+                                            f'webhook_listen = "127.0.0.1"\nwebhook_port = {port}\n'
+                                            f'webhook_secret = "s3cret-token"')
+    with telegram.lock:
+        assert telegram.webhook["url"] == "https://bot.example.org/tg/hook"
+    assert telegram.count("getUpdates") == 0
+    report = telegram.post_message(COURT, DAVE, REPORT)
+    [update] = telegram.pending_updates()
 
-    def push(secret: str) -> int:
-        with fake.lock:
-            update = fake.updates.pop(0)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/tg/hook", data=json.dumps(update).encode(), method="POST",
-            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
-        with fake.lock:  # Telegram keeps an update until the webhook answers 200
-            fake.updates.insert(0, update)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                status = answer.status
-        except urllib.error.HTTPError as err:
-            status = err.code
-        if status == 200:
-            with fake.lock:
-                fake.updates.pop(0)
-        return status
+    async def push(secret: str) -> int:
+        async with aiohttp.ClientSession() as session, session.post(
+                f"http://127.0.0.1:{port}/tg/hook", json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as answer:
+            return answer.status
 
-    report = fake.post_message(COURT, DAVE, REPORT)
-    assert push("wrong") == 403
-    assert push("s3cret-token") == 200
-    assert acks_for(fake, COURT, report) or fake.wait_for(lambda: acks_for(fake, COURT, report))
-    with fake.lock:  # Telegram delivers the same update again
-        fake._enqueue("message", fake._record(COURT, report)["msg"])
-    assert push("s3cret-token") == 200  # answered after its transaction: whatever it queued is in the outbox
-    wait_until(lambda: bot.outbox_pending() == 0, 10, message="the outbox emptied")
-    assert len(acks_for(fake, COURT, report)) == 1
+    assert await push("wrong") == 403
+    assert await bot.tickets() == []
+    assert await push("s3cret-token") == 200
+    assert await bot.tickets() == [(1, COURT, report)]  # stored before the answer
+    assert await push("s3cret-token") == 200  # Telegram delivers the same update again
+    await bot.settle()
+    assert await bot.tickets() == [(1, COURT, report)]
+    assert len(acks_for(telegram, COURT, report)) == 1
 
 
 def test_a_rejected_token_stops_the_bot_without_logging_it(fake, tmp_path):

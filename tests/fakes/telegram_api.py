@@ -430,6 +430,12 @@ class FakeTelegram(TelegramState):
         with self.lock:
             return copy.deepcopy(self.updates)
 
+    @property
+    def polls_started(self) -> int:
+        """How many getUpdates calls have arrived so far: a long poll counts as it starts, not when it answers."""
+        with self.lock:
+            return self._poll_gen
+
     def dump(self) -> str:
         with self.lock:
             sent = [(m["chat_id"], m["message_id"], m["text"], "deleted" if m["deleted"] else "")
@@ -441,7 +447,7 @@ class FakeTelegram(TelegramState):
     def _check(self, predicate):
         return predicate(self) if inspect.signature(predicate).parameters else predicate()
 
-    def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.05):
+    def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.01):
         """Poll until predicate() (or predicate(fake)) is truthy; return that value."""
         deadline = time.monotonic() + timeout
         while True:
@@ -452,7 +458,7 @@ class FakeTelegram(TelegramState):
                 raise TimeoutError(f"condition not met within {timeout}s\n{self.dump()}")
             time.sleep(interval)
 
-    async def wait_for_async(self, predicate, timeout: float = 10.0, interval: float = 0.05):
+    async def wait_for_async(self, predicate, timeout: float = 10.0, interval: float = 0.01):
         """Like wait_for, without blocking the calling event loop."""
         deadline = time.monotonic() + timeout
         while not (value := self._check(predicate)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import threading
 
 import httpx
 import pytest
@@ -157,13 +156,17 @@ async def test_updates_confirmed_by_offset_and_redelivered_otherwise(fake, bot):
 
 
 async def test_long_poll_returns_when_an_update_arrives(fake, bot):
-    threading.Timer(0.3, fake.post_message, (GROUP, ALICE, "late")).start()
+    polls = fake.polls_started
+    waiting = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake.wait_for_async(lambda: fake.polls_started > polls)  # the long poll waits at the fake
     started = asyncio.get_running_loop().time()
-    updates = await bot.get_updates(timeout=5)
+    fake.post_message(GROUP, ALICE, "late")
+    updates = await waiting
     assert [u.message.text for u in updates] == ["late"]
     assert asyncio.get_running_loop().time() - started < 3
+    polls = fake.polls_started
     first = asyncio.create_task(bot.get_updates(offset=updates[-1].update_id + 1, timeout=5))
-    await asyncio.sleep(0.3)
+    await fake.wait_for_async(lambda: fake.polls_started > polls)
     async with Bot(fake.token, base_url=fake.base_url) as second_instance:  # PTB polls over a 1-connection pool
         assert await second_instance.get_updates(offset=updates[-1].update_id + 1, timeout=0) == ()
     with pytest.raises(Conflict, match="(?i)terminated by other getUpdates"):

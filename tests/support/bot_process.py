@@ -86,7 +86,7 @@ class BotProcess:
         return rows[0][0] if rows else None
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, message: str = "",
+def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.01, message: str = "",
                bot: BotProcess | None = None, fake: Any = None) -> Any:
     """Poll predicate() until truthy; return its value (on time-out, or when `bot` died, show its log and the
     fake's state)."""
