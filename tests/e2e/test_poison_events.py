@@ -257,6 +257,7 @@ async def test_a_discord_message_whose_handling_fails_is_parked_and_the_channel_
     from support_discord import populate as populate_discord
 
     from supportbot.chat.discord.bot import DiscordAdapter
+    from tests.e2e.inprocess_discord import GUILD_READY
 
     with FakeDiscord(heartbeat_interval=5000) as server:
         populate_discord(server)
@@ -264,7 +265,8 @@ async def test_a_discord_message_whose_handling_fails_is_parked_and_the_channel_
         path.write_text(discord_config(tmp_path, server), encoding="utf-8")
         app = build_app(load_settings(path, env={}), {"discord"}, clock=clock)
         await runtime.prepare_database(app)
-        adapter = DiscordAdapter(app.desk, discord_options(app.settings), retry=FAST, replay_every=3600)
+        adapter = DiscordAdapter(app.desk, discord_options(app.settings), retry=FAST, replay_every=3600,
+                                 guild_ready_timeout=GUILD_READY)  # the fake sends every server at once
         handle_message = app.desk.handle_message
 
         async def failing_desk(msg, **kw):
