@@ -89,7 +89,15 @@ class FakeTickets:
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]:
         due = [t for t in self.rows.by_id.values() if t.next_due_at is not None and t.next_due_at <= now]
-        return sorted(due, key=lambda t: t.next_due_at)[:limit]
+        # Copies, as the database gives them: what the sweep changes is stored by save_clocks() alone.
+        return [copy_ticket(t) for t in sorted(due, key=lambda t: t.next_due_at)[:limit]]
+
+    async def save_clocks(self, claimed: Sequence[Ticket]) -> None:
+        for ticket in claimed:
+            stored = self.rows.by_id[ticket.stored_id]
+            stored.next_due_at, stored.escalation_level = ticket.next_due_at, ticket.escalation_level
+            stored.last_escalation_at = ticket.last_escalation_at
+            stored.first_response_missed_notified = ticket.first_response_missed_notified
 
     async def created_since(self, start: datetime, product: str | None = None) -> Sequence[Ticket]:
         found = [t for t in self.rows.by_id.values()

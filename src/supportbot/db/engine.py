@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import configure_mappers
 
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
@@ -122,6 +123,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         map_tables()  # the unit of work loads and stores tickets as objects
+        configure_mappers()  # now, not at the first ORM query: claim_due makes tickets without one
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
         # SQLite allows one writer; queueing here is cheaper than the driver's busy polling.

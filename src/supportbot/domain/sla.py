@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.durations import Duration, parse_duration
 from supportbot.domain.ticket_states import Severity, Status
 
@@ -66,10 +66,16 @@ class Deadlines:
         return self.next_escalation_at
 
 
+class AddsDurations(Protocol):
+    """What the clocks need of a calendar: an instant plus a configured duration (BusinessCalendar.add)."""
+
+    def add(self, start: datetime, span: Duration) -> datetime: ...
+
+
 NO_DEADLINES = Deadlines(first_response_due=None, next_escalation_at=None, next_kind=None)
 
 
-def deadlines(state: ClockState, *, policy: Policy, calendar: BusinessCalendar) -> Deadlines:
+def deadlines(state: ClockState, *, policy: Policy, calendar: AddsDurations) -> Deadlines:
     """The first-response deadline and the next escalation for a ticket in `state`."""
     if state.status is Status.RESOLVED:
         return NO_DEADLINES
@@ -85,7 +91,7 @@ def is_due(d: Deadlines, now: datetime) -> bool:
     return d.next_escalation_at is not None and d.next_escalation_at <= now
 
 
-def _emergency(state: ClockState, policy: Policy, calendar: BusinessCalendar) -> Deadlines:
+def _emergency(state: ClockState, policy: Policy, calendar: AddsDurations) -> Deadlines:
     every = policy.emergency_escalate_every
     if state.answered:
         first_due = None
@@ -102,7 +108,7 @@ def _emergency(state: ClockState, policy: Policy, calendar: BusinessCalendar) ->
     return Deadlines(first_response_due=first_due, next_escalation_at=base, next_kind=kind)
 
 
-def _normal(state: ClockState, policy: Policy, calendar: BusinessCalendar) -> Deadlines:
+def _normal(state: ClockState, policy: Policy, calendar: AddsDurations) -> Deadlines:
     first_due = None if state.answered else calendar.add(state.created_at, policy.normal_first_response)
     candidates: list[tuple[datetime, EscalationKind]] = []
     if first_due is not None and not state.first_response_missed_notified:

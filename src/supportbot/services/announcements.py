@@ -64,10 +64,11 @@ def security_emergency(deps: Deps, ticket: Ticket, private_text: str, now: datet
 
 def escalated(deps: Deps, ticket: Ticket, kind: EscalationKind, level: int, now: datetime) -> list[OutboxItem]:
     """One notice in the ticket's conversation and the team chat, under one key per level."""
-    due = deps.clocks.deadlines(ticket)
     notifier = deps.notifier
+    # Only a missed first response says when it was due.
+    due = deps.clocks.first_response_due(ticket) if kind is EscalationKind.FIRST_RESPONSE_MISSED else None
     text = texts.escalation_notice(kind, ticket, product_name=notifier.product_name(ticket), now=now,
-                                   local=deps.clocks.calendar.format_local, due=due.first_response_due)
+                                   local=deps.clocks.calendar.format_local, due=due)
     mentions = escalation_tags(deps, ticket, kind, now)
     key = f"ticket:{ticket.id}:{kind.value}:{level}"
     items = notifier.to_ticket(ticket, text, mentions=mentions, dedupe=key)

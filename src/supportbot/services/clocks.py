@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.durations import Duration
 from supportbot.domain.sla import ClockState, Deadlines, Policy, deadlines
 from supportbot.domain.ticket_states import Severity
 from supportbot.domain.tickets import Ticket
@@ -23,8 +24,8 @@ class Clocks:
     _cached: Callable[[ClockState], Deadlines] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._cached = lru_cache(maxsize=4096)(
-            lambda state: deadlines(state, policy=self.policy, calendar=self.calendar))
+        sums = _RememberedSums(self.calendar)
+        self._cached = lru_cache(maxsize=4096)(lambda state: deadlines(state, policy=self.policy, calendar=sums))
 
     def deadlines(self, ticket: Ticket) -> Deadlines:
         """The ticket's first-response deadline and next escalation."""
@@ -39,7 +40,9 @@ class Clocks:
 
     def recompute(self, ticket: Ticket) -> None:
         """Store the earliest deadline as the ticket's next due instant (None once resolved)."""
-        ticket.next_due_at = self.deadlines(ticket).next_due
+        due = self.deadlines(ticket).next_due
+        if ticket.next_due_at != due:  # an unchanged ticket stays clean: nothing to write at commit
+            ticket.next_due_at = due
 
     def first_response_due(self, ticket: Ticket) -> datetime | None:
         """When the first response is due, while none has been given."""
@@ -50,3 +53,14 @@ class Clocks:
         if ticket.severity is Severity.EMERGENCY or self.calendar.is_business_instant(now):
             return None
         return self.calendar.format_local(self.calendar.next_business_instant(now))
+
+
+class _RememberedSums:
+    """The calendar's sums, remembered: a ticket's deadlines are worked out again after each change from mostly
+    the same instants (its creation, its last activity), and a sum of business days walks the calendar day by day."""
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self._add = lru_cache(maxsize=8192)(calendar.add)
+
+    def add(self, start: datetime, span: Duration) -> datetime:
+        return self._add(start, span)

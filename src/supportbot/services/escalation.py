@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from supportbot.domain import texts
+from supportbot.domain.people import Person
 from supportbot.domain.sla import is_due
 from supportbot.domain.tickets import Ticket
 from supportbot.services import reactions
 from supportbot.services.context import Deps
+from supportbot.services.ports import OnCallLookup, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +38,20 @@ class Sweeper:
         first = True
         while True:
             async with self.deps.uow() as uow:
-                if first and self.deps.oncall is not None:
-                    await self.deps.oncall.refresh(uow, now)  # who to tag, with handoffs made elsewhere
+                deps = self.deps
+                if deps.oncall is not None:
+                    if first:
+                        await deps.oncall.refresh(uow, now)  # who to tag, with handoffs made elsewhere
+                    deps = replace(deps, oncall=_OnCallAt.of(deps.oncall, now))
                 first = False
                 claimed = await uow.tickets.claim_due(now, self.batch)
                 effects = reactions.Effects()
                 for ticket in claimed:
                     self._escalate(ticket, now)
-                    effects.extend(reactions.follow(self.deps, ticket, texts.BOT_ACTOR))
+                    effects.extend(reactions.follow(deps, ticket, texts.BOT_ACTOR))
                 # One statement each for the whole batch: per-statement cost, not the rules, dominates a sweep.
-                await reactions.write(self.deps, uow, [], effects)
+                await uow.tickets.save_clocks(claimed)
+                await reactions.write(deps, uow, [], effects)
                 await uow.commit()
             written += len(effects.history)
             if len(claimed) < self.batch:
@@ -65,3 +72,30 @@ class Sweeper:
                 log.error("ticket #%s is still due at %s after %s notices", ticket.number, now.isoformat(), firings)
                 break
             ticket.escalate(due.next_kind.value, now, repeats=due.next_kind.repeats)
+
+
+@dataclass(frozen=True)
+class _OnCallAt:
+    """Who is on call at the sweep's instant, looked up once for its whole batch of notices."""
+
+    lookup: OnCallLookup
+    now: datetime
+    engineers_now: tuple[Person, ...]
+    everyone: tuple[Person, ...]
+
+    @classmethod
+    def of(cls, lookup: OnCallLookup, now: datetime) -> _OnCallAt:
+        """`lookup`'s answers at `now`."""
+        return cls(lookup, now, lookup.engineers(now), lookup.team())
+
+    def engineers(self, now: datetime) -> tuple[Person, ...]:
+        """The on-call engineers at `now` (asked of the lookup at any other instant)."""
+        return self.engineers_now if now == self.now else self.lookup.engineers(now)
+
+    def team(self) -> tuple[Person, ...]:
+        """Everyone in the rotation."""
+        return self.everyone
+
+    async def refresh(self, uow: UnitOfWork, now: datetime) -> None:
+        """Reload the lookup's handoffs (this snapshot keeps its answers)."""
+        await self.lookup.refresh(uow, now)

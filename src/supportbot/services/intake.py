@@ -43,10 +43,12 @@ async def receive(deps: Deps, msg: IncomingMessage, place: Place) -> Ticket | No
     """Handle a non-command message in a configured chat; returns the ticket it touched, if any."""
     found = classify(msg.text, has_attachment=msg.has_attachment)
     async with deps.uow() as uow:
-        if await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.message_id) is not None:
-            if msg.edited:
-                return await _edited(deps, uow, msg, found)
-            return None  # a redelivery: already handled
+        if msg.edited:
+            edited_ticket = await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.message_id)
+            if edited_ticket is not None:
+                return await _edited(deps, uow, msg, found, edited_ticket)
+        # No lookup of the message itself first: a redelivery is caught by the unique link every stored
+        # message gets, which raises DuplicateMessage and rolls the whole transaction back.
         ticket = await find_ticket(uow, msg)
         if found.secrets and place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY):
             return await _commit(uow, await open_security(deps, uow, msg, place, found))
@@ -105,10 +107,10 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     return ticket
 
 
-async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Classification) -> Ticket | None:
-    """An edit of a stored message: the report's text and checklist follow it."""
-    ticket_id = await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.message_id)
-    ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
+async def _edited(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, found: Classification,
+                  ticket_id: int) -> Ticket | None:
+    """An edit of a stored message (of the ticket `ticket_id`): the report's text and checklist follow it."""
+    ticket = await uow.tickets.get(ticket_id)
     if ticket is None:
         return None
     now = deps.clock.now()
