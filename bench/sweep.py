@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import inspect
 import os
 import sqlite3
 import statistics
@@ -61,6 +63,18 @@ SETTINGS = Settings.model_validate({
     "products": [{"key": "court", "name": "Court v2", "owners": ["Carol"], "telegram_chats": [-100101]}],
 })
 KINDS = ("emergency_unanswered", "first_response_missed", "stagnant")
+# What --phases times inside each sweep: label -> (module, class or None, function). In checkouts before
+# save_clocks existed, "history lines" also holds the ORM flush of the changed tickets.
+PARTS = {
+    "claim": ("supportbot.db.repositories", "SqlTickets", "claim_due"),
+    "deadlines": ("supportbot.services.escalation", "Sweeper", "_escalate"),
+    "notices": ("supportbot.services.reactions", None, "follow"),
+    "ticket clocks": ("supportbot.db.repositories", "SqlTickets", "save_clocks"),
+    "history lines": ("supportbot.db.repositories", "SqlEvents", "add_many"),
+    "outbox rows": ("supportbot.db.outbox_store", "SqlOutbox", "add_many"),
+    "commit": ("supportbot.db.engine", "SqlUnitOfWork", "commit"),
+}
+_spent: dict[str, float] = {}
 
 
 class SteppingClock:
@@ -82,6 +96,7 @@ class Result:
     sweep_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)  # this process's CPU: the sweep's cost without the others' load
     plan: str = ""
+    phases: dict[str, list[float]] = field(default_factory=dict)  # ms per sweep in each of PARTS (--phases)
 
     @property
     def uses_index(self) -> bool:
@@ -251,6 +266,7 @@ async def sweep_once(subject: Subject, *, timed: bool, captured: list[tuple[str,
 
     if captured is not None:
         sa.event.listen(engine, "before_cursor_execute", capture)
+    _spent.clear()
     began, began_cpu = time.perf_counter(), time.process_time()
     fired = await subject.app.sweeper.sweep()
     elapsed, used = (time.perf_counter() - began) * 1000, (time.process_time() - began_cpu) * 1000
@@ -261,6 +277,40 @@ async def sweep_once(subject: Subject, *, timed: bool, captured: list[tuple[str,
     if timed:
         subject.result.sweep_ms.append(elapsed)
         subject.result.cpu_ms.append(used)
+        for label, seconds in _spent.items():
+            subject.result.phases.setdefault(label, []).append(seconds * 1000)
+
+
+def time_parts() -> None:
+    """Wrap the parts of a sweep listed in PARTS, so each sweep adds up its time in each (--phases)."""
+    for label, (module_name, owner_name, name) in PARTS.items():
+        module = importlib.import_module(module_name)
+        owner = getattr(module, owner_name) if owner_name else module
+        original = getattr(owner, name, None)
+        if original is not None:  # an older checkout may lack a part
+            setattr(owner, name, _timed(label, original))
+
+
+def _timed(label: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def add(began: float) -> None:
+        _spent[label] = _spent.get(label, 0.0) + time.perf_counter() - began
+
+    if inspect.iscoroutinefunction(original):
+        async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                add(began)
+        return timed_async
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            add(began)
+    return timed
 
 
 async def measure(open_database: Callable[[], AbstractAsyncContextManager[Database]], engine: str,
@@ -346,7 +396,10 @@ async def main() -> None:
                         help="a PostgreSQL URL (postgresql+asyncpg://...) to benchmark next to SQLite")
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     parser.add_argument("--plans", action="store_true", help="print the claim query's plan for each size")
+    parser.add_argument("--phases", action="store_true", help="time the parts of each sweep (median ms per sweep)")
     args = parser.parse_args()
+    if args.phases:
+        time_parts()
     sizes = sorted(parse_size(s) for s in args.sizes.split(","))
 
     engines: list[tuple[str, Callable[[], AbstractAsyncContextManager[Database]]]] = []
@@ -361,6 +414,11 @@ async def main() -> None:
     print(table(results))
     for line in verdicts(results):
         print(line)
+    if args.phases:
+        print("\nmedian ms per sweep in each part (the rest: the on-call lookup, the loop, the unit of work)")
+        for r in results:
+            parts = ", ".join(f"{label} {statistics.median(ms):.1f}" for label, ms in r.phases.items())
+            print(f"{r.engine} {r.stored:,}: {parts}")
     if args.plans:
         for r in results:
             print(f"\n{r.engine} {r.stored:,} claim plan:\n  " + r.plan.replace("\n", "\n  "))
