@@ -132,14 +132,3 @@ def acks_for(fake: FakeTelegram, chat_id: int, report_id: int) -> list[dict]:
 
 def texts_in(fake: FakeTelegram, chat_id: int) -> list[str]:
     return [m["text"] or "" for m in fake.bot_messages(chat_id)]
-
-
-def receiving(fake: FakeTelegram, since: dict[str, int]) -> bool:
-    """A bot started after `since` (counts from request_counts) has published its menus and receives updates."""
-    now = request_counts(fake)
-    return now["setMyCommands"] >= since["setMyCommands"] + 4 and (
-        now["getUpdates"] > since["getUpdates"] or now["setWebhook"] > since["setWebhook"])
-
-
-def request_counts(fake: FakeTelegram) -> dict[str, int]:
-    return {m: fake.count(m) for m in ("setMyCommands", "getUpdates", "setWebhook")}
