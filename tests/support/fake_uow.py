@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from supportbot.domain import metrics
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
@@ -45,8 +46,11 @@ class TicketRows:
 
 
 class FakeTickets:
+    events: list[TicketEvent]  # the history of the same unit of work: /stats reads how tickets were answered
+
     def __init__(self, rows: TicketRows) -> None:
         self.rows = rows
+        self.events = []
 
     @staticmethod
     def empty() -> TicketRows:
@@ -99,14 +103,22 @@ class FakeTickets:
             stored.last_escalation_at = ticket.last_escalation_at
             stored.first_response_missed_notified = ticket.first_response_missed_notified
 
-    async def created_since(self, start: datetime, product: str | None = None) -> Sequence[Ticket]:
-        found = [t for t in self.rows.by_id.values()
-                 if t.created_at >= start and (product is None or t.product == product)]
-        return sorted(found, key=lambda t: t.created_at)
+    async def open_numbers(self, prefix: str = "", limit: int = 25) -> Sequence[tuple[int, str]]:
+        found = await self.list(open_only=True, limit=len(self.rows.by_id))
+        return [(t.number, t.title) for t in found if not t.security and str(t.number).startswith(prefix)][:limit]
 
     async def count_open(self, product: str | None = None, security: bool = False) -> int:
         return sum(1 for t in self.rows.by_id.values()
                    if t.is_open and (product is None or t.product == product) and (security or not t.security))
+
+    async def period_figures(self, start: datetime, *, product: str | None = None, security: bool = False,
+                             resolving_first_responses: Sequence[str] = ()) -> metrics.PeriodFigures:
+        """The figures as domain/metrics.py defines them, over the tickets and the history (`events`)."""
+        opened = [t for t in self.rows.by_id.values() if t.created_at >= start
+                  and (product is None or t.product == product) and (security or not t.security)]
+        at_first = {e.ticket_id for e in self.events
+                    if e.kind == "first_response" and e.detail in resolving_first_responses}
+        return metrics.figures_of(opened, at_first)
 
 
 # --- history ---------------------------------------------------------------------
@@ -200,19 +212,38 @@ class FakeOutbox:
         for item in items:
             await self.add(item)
 
-    def _due(self, platform: str, now: datetime, limit: int) -> list[OutboxItem]:
-        due = [r for r in self.rows if r.platform == platform and r.status == "pending"
-               and r.next_attempt_at is not None and r.next_attempt_at <= now]
-        return sorted(due, key=lambda r: r.id)[:limit]
+    def _due(self, platform: str, now: datetime, limit: int, per_chat: int, skip: Collection[int]) -> list[OutboxItem]:
+        """As the database claims: in queue order, nothing behind a row of its chat that is not due
+        (retrying or leased), at most `per_chat` rows of one chat, none of the chats skipped."""
+        due: list[OutboxItem] = []
+        taken: dict[int, int] = {}
+        blocked: set[int] = set(skip)
+        for row in sorted(self.rows, key=lambda r: r.id or 0):
+            if row.platform != platform or row.status != "pending" or row.chat_id in blocked:
+                continue
+            assert row.next_attempt_at is not None, "a queued row has its due time"
+            if row.next_attempt_at > now:
+                blocked.add(row.chat_id)
+            elif taken.get(row.chat_id, 0) < per_chat:
+                taken[row.chat_id] = taken.get(row.chat_id, 0) + 1
+                due.append(row)
+        return due[:limit]
 
-    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int, *, per_chat: int,
+                    skip_chats: Collection[int] = (),
+                    starting: Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]] | None = None,
+                    ) -> Sequence[OutboxItem]:
         claimed = []
-        for row in self._due(platform, now, limit):
+        for row in self._due(platform, now, limit, per_chat, skip_chats):
             item = copy.deepcopy(row)
             item.attempts += 1
             claimed.append(item)
             row.attempts += 1
             row.next_attempt_at = lease_until
+        sent_now = {item.id for item in starting(claimed)} if starting is not None and claimed else set()
+        for row in self.rows:
+            if row.id in sent_now:
+                row.sending_at = now
         return claimed
 
     async def update(self, item: OutboxItem) -> None:
@@ -225,6 +256,17 @@ class FakeOutbox:
         for row in self.rows:
             if row.id in item_ids:
                 row.sending_at = at
+
+    async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None:
+        for row in self.rows:
+            if (row.platform, row.chat_id, row.status) == (platform, chat_id, "pending") and (row.id or 0) > row_id:
+                assert row.next_attempt_at is not None, "a queued row has its due time"
+                row.next_attempt_at = max(row.next_attempt_at, until)
+
+    async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None:
+        for row in self.rows:
+            if row.id in item_ids:
+                row.attempts, row.next_attempt_at, row.last_error, row.sending_at = row.attempts - 1, until, reason, None
 
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None:
         for row in self.rows:
@@ -373,6 +415,7 @@ class FakeUnitOfWork:
         for name, repo in self.repositories.items():
             setattr(self, name, repo(self._rows[name]))
         self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
+        self.tickets.events = self._rows["events"]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -388,6 +431,7 @@ class FakeUnitOfWork:
         for name, repo in self.repositories.items():
             setattr(self, name, repo(self._rows[name]))
         self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
+        self.tickets.events = self._rows["events"]
 
 
 class FakeStore:

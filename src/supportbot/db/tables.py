@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import registry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.domain.tickets import Ticket
@@ -38,6 +41,40 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class MicrosBetween(sa.ColumnElement[int]):
+    """Exact microseconds from `earlier` to `later` (NULL when either is), as each engine computes it.
+
+    Written once here and used alike in an index and in a query, so the database reads the value from
+    the index instead of computing it from two instants per row."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+    _traverse_internals = [("later", InternalTraversal.dp_clauseelement),
+                           ("earlier", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, later: sa.ColumnElement[datetime], earlier: sa.ColumnElement[datetime]) -> None:
+        self.later = later
+        self.earlier = earlier
+
+
+@compiles(MicrosBetween, "sqlite")
+def _sqlite_micros(element: MicrosBetween, compiler: SQLCompiler, **kw: object) -> str:
+    # UTCDateTime is stored as 'YYYY-MM-DD HH:MM:SS.ffffff': julianday of the first 19 characters gives
+    # whole seconds (rounded: a julian day is a float), the last six the microseconds.
+    later, earlier = compiler.process(element.later, **kw), compiler.process(element.earlier, **kw)
+    return (f"(CAST(round((julianday(substr({later}, 1, 19)) - julianday(substr({earlier}, 1, 19))) * 86400)"
+            f" AS INTEGER) * 1000000 + CAST(substr({later}, 21, 6) AS INTEGER)"
+            f" - CAST(substr({earlier}, 21, 6) AS INTEGER))")
+
+
+@compiles(MicrosBetween, "postgresql")
+def _postgresql_micros(element: MicrosBetween, compiler: SQLCompiler, **kw: object) -> str:
+    # date_part's float (EXTRACT's numeric is exact too, but several times slower per row) is within a
+    # nanosecond of the span for any span under a century: rounded, it is the exact microsecond count.
+    later, earlier = compiler.process(element.later, **kw), compiler.process(element.earlier, **kw)
+    return f"CAST(round(date_part('epoch', {later} - {earlier}) * 1000000) AS BIGINT)"
 
 
 def _enum(kind: type) -> sa.Enum:
@@ -82,8 +119,30 @@ tickets = sa.Table(
     sa.Column("first_response_missed_notified", sa.Boolean, nullable=False),
     sa.Column("next_due_at", UTCDateTime),
     sa.Index("ix_tickets_reporter", "reporter_platform", "reporter_id"),
-    sa.Index("ix_tickets_status_product", "status", "product"),
+    sa.Index("ix_tickets_status", "status", "created_at", "number"),
 )
+# The predicate of the partial indexes on open tickets, spelled with a literal so that a query saying
+# the same (ticket_queries.py) is known to match them whatever its parameters.
+OPEN = tickets.c.status != sa.literal_column(f"'{Status.RESOLVED.value}'")
+# Every list shows open tickets oldest first: the whole list, one product's, one person's.
+# Security and status are there for the backlog's count, read from the index alone.
+sa.Index("ix_tickets_open", tickets.c.created_at, tickets.c.number, tickets.c.security, tickets.c.status,
+         sqlite_where=OPEN, postgresql_where=OPEN)
+sa.Index("ix_tickets_open_product", tickets.c.product, tickets.c.created_at, tickets.c.number, tickets.c.security,
+         tickets.c.status, sqlite_where=OPEN, postgresql_where=OPEN)
+sa.Index("ix_tickets_open_assignee", tickets.c.assignee, tickets.c.created_at, tickets.c.number,
+         sqlite_where=OPEN, postgresql_where=OPEN)
+# The open emergencies a handoff's summary lists, by number.
+sa.Index("ix_tickets_open_severity", tickets.c.severity, tickets.c.number, sqlite_where=OPEN, postgresql_where=OPEN)
+# /stats adds these up over the tickets opened in a period, and takes the median of the first.
+FIRST_RESPONSE_US = MicrosBetween(tickets.c.first_response_at, tickets.c.created_at)
+RESOLUTION_US = MicrosBetween(tickets.c.resolved_at, tickets.c.created_at)
+# The spans are read from the index (SQLite; PostgreSQL computes them again from the columns it includes).
+sa.Index("ix_tickets_period", tickets.c.created_at, tickets.c.security, tickets.c.product, tickets.c.status,
+         tickets.c.resolution, tickets.c.interactions, tickets.c.resolved_at, FIRST_RESPONSE_US, RESOLUTION_US,
+         postgresql_include=["first_response_at", "id"])
+sa.Index("ix_tickets_first_response", FIRST_RESPONSE_US, tickets.c.created_at, tickets.c.security, tickets.c.product,
+         postgresql_include=["first_response_at"])
 # Only open tickets with a clock are ever looked up by due time.
 sa.Index(
     "ix_tickets_next_due_at", tickets.c.next_due_at,
@@ -100,6 +159,11 @@ ticket_events = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
 )
+# Which tickets were first answered how (/stats counts those an FAQ answer or the resolution answered).
+FIRST_RESPONSE_KIND: sa.ColumnElement[str] = sa.literal_column("'first_response'")
+sa.Index("ix_ticket_events_first_response", ticket_events.c.ticket_id, ticket_events.c.kind, ticket_events.c.detail,
+         sqlite_where=ticket_events.c.kind == FIRST_RESPONSE_KIND,
+         postgresql_where=ticket_events.c.kind == FIRST_RESPONSE_KIND)
 
 platform_messages = sa.Table(
     "platform_messages", metadata,
@@ -112,6 +176,10 @@ platform_messages = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.UniqueConstraint("platform", "chat_id", "message_id", name="uq_platform_messages_key"),
 )
+# Messages in a thread or forum topic: which ticket a thread is about.
+sa.Index("ix_platform_messages_thread", platform_messages.c.platform, platform_messages.c.chat_id,
+         platform_messages.c.thread_id, sqlite_where=platform_messages.c.thread_id.isnot(None),
+         postgresql_where=platform_messages.c.thread_id.isnot(None))
 
 outbox = sa.Table(
     "outbox", metadata,

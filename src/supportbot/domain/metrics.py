@@ -1,16 +1,16 @@
-"""The playbook's metrics over a period, computed from tickets (pure)."""
+"""The playbook's metrics over a period: the figures they are computed from, and the metrics (pure)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from statistics import mean, median
 
 from supportbot.domain.ticket_states import Resolution, Status
 from supportbot.domain.tickets import Ticket
 
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -29,42 +29,87 @@ class Metrics:
     resolution_rate: float | None
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """Counts and exact sums over the tickets opened in a period: all the metrics are made of.
+
+    `figures_of` defines them over tickets; the database adds the same up without loading the tickets."""
+
+    opened: int = 0
+    interactions: int = 0  # summed over the opened tickets
+    answered: int = 0  # tickets with a first response
+    first_response_us: int = 0  # creation to first response, summed over the answered, in microseconds
+    first_response_middle_us: tuple[int, ...] = ()  # the middle wait (odd count) or the two middle ones
+    resolved: int = 0
+    resolved_at_first_response: int = 0  # resolved by their first response, or resolved as answered
+    resolution_us: int = 0  # creation to resolution, summed over the resolved, in microseconds
+
+
+def micros(span: timedelta) -> int:
+    """A span in whole microseconds (timedelta's own resolution, so exact)."""
+    return span // ONE_MICROSECOND
+
+
+def middle(count: int) -> tuple[int, int]:
+    """(offset, how many) of the values whose mean is the median of `count` sorted values."""
+    if not count:
+        return 0, 0
+    return (count - 1) // 2, 2 - count % 2
+
+
 def period_start(now: datetime, period: str) -> datetime:
     """The start of `period` (day, week, month, quarter, year) counted back from now."""
     return now - timedelta(days=PERIOD_DAYS[period])
 
 
-def compute(
-    opened: Sequence[Ticket], backlog: int, *, period: str, resolved_at_first_response: Iterable[int],
-) -> Metrics:
-    """Metrics for the tickets opened in the period; `resolved_at_first_response` are ticket ids whose
+def figures_of(opened: Sequence[Ticket], resolved_at_first_response: Iterable[int]) -> PeriodFigures:
+    """The figures of the tickets opened in the period; `resolved_at_first_response` are ticket ids whose
     first team response resolved them (an FAQ answer or the resolution itself)."""
-    waits = [t.first_response_at - t.created_at for t in opened if t.first_response_at]
+    waits = sorted(micros(t.first_response_at - t.created_at) for t in opened if t.first_response_at)
     resolved = [t for t in opened if t.status is Status.RESOLVED and t.resolved_at]
     at_first = set(resolved_at_first_response)
-    first_resolved = [t for t in resolved if t.id in at_first or t.resolution is Resolution.ANSWERED]
-    return Metrics(
-        period=period,
+    offset, count = middle(len(waits))
+    return PeriodFigures(
         opened=len(opened),
-        per_day=len(opened) / PERIOD_DAYS[period],
-        backlog=backlog,
-        first_response_median=_median(waits),
-        first_response_mean=_mean(waits),
+        interactions=sum(t.interactions for t in opened),
         answered=len(waits),
+        first_response_us=sum(waits),
+        first_response_middle_us=tuple(waits[offset:offset + count]),
         resolved=len(resolved),
-        first_response_resolution_rate=len(first_resolved) / len(resolved) if resolved else None,
-        resolution_mean=_mean([t.resolved_at - t.created_at for t in resolved if t.resolved_at]),
-        interactions_mean=mean(t.interactions for t in opened) if opened else None,
-        resolution_rate=len(resolved) / len(opened) if opened else None,
+        resolved_at_first_response=sum(1 for t in resolved if t.id in at_first or t.resolution is Resolution.ANSWERED),
+        resolution_us=sum(micros(t.resolved_at - t.created_at) for t in resolved if t.resolved_at),
     )
 
 
-def _mean(spans: Sequence[timedelta]) -> timedelta | None:
-    return timedelta(seconds=mean(s.total_seconds() for s in spans)) if spans else None
+def summarize(figures: PeriodFigures, backlog: int, *, period: str) -> Metrics:
+    """The metrics of a period from its figures and the backlog open now."""
+    f = figures
+    return Metrics(
+        period=period,
+        opened=f.opened,
+        per_day=f.opened / PERIOD_DAYS[period],
+        backlog=backlog,
+        first_response_median=_mean_span(sum(f.first_response_middle_us), len(f.first_response_middle_us)),
+        first_response_mean=_mean_span(f.first_response_us, f.answered),
+        answered=f.answered,
+        resolved=f.resolved,
+        first_response_resolution_rate=f.resolved_at_first_response / f.resolved if f.resolved else None,
+        resolution_mean=_mean_span(f.resolution_us, f.resolved),
+        interactions_mean=f.interactions / f.opened if f.opened else None,
+        resolution_rate=f.resolved / f.opened if f.opened else None,
+    )
 
 
-def _median(spans: Sequence[timedelta]) -> timedelta | None:
-    return timedelta(seconds=median(s.total_seconds() for s in spans)) if spans else None
+def compute(
+    opened: Sequence[Ticket], backlog: int, *, period: str, resolved_at_first_response: Iterable[int],
+) -> Metrics:
+    """Metrics for the tickets opened in the period (see figures_of)."""
+    return summarize(figures_of(opened, resolved_at_first_response), backlog, period=period)
+
+
+def _mean_span(total_us: int, count: int) -> timedelta | None:
+    """The mean of `count` spans summing to `total_us` microseconds, to the nearest microsecond."""
+    return timedelta(microseconds=total_us / count) if count else None
 
 
 def span(value: timedelta | None) -> str:

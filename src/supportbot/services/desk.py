@@ -211,9 +211,7 @@ class Desk:
         if not sender_is_team:
             return []
         async with self.deps.uow() as uow:
-            found = await uow.tickets.list(open_only=True, limit=500)
-        return [(t.number, t.title) for t in found
-                if not t.security and str(t.number).startswith(prefix.lstrip("#"))][:limit]
+            return list(await uow.tickets.open_numbers(prefix.lstrip("#"), limit))
 
     # --- what adapters and the shell ask of the desk, so none reaches into its collaborators ---
 

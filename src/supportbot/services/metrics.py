@@ -22,9 +22,9 @@ async def show_stats(deps: Deps, command: cmd.ShowStats, sender: Sender) -> Repl
     start = metrics.period_start(deps.clock.now(), command.period)
     security = permissions.sees_security(sender)
     async with deps.uow() as uow:
-        opened = [t for t in await uow.tickets.created_since(start, command.product) if security or not t.security]
+        # Added up where the tickets are stored: a year of them never comes into memory.
+        figures = await uow.tickets.period_figures(
+            start, product=command.product, security=security, resolving_first_responses=RESOLVING_FIRST_RESPONSES)
         backlog = await uow.tickets.count_open(command.product, security=security)
-        at_first = await uow.events.tickets_with(
-            "first_response", RESOLVING_FIRST_RESPONSES, [t.stored_id for t in opened])
-    result = metrics.compute(opened, backlog, period=command.period, resolved_at_first_response=at_first)
+    result = metrics.summarize(figures, backlog, period=command.period)
     return Reply(metrics.render(result, f" for {command.product}" if command.product else ""))

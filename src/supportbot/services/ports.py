@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from supportbot.domain.metrics import PeriodFigures
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Person, Sender
 from supportbot.domain.tickets import Ticket
@@ -98,8 +99,10 @@ class TicketRepository(Protocol):
     ) -> Sequence[Ticket]: ...
     async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]: ...  # copies: see save_clocks
     async def save_clocks(self, claimed: Sequence[Ticket]) -> None: ...  # next due, escalation level and marks
-    async def created_since(self, start: datetime, product: str | None = None) -> Sequence[Ticket]: ...
+    async def open_numbers(self, prefix: str = "", limit: int = 25) -> Sequence[tuple[int, str]]: ...
     async def count_open(self, product: str | None = None, security: bool = False) -> int: ...
+    async def period_figures(self, start: datetime, *, product: str | None = None, security: bool = False,
+                             resolving_first_responses: Sequence[str] = ()) -> PeriodFigures: ...
 
 
 class EventRepository(Protocol):
@@ -120,9 +123,14 @@ class OutboxRepository(Protocol):
     async def add(self, item: OutboxItem) -> None: ...
     async def add_many(self, items: Sequence[OutboxItem]) -> None: ...
     async def update(self, item: OutboxItem) -> None: ...
-    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]: ...
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int, *, per_chat: int,
+                    skip_chats: Collection[int] = (),
+                    starting: Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]] | None = None,
+                    ) -> Sequence[OutboxItem]: ...  # `starting` picks rows to mark as being sent now
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None: ...
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
+    async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None: ...  # not a try
+    async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None: ...
 
 
 class HandoffRepository(Protocol):
