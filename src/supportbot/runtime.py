@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # A platform start that cannot reach its servers is tried again, this far apart.
 RESTART_FIRST_WAIT = 1.0
 RESTART_MAX_WAIT = 60.0
+# Outbox flushes of one platform that may run at once: a new message goes out while an earlier flush
+# still waits on a slow send or records its outcomes.
+FLUSHES_AT_ONCE = 4
 
 
 class TokenRefused(Exception):
@@ -154,27 +157,32 @@ async def _keep_starting(served: Served, pump: OutboxPump, pause: Callable[[floa
 
 
 class OutboxPump:
-    """One platform's outbox flushes, never two at once (order per chat): on the scheduler's beat,
-    and right after an adapter queued something, so a reply does not wait for the next beat."""
+    """One platform's outbox flushes: on the scheduler's beat, and right after an adapter queued
+    something, so a reply does not wait for the next beat, nor for a flush already under way: up to
+    FLUSHES_AT_ONCE run side by side (a flush never claims a chat another one is sending to, so each
+    chat's rows still go in order)."""
 
     def __init__(self, sender: OutboxSender, *, held: bool = False) -> None:
         self.sender = sender
         self.platform = sender.platform
         # Held while its platform is not connected yet: the rows wait, in order, instead of failing.
         self._held = held
-        self._busy = False
+        self._running = 0
+        self._quiet = asyncio.Event()  # set while no flush is under way
+        self._quiet.set()
         self._again = False
         self._closed = False
         self._tasks: set[asyncio.Task] = set()
 
     async def flush(self) -> None:
-        """Flush until nothing due is left; a call while a flush runs makes it go round once more."""
+        """Flush until nothing due is left; a call while the most flushes run makes one go round once more."""
         if self._held:
             return
-        if self._busy or self._closed:
+        if self._running >= FLUSHES_AT_ONCE or self._closed:
             self._again = True
             return
-        self._busy = True
+        self._running += 1
+        self._quiet.clear()
         try:
             while not self._closed:
                 self._again = False
@@ -183,11 +191,13 @@ class OutboxPump:
                 except Exception:  # the scheduler's next beat tries again
                     log.exception("outbox flush for %s failed", self.platform.name)
                     return
-                full = report.sent + report.retried + report.dead >= BATCH
+                full = report.more or report.sent + report.retried + report.dead >= BATCH
                 if not (self._again or full):
                     return
         finally:
-            self._busy = False
+            self._running -= 1
+            if not self._running:
+                self._quiet.set()
 
     def release(self) -> None:
         """The platform is connected: send what waited for it."""
@@ -202,11 +212,19 @@ class OutboxPump:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def idle(self) -> None:
+        """Return once no flush is under way."""
+        await self._quiet.wait()
+
     async def close(self, grace: float = 10.0) -> None:
-        """No new flushes; let the one running finish."""
+        """No new flushes; let the ones running finish."""
         self._closed = True
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=grace)
+        try:
+            await asyncio.wait_for(self.idle(), grace)
+        except TimeoutError:
+            log.warning("outbox flush for %s still running at stop", self.platform.name)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -212,19 +212,38 @@ class FakeOutbox:
         for item in items:
             await self.add(item)
 
-    def _due(self, platform: str, now: datetime, limit: int) -> list[OutboxItem]:
-        due = [r for r in self.rows if r.platform == platform and r.status == "pending"
-               and r.next_attempt_at is not None and r.next_attempt_at <= now]
-        return sorted(due, key=lambda r: r.id)[:limit]
+    def _due(self, platform: str, now: datetime, limit: int, per_chat: int, skip: Collection[int]) -> list[OutboxItem]:
+        """As the database claims: in queue order, nothing behind a row of its chat that is not due
+        (retrying or leased), at most `per_chat` rows of one chat, none of the chats skipped."""
+        due: list[OutboxItem] = []
+        taken: dict[int, int] = {}
+        blocked: set[int] = set(skip)
+        for row in sorted(self.rows, key=lambda r: r.id or 0):
+            if row.platform != platform or row.status != "pending" or row.chat_id in blocked:
+                continue
+            assert row.next_attempt_at is not None, "a queued row has its due time"
+            if row.next_attempt_at > now:
+                blocked.add(row.chat_id)
+            elif taken.get(row.chat_id, 0) < per_chat:
+                taken[row.chat_id] = taken.get(row.chat_id, 0) + 1
+                due.append(row)
+        return due[:limit]
 
-    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int, *, per_chat: int,
+                    skip_chats: Collection[int] = (),
+                    starting: Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]] | None = None,
+                    ) -> Sequence[OutboxItem]:
         claimed = []
-        for row in self._due(platform, now, limit):
+        for row in self._due(platform, now, limit, per_chat, skip_chats):
             item = copy.deepcopy(row)
             item.attempts += 1
             claimed.append(item)
             row.attempts += 1
             row.next_attempt_at = lease_until
+        sent_now = {item.id for item in starting(claimed)} if starting is not None and claimed else set()
+        for row in self.rows:
+            if row.id in sent_now:
+                row.sending_at = now
         return claimed
 
     async def update(self, item: OutboxItem) -> None:
@@ -237,6 +256,17 @@ class FakeOutbox:
         for row in self.rows:
             if row.id in item_ids:
                 row.sending_at = at
+
+    async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None:
+        for row in self.rows:
+            if (row.platform, row.chat_id, row.status) == (platform, chat_id, "pending") and (row.id or 0) > row_id:
+                assert row.next_attempt_at is not None, "a queued row has its due time"
+                row.next_attempt_at = max(row.next_attempt_at, until)
+
+    async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None:
+        for row in self.rows:
+            if row.id in item_ids:
+                row.attempts, row.next_attempt_at, row.last_error, row.sending_at = row.attempts - 1, until, reason, None
 
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None:
         for row in self.rows:

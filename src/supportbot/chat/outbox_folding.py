@@ -3,6 +3,7 @@ place goes out as one message."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from supportbot.domain import texts
@@ -49,3 +50,13 @@ def late_apology(item: OutboxItem, platform: str, now: datetime) -> str:
 def folded_text(group: list[OutboxItem], platform: str, now: datetime) -> str:
     """One message for a run of late notices: the apology, then each notice as it was, oldest first."""
     return "\n\n".join([late_apology(group[0], platform, now), *(row.text for row in group)])
+
+
+def outgoing(item: OutboxItem, group: list[OutboxItem], platform: str, now: datetime,
+             stale_before: datetime) -> OutboxItem:
+    """What is actually sent for a row: a late acknowledgement says sorry; a folded run is one message."""
+    if len(group) > 1:
+        return replace(item, text=folded_text(group, platform, now))
+    if is_ack(item) and item.created_at < stale_before:
+        return replace(item, text=f"{item.text}\n\n{late_apology(item, platform, now)}")
+    return item

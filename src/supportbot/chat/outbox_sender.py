@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
-from supportbot.chat.outbox_folding import fold_run, folded_text, is_ack, late_apology
+from supportbot.chat.outbox_folding import FOLD_MAX_ROWS, fold_run, outgoing
+from supportbot.chat.outbox_lanes import ChatHolds, Lanes, LaneSlots, lanes_of
 from supportbot.chat.outbox_outcomes import OutboxOutcomes
 from supportbot.services.after_delivery import AfterDelivery
 from supportbot.services.outbox import (
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # a sender that dies mid-send leaves its rows to be retried after this
 BATCH = 50
+# Rows of one chat claimed at once: enough for a late run of notices to fold into one message, and
+# no more, so a chat held by its flood limit never has its whole backlog leased and put back.
+PER_CHAT = FOLD_MAX_ROWS
 SENDER_DIED = "its sender stopped while sending it"
 
 
@@ -52,6 +57,7 @@ class FlushReport:
     retried: int = 0
     dead: int = 0
     held: int = 0  # put back untried, or without counting the try, while the platform is down
+    more: bool = False  # the claim was full (or a chat had more than it took): more may be due now
 
 
 class OutboxSender:
@@ -68,9 +74,10 @@ class OutboxSender:
         self.breaker = Breaker(clock, first_pause=self.policy.first_backoff, max_pause=self.policy.outage_max_wait)
         # Set when the probe out now has its answer; rows of other chats wait on it instead of piling in.
         self._probe_answered = asyncio.Event()
-        # chat -> (row id, when it is tried again): a row waiting for a retry holds back the
-        # rows queued after it to the same chat, across flushes, so messages arrive in order.
-        self._holds: dict[int, tuple[int, datetime]] = {}
+        # Chats a flush of this sender is sending to: no other flush claims their rows meanwhile.
+        self._busy_chats: set[int] = set()
+        self._slots = LaneSlots(self.policy.parallel_chats)  # however many flushes are under way
+        self._holds = ChatHolds()  # chats whose later rows wait behind one waiting for a retry
 
     def breaker_status(self) -> BreakerStatus:
         """Whether the platform is taken for down (closed/open/half-open), since when, and the last error."""
@@ -81,76 +88,111 @@ class OutboxSender:
         report = FlushReport()
         if not self.breaker.ready():
             return report  # the platform is down and no probe is due: the rows stay as they are
-        now = self.clock.now()
-        async with self.uow() as uow:
-            items = await uow.outbox.claim(self.platform.name, now, now + LEASE, BATCH)
-            await uow.commit()
-        # A hold whose time has come ends: its row is due again and, queued first, goes first.
-        self._holds = {chat: hold for chat, hold in self._holds.items() if hold[1] > now}
-        latest_edit = {item.ticket_id: item.id for item in items if item.kind is OutboxKind.EDIT_CARD}
-        lanes: dict[int, list[OutboxItem]] = {}
-        for item in items:
-            if item.kind is OutboxKind.EDIT_CARD and latest_edit.get(item.ticket_id) != item.id:
+        items, starting, promised = await self._claim()
+        lanes, superseded, died = lanes_of(items, self._at_most_once)
+        for row in starting:
+            row.sending_at = self.clock.now()
+        report.more = len(items) >= BATCH or any(len(lane) >= PER_CHAT for lane in lanes)
+        try:
+            for item in superseded:
                 await self.outcomes.finish(item, None, superseded=True)  # a later edit shows the newer state
-            elif item.sending_at is not None and self._at_most_once(item):
-                # Killed mid-send (kill -9, power cut): the platform may have it; sending again could show it twice.
+            for item in died:  # killed mid-send: the platform may have it; sending again could show it twice
                 await self.outcomes.unconfirmed(item, SENDER_DIED)
                 report.sent += 1
-            else:
-                lanes.setdefault(item.chat_id, []).append(item)
-        waiting = list(lanes.values())
 
-        async def worker() -> None:
-            while waiting:
-                await self._send_lane(waiting.pop(0), report)
+            async def worker() -> None:
+                while lanes:
+                    lane, first = lanes.pop(0), promised[0] > 0  # the lanes promised a slot go first
+                    promised[0] -= first
+                    async with self._slots.lane(promised=first):
+                        await self._send_lane(lane, report)
+                    self._busy_chats.discard(lane[0].chat_id)
 
-        # One slow chat must not hold up the others; one chat's rows still go strictly one after another.
-        workers = min(max(1, self.policy.parallel_chats), len(waiting))
-        results = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
+            # One slow chat must not hold up the others; one chat's rows still go strictly one after another.
+            workers = min(self._slots.size, len(lanes))
+            results = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
+        finally:
+            self._slots.forget(promised[0])
+            self._busy_chats.difference_update(item.chat_id for item in items)
         for outcome in results:  # after every chat had its turn: a storage error surfaces to the pump
             if isinstance(outcome, BaseException):
                 raise outcome
         return report
+
+    async def _claim(self) -> tuple[Sequence[OutboxItem], list[OutboxItem], list[int]]:
+        """Lease what is due, but nothing of a chat another flush is sending to; the first message of each
+        lane that starts at once is marked as on its way by the claim itself (no transaction of its own).
+        Returns the rows, those marked, and how many lanes were promised a slot (in a list, to count down)."""
+        now = self.clock.now()
+        self._holds.expire(now)
+        starting: list[OutboxItem] = []
+        promised = [0]
+
+        def start(claimed: Sequence[OutboxItem]) -> Sequence[OutboxItem]:
+            lanes = lanes_of(claimed, self._at_most_once)[0]
+            if self.breaker.state is BreakerState.CLOSED:  # as many lanes as there are free slots
+                promised[0] = self._slots.promise(len(lanes))
+                starting.extend(self._starting(lanes[:promised[0]]))
+            return starting
+
+        async with self.uow() as uow:
+            items = await uow.outbox.claim(self.platform.name, now, now + LEASE, BATCH, per_chat=PER_CHAT,
+                                           skip_chats=self._busy_chats, starting=start)
+            await uow.commit()
+        self._busy_chats.update(item.chat_id for item in items)  # before another flush claims
+        return items, starting, promised
+
+    def _starting(self, lanes: Lanes) -> list[OutboxItem]:
+        """Of lanes that start at once, the rows that go to the platform as soon as the claim commits
+        and must not be sent twice: each one's first message (with the late ones folded into it)."""
+        stale_before = self._stale_before()
+        starting = []
+        for lane in lanes:
+            if self._at_most_once(lane[0]) and self._holds.until(lane[0]) is None:
+                starting += fold_run(lane, 0, stale_before)
+        return starting
 
     async def _send_lane(self, rows: list[OutboxItem], report: FlushReport) -> None:
         """One chat's claimed rows, in queue order; stale plain notices may go out folded into one."""
         index = 0
         while index < len(rows):
             item = rows[index]
+            held_until = self._holds.until(item)
+            if held_until is not None:
+                # The rest wait exactly as long as the earlier row, so all are due together, in queue
+                # order; put back at once, in one transaction.
+                wait = max(0.0, (held_until - self.clock.now()).total_seconds())
+                await self.outcomes.put_back(rows[index:], "waiting for an earlier message to this chat", wait)
+                report.held += len(rows) - index
+                return
             group = fold_run(rows, index, self._stale_before())
             index += len(group)
-            hold = self._holds.get(item.chat_id)
-            assert item.id is not None, "a claimed outbox row has its id"
-            if hold is not None and hold[0] < item.id:
-                # Wait exactly as long as the earlier row, so both are due together, in queue order.
-                wait = max(0.0, (hold[1] - self.clock.now()).total_seconds())
-                for row in group:
-                    await self.outcomes.later(row, "waiting for an earlier message to this chat", wait, count=False)
-                report.held += len(group)
-                continue
-            await self._send_unit(item, group, report)
+            # What goes next to this chat is marked as on its way with this one's outcome: one transaction.
+            following = fold_run(rows, index, self._stale_before()) if index < len(rows) else []
+            await self._send_unit(item, group, report, [r for r in following if self._at_most_once(r)])
             if len(group) > 1 and item.status != "sent":
                 # The folded message did not go: the others go on their own, behind the first.
                 index -= len(group) - 1
 
-    async def _send_unit(self, item: OutboxItem, group: list[OutboxItem], report: FlushReport) -> None:
+    async def _send_unit(self, item: OutboxItem, group: list[OutboxItem], report: FlushReport,
+                         next_up: list[OutboxItem]) -> None:
         """Send one row (or a folded run led by it) and record what came of it."""
         turn = await self._turn()
         if turn is None:
             await self.outcomes.later(item, self._down_reason(), self.breaker.seconds_to_probe(), count=False)
-            self._hold(item)
+            self._holds.update(item)
             report.held += 1
             return
         answered: bool | None = None  # True: the platform answered; False: it failed; None: no call made
         try:
-            if self._at_most_once(item):
-                await self.outcomes.sending(group)
-            delivered = await self._deliver(self._outgoing(item, group))
+            if self._at_most_once(item) and any(row.sending_at is None for row in group):
+                await self.outcomes.sending(group)  # unless marked when claimed
+            delivered = await self._deliver(outgoing(item, group, self.platform.name, self.clock.now(), self._stale_before()))
             answered = True
         except Exception as err:  # each kind of failure has its outcome; a bug must not stop the others
             answered = await self._failed(err, item, group, report)
         else:
-            await self.outcomes.finish_folded(group, delivered)
+            await self.outcomes.finish_folded(group, delivered, next_up)
             report.sent += len(group)
         finally:
             self._settle(turn, answered)
@@ -160,7 +202,7 @@ class OutboxSender:
         """Record what a failed send comes to; returns whether the platform answered (None: not asked)."""
         if isinstance(err, Throttled):
             await self.outcomes.later(item, str(err), err.after, count=False)
-            self._hold(item)
+            self._holds.update(item)
             report.retried += 1
             return None
         if isinstance(err, PlatformDown):
@@ -168,14 +210,14 @@ class OutboxSender:
             log.warning("%s: platform down (%s); outbox row %s waits for it, its try not counted",
                         self.platform.name, err, item.id)
             await self.outcomes.later(item, str(err), self.breaker.seconds_to_probe(), count=False)
-            self._hold(item)
+            self._holds.update(item)
             report.held += 1
             return False
         if isinstance(err, MaybeDelivered):  # no answer in time: the platform is slow or down
             self.breaker.failed(str(err))
             for row in group:
                 await self.outcomes.unconfirmed(row, str(err))
-                self._hold(row)
+                self._holds.update(row)
             report.sent += len(group)
             return False
         if isinstance(err, PermanentFailure):
@@ -184,14 +226,14 @@ class OutboxSender:
             return True
         if isinstance(err, RetryLater) and err.after is not None:  # a rate limit on this chat: not a failed try
             await self.outcomes.later(item, str(err), err.after, count=False)
-            self._hold(item)
+            self._holds.update(item)
             report.retried += 1
             return True
         if not isinstance(err, RetryLater):
             log.exception("unexpected error sending outbox row %s", item.id, exc_info=err)
         reason = str(err) if isinstance(err, RetryLater) else f"{type(err).__name__}: {err}"
-        dead = await self._retry(item, reason)
-        self._hold(item)
+        dead = await self.outcomes.retry(item, reason, self.policy.backoff(item.attempts), self.policy.max_attempts)
+        self._holds.update(item)
         report.dead += dead
         report.retried += not dead
         return True if isinstance(err, RetryLater) else None
@@ -232,23 +274,6 @@ class OutboxSender:
     def _stale_before(self) -> datetime:
         return self.clock.now() - timedelta(seconds=self.policy.fold_after)
 
-    def _outgoing(self, item: OutboxItem, group: list[OutboxItem]) -> OutboxItem:
-        """What is actually sent for a row: a late acknowledgement says sorry; a folded run is one message."""
-        now = self.clock.now()
-        if len(group) > 1:
-            return replace(item, text=folded_text(group, self.platform.name, now))
-        if is_ack(item) and item.created_at < self._stale_before():
-            return replace(item, text=f"{item.text}\n\n{late_apology(item, self.platform.name, now)}")
-        return item
-
-    def _hold(self, item: OutboxItem) -> None:
-        """Hold back later rows to the item's chat while it waits for a retry; release them once it is done."""
-        assert item.id is not None, "a claimed outbox row has its id"
-        if item.status == "pending" and item.next_attempt_at is not None:
-            self._holds[item.chat_id] = (item.id, item.next_attempt_at)
-        elif self._holds.get(item.chat_id, (None,))[0] == item.id:
-            del self._holds[item.chat_id]
-
     async def _deliver(self, item: OutboxItem) -> Delivered | None:
         if item.kind is OutboxKind.DELETE:
             await self.platform.delete(item)
@@ -261,14 +286,3 @@ class OutboxSender:
                 await self.platform.edit(item, card)
             return None
         return await self.platform.send(item)
-
-    async def _retry(self, item: OutboxItem, reason: str) -> bool:
-        """Put the row back with back-off; returns True when it has now used all its tries."""
-        if item.attempts >= self.policy.max_attempts:
-            await self.outcomes.dead(item, reason)
-            return True
-        wait = self.policy.backoff(item.attempts)
-        log.warning("%s: outbox row %s try %s failed (%s); next try in %.1fs",
-                    self.platform.name, item.id, item.attempts, reason, wait)
-        await self.outcomes.later(item, reason, wait)
-        return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -25,6 +25,57 @@ def _upsert_outbox(session: AsyncSession) -> sa.Insert:
         insert = dialect_insert(session)(outbox)
         _UPSERT_OUTBOX[name] = insert.on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
     return _UPSERT_OUTBOX[name]
+
+
+# Written out, not bound: only then may SQLite (and PostgreSQL's generic plans) use the partial index
+# of pending rows instead of reading the whole outbox, sent rows and all.
+_PENDING: sa.ColumnClause[str] = sa.literal_column("'pending'")
+
+
+def _claim_statement() -> sa.Select:
+    """Due rows of a platform in queue order, the first `per_chat` of each chat; locked on PostgreSQL."""
+    earlier = outbox.alias("earlier")
+    now: sa.BindParameter[datetime] = sa.bindparam("now")
+    # A row waiting behind an earlier one to the same chat (retrying, or leased by another
+    # sender) stays put, so replicas never deliver a chat's messages out of order.
+    waiting = sa.exists().where(
+        earlier.c.platform == outbox.c.platform, earlier.c.chat_id == outbox.c.chat_id,
+        earlier.c.status == _PENDING, earlier.c.id < outbox.c.id, earlier.c.next_attempt_at > now,
+    )
+    # The first rows of each chat only: one chat's backlog is never leased whole, so a chat its
+    # flood limit holds costs the others nothing when its hold ends.
+    place = sa.func.row_number().over(partition_by=outbox.c.chat_id, order_by=outbox.c.id)
+    due = (
+        sa.select(outbox.c.id, place.label("place"))
+        .where(outbox.c.platform == sa.bindparam("platform"), outbox.c.status == _PENDING,
+               outbox.c.next_attempt_at <= now, outbox.c.chat_id.not_in(sa.bindparam("skip", expanding=True)),
+               ~waiting)
+        .subquery()
+    )
+    return (
+        sa.select(outbox)
+        .where(outbox.c.id.in_(sa.select(due.c.id).where(due.c.place <= sa.bindparam("per_chat"))))
+        .order_by(outbox.c.id).limit(sa.bindparam("limit")).with_for_update(skip_locked=True, of=outbox)
+    )
+
+
+# Built once: composing them costs more than running them.
+_CLAIM = _claim_statement()
+_LEASE = sa.update(outbox).where(outbox.c.id.in_(sa.bindparam("ids", expanding=True))).values(
+    next_attempt_at=sa.bindparam("until"), attempts=outbox.c.attempts + 1,
+    sending_at=sa.case((outbox.c.id.in_(sa.bindparam("sending", expanding=True)),
+                        sa.bindparam("now", type_=outbox.c.sending_at.type)),
+                       else_=outbox.c.sending_at),
+)
+
+_UNTIL = sa.bindparam("held_until", type_=outbox.c.next_attempt_at.type)
+_WAIT_BEHIND = sa.update(outbox).where(
+    outbox.c.platform == sa.bindparam("on_platform"), outbox.c.chat_id == sa.bindparam("in_chat"),
+    outbox.c.status == _PENDING, outbox.c.id > sa.bindparam("after_row"), outbox.c.next_attempt_at < _UNTIL,
+).values(next_attempt_at=_UNTIL)
+
+# Picks, among rows just claimed, those whose send begins at once (marked "sending" with the lease).
+Starting = Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]]
 
 
 def _item(row: sa.Row) -> OutboxItem:
@@ -69,36 +120,28 @@ class SqlOutbox:
             created_at=i.created_at, next_attempt_at=i.next_attempt_at or i.created_at,
         ) for i in items])
 
-    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Due rows for a platform, leased until `lease_until` so another sender leaves them alone."""
-        earlier = outbox.alias("earlier")
-        # A row waiting behind an earlier one to the same chat (retrying, or leased by another
-        # sender) stays put, so replicas never deliver a chat's messages out of order.
-        waiting = sa.exists().where(
-            earlier.c.platform == outbox.c.platform, earlier.c.chat_id == outbox.c.chat_id,
-            earlier.c.status == "pending", earlier.c.id < outbox.c.id, earlier.c.next_attempt_at > now,
-        )
-        query = (
-            sa.select(outbox)
-            .where(outbox.c.platform == platform, outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
-                   ~waiting)
-            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True, of=outbox)
-        )
-        items = [_item(row) for row in await self.session.execute(query)]
-        if items:
-            await self.session.execute(
-                sa.update(outbox).where(outbox.c.id.in_([i.id for i in items]))
-                .values(next_attempt_at=lease_until, attempts=outbox.c.attempts + 1)
-            )
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int, *, per_chat: int,
+                    skip_chats: Collection[int] = (), starting: Starting | None = None) -> Sequence[OutboxItem]:
+        """Due rows for a platform, at most `per_chat` of one chat and none of `skip_chats`, leased until
+        `lease_until` so another sender leaves them alone; the rows `starting` picks are marked as being
+        sent now, in the same statement."""
+        found = await self.session.execute(_CLAIM, {"platform": platform, "now": now, "per_chat": per_chat,
+                                                    "limit": limit, "skip": list(skip_chats)})
+        items = [_item(row) for row in found]
+        if not items:
+            return items
         for item in items:
             item.attempts += 1
+        sent_now = [item.id for item in starting(items)] if starting is not None else []
+        await self.session.execute(_LEASE, {"ids": [item.id for item in items], "sending": sent_now,
+                                            "until": lease_until, "now": now})
         return items
 
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None:
         """Cards not yet sent go out with the ticket's latest state."""
         await self.session.execute(
             sa.update(outbox).where(outbox.c.ticket_id == ticket_id, outbox.c.kind == OutboxKind.CARD.value,
-                                    outbox.c.status == "pending")
+                                    outbox.c.status == _PENDING)
             .values(text=text, payload=encode_payload(buttons))
         )
 
@@ -113,3 +156,14 @@ class SqlOutbox:
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None:
         """Note that these rows are being sent now (cleared by update() with their outcome)."""
         await self.session.execute(sa.update(outbox).where(outbox.c.id.in_(list(item_ids))).values(sending_at=at))
+
+    async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None:
+        """The rows queued to the chat after `row_id` are not due before `until`: they wait behind it."""
+        await self.session.execute(_WAIT_BEHIND, {"on_platform": platform, "in_chat": chat_id, "after_row": row_id,
+                                                  "held_until": until})
+
+    async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None:
+        """Return claimed rows untried, due again at `until`: their lease is not counted as a try."""
+        await self.session.execute(sa.update(outbox).where(outbox.c.id.in_(list(item_ids))).values(
+            attempts=outbox.c.attempts - 1, next_attempt_at=until, last_error=reason, sending_at=None,
+        ))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -123,9 +123,14 @@ class OutboxRepository(Protocol):
     async def add(self, item: OutboxItem) -> None: ...
     async def add_many(self, items: Sequence[OutboxItem]) -> None: ...
     async def update(self, item: OutboxItem) -> None: ...
-    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[OutboxItem]: ...
+    async def claim(self, platform: str, now: datetime, lease_until: datetime, limit: int, *, per_chat: int,
+                    skip_chats: Collection[int] = (),
+                    starting: Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]] | None = None,
+                    ) -> Sequence[OutboxItem]: ...  # `starting` picks rows to mark as being sent now
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None: ...
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
+    async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None: ...  # not a try
+    async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None: ...
 
 
 class HandoffRepository(Protocol):
