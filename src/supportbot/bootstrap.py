@@ -34,6 +34,7 @@ from supportbot.services.shift_reminder import ShiftReminder
 if TYPE_CHECKING:
     from supportbot.chat.discord.client import DiscordOptions
     from supportbot.chat.telegram.bot import TelegramOptions
+    from supportbot.web.server import WebServer
 
 # The console chat has no real ids: these stand in for its places.
 CONSOLE_PRODUCT_BASE = 100
@@ -243,3 +244,17 @@ def platform_adapters(app: App) -> list[Served]:
         served.append(Served(DiscordAdapter(app.desk, discord_options(app.settings)), discord.LoginFailure,
                              DISCORD_TOKEN_REJECTED, transient))
     return served
+
+
+def web_server(app: App) -> WebServer | None:
+    """The web server of the [web] section (None when it is off); templates and routes load only when used."""
+    from supportbot.web.server import WebContext, WebOptions, WebServer, templates
+
+    conf = app.settings.web
+    if not conf.enabled:
+        return None
+    options = WebOptions(listen=conf.listen, port=conf.port, public_url=conf.public_url,
+                         public_tracker=conf.public_tracker,
+                         secret=conf.secret.get_secret_value() if conf.secret else None)
+    return WebServer(WebContext(options, app.desk, app.database, app.deps.clock, templates()))
+

@@ -87,7 +87,7 @@ def _settings(path: Path | None) -> Settings:
 def run(config: Path | None = ConfigOption) -> None:
     """Start the bot: Telegram and/or Discord when a token is set, else the local console chat."""
     from supportbot import runtime
-    from supportbot.bootstrap import build_app, platform_adapters, platforms_of
+    from supportbot.bootstrap import build_app, platform_adapters, platforms_of, web_server
 
     settings = _settings(config)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -101,9 +101,10 @@ def run(config: Path | None = ConfigOption) -> None:
             err.print(f"No platform token configured: starting the local console chat on {where}.\n"
                       "Type /console for console help, /help for commands; end of input quits.", highlight=False, markup=False, soft_wrap=True)
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-            asyncio.run(runtime.run_console(bot))
+            say = lambda line: err.print(line, highlight=False, markup=False, soft_wrap=True)  # noqa: E731
+            asyncio.run(runtime.run_console(bot, web=web_server(bot), say=say))
         else:
-            asyncio.run(runtime.run_platforms(bot, lambda: platform_adapters(bot)))
+            asyncio.run(runtime.run_platforms(bot, lambda: platform_adapters(bot), web=web_server(bot)))
     except (runtime.SchemaOutdated, runtime.DatabaseUnusable, runtime.TokenRefused) as error:
         raise _fail(error) from None
 
@@ -138,6 +139,11 @@ def check_config(path: Path = typer.Argument(..., help="The TOML file to check."
               f"holidays {hours.holidays.country or 'none'} + {len(hours.holidays.extra)} extra", highlight=False, markup=False, soft_wrap=True)
     out.print(f"On call: {', '.join(settings.oncall.rotation) or 'no rotation'} ({settings.oncall.shift} shifts)", highlight=False, markup=False, soft_wrap=True)
     out.print(f"Platforms on: {', '.join(on) or 'none (console chat)'}", highlight=False, markup=False, soft_wrap=True)
+    web = settings.web
+    out.print(f"Web: {'on at ' + web.public_url if web.enabled else 'off'}"
+              + (f" (listening on {web.listen}:{web.port}; public tracker {'on' if web.public_tracker else 'off'}; "
+                 f"secret {'set' if web.secret else 'generated and kept in the database'})" if web.enabled else ""),
+              highlight=False, markup=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")

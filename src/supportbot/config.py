@@ -34,6 +34,7 @@ from supportbot.config_sections import (  # noqa: F401  (the sections are part o
     Section,
     SecurityConfig,
     TelegramConfig,
+    WebConfig,
     is_placeholder,
 )
 
@@ -57,6 +58,7 @@ class Settings(Section):
     emergency: EmergencyConfig = EmergencyConfig()
     security: SecurityConfig = SecurityConfig()
     outbox: OutboxConfig = OutboxConfig()
+    web: WebConfig = WebConfig()
     faq: dict[str, str] = {}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

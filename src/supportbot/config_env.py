@@ -11,7 +11,7 @@ from pydantic_settings import EnvSettingsSource, SettingsError
 # Any key may come from the environment as SUPPORTBOT_<SECTION>__<KEY>; the three older names stay.
 ENV_PREFIX, ENV_DELIMITER = "SUPPORTBOT_", "__"
 OLDER_VARIABLES = {("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("discord", "token"): "DISCORD_BOT_TOKEN",
-                   ("database", "url"): "DATABASE_URL"}
+                   ("database", "url"): "DATABASE_URL", ("web", "secret"): "SUPPORTBOT_WEB_SECRET"}
 ENV_SINGLE_UNDERSCORE = "not a setting; a key of [{section}] is set with two underscores: {suggestion}"
 ENV_DISAGREE = "{first} and {second} are both set, to different values; keep one"
 ENV_BAD_JSON = "not valid JSON"
@@ -60,7 +60,8 @@ def with_environment(model: type[BaseModel], raw: dict[str, Any], env: dict[str,
         if env.get(variable):  # empty means unset, as it always has
             older.setdefault(section, {})[key] = env[variable]
             origins[(section, key)] = variable
-    nested = {name: value for name, value in env.items() if name.upper().startswith(ENV_PREFIX) and value}
+    nested = {name: value for name, value in env.items()
+              if name.upper().startswith(ENV_PREFIX) and value and name.upper() not in OLDER_VARIABLES.values()}
     for name in sorted(nested):
         rest = name[len(ENV_PREFIX):].lower()
         path = tuple(rest.split(ENV_DELIMITER))

@@ -275,3 +275,32 @@ class OutboxConfig(Section):
     fold_after: WallClock = "10m"
     # Chats sent to at the same time (each chat still in order): one slow chat never holds up the rest.
     parallel_chats: int = Field(default=8, ge=1, le=64)
+
+
+class WebConfig(Section):
+    """The web server: public tracker, team board, /healthz and /metrics (and the Telegram webhook when
+    it listens on the same address and port)."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests); the log says which
+    public_url: str = "http://127.0.0.1:8080"
+    # Signs sessions and CSRF tokens; generated once and stored in the database when unset.
+    secret: SecretStr | None = None
+    public_tracker: bool = True
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("an absolute http(s) URL the team's browsers reach, e.g. https://support.example.org")
+        return value.rstrip("/")
+
+    @field_validator("secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        value = _refuse_placeholder(value, "web secret", "SUPPORTBOT_WEB_SECRET")
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("at least 32 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`)")
+        return value

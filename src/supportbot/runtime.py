@@ -20,7 +20,7 @@ from supportbot.db.console_ids import last_console_message_id
 from supportbot.scheduler import make_scheduler
 
 if TYPE_CHECKING:
-    pass
+    from supportbot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,29 @@ def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = 
     return jobs
 
 
+async def start_web(web: WebServer | None, say: Callable[[str], None] | None = None) -> bool:
+    """Start the web server beside the chat; a taken address is told and the chat goes on without it."""
+    if web is None:
+        return False
+    try:
+        await web.start()
+    except OSError as err:
+        options = web.ctx.options
+        line = (f"dashboard not started: cannot listen on {options.listen}:{options.port} ({err.strerror or err}); "
+                "set [web] port, or enabled = false")
+        log.error(line)
+        if say is not None:
+            say(line)
+        return False
+    if say is not None:
+        say(f"Dashboard: {web.url}/board (sign in with /dashboard) · public tracker: {web.url}/")
+    return True
+
+
 async def run_console(app: App, *, stream: Any = None, write: Callable[[str], None] = print,
-                      echo: bool | None = None) -> None:
-    """The local console chat until end of input."""
+                      echo: bool | None = None, web: WebServer | None = None,
+                      say: Callable[[str], None] | None = None) -> None:
+    """The local console chat until end of input, and the web server beside it when given."""
     stream = sys.stdin if stream is None else stream
     if hasattr(stream, "reconfigure"):  # a byte that is not UTF-8 becomes U+FFFD, not the end of the session
         stream.reconfigure(errors="replace")
@@ -71,24 +91,32 @@ async def run_console(app: App, *, stream: Any = None, write: Callable[[str], No
         chat = bootstrap.console_chat(app, write, ids, echo=(not stream.isatty()) if echo is None else echo)
         scheduler = make_scheduler(periodic_jobs(app, [chat.sender]))
         scheduler.start()
+        started = await start_web(web, say)
         try:
             await chat.flush()
             await chat.run(stream)
             await chat.flush()
         finally:
             scheduler.shutdown(wait=False)
+            if started and web is not None:
+                await web.stop()
     finally:  # an open connection would keep the process alive after an error
         await app.database.dispose()
 
 
-async def run_platforms(app: App, adapters: Callable[[], list[Served]]) -> None:
-    """Serve the platforms `adapters` builds until SIGINT or SIGTERM; TokenRefused when one refuses its token."""
+async def run_platforms(app: App, adapters: Callable[[], list[Served]], *, web: WebServer | None = None) -> None:
+    """Serve the platforms `adapters` builds (and the web server, when given) until SIGINT or SIGTERM;
+    TokenRefused when one refuses its token."""
+    started = False
     try:
         await prepare_database(app)
         stop = asyncio.Event()
         _stop_on_signals(stop)
+        started = await start_web(web)
         await serve(app, adapters(), stop=stop)
     finally:
+        if started and web is not None:
+            await web.stop()
         await app.database.dispose()
 
 

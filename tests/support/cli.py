@@ -23,7 +23,8 @@ def clean_env(home: Path) -> dict[str, str]:
     """The current environment without platform tokens or config overrides, HOME set to `home`."""
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN and not k.startswith(("TELEGRAM", "DISCORD"))
            and not (k.startswith("SUPPORTBOT_") and k != "SUPPORTBOT_TEST_DATABASE_URL")}
-    env.update(HOME=str(home), PYTHONIOENCODING="utf-8", COLUMNS="200", NO_COLOR="1")
+    # The web server listens on a free port: tests run side by side, and 8080 may be someone's.
+    env.update(HOME=str(home), PYTHONIOENCODING="utf-8", COLUMNS="200", NO_COLOR="1", SUPPORTBOT_WEB__PORT="0")
     return env
 
 

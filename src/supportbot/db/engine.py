@@ -12,11 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import configure_mappers
 
+from supportbot.db.board_views import SqlBoardViews
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
 from supportbot.db.outbox_store import SqlOutbox
+from supportbot.db.public_views import SqlPublicViews
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlTickets
 from supportbot.db.tables import map_tables
+from supportbot.db.web_store import SqlWebAccess
 from supportbot.services import ports
 
 
@@ -100,6 +103,9 @@ class SqlUnitOfWork:
         self.keeps: ports.KeepRepository = SqlKeeps(self.session)
         self.handled: ports.HandledRepository = SqlHandled(self.session)
         self.dead_letters: ports.DeadLetterRepository = SqlDeadLetters(self.session)
+        self.web: ports.WebAccessRepository = SqlWebAccess(self.session)
+        self.public: ports.PublicViews = SqlPublicViews(self.session)
+        self.board: ports.BoardViews = SqlBoardViews(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

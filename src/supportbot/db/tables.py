@@ -256,6 +256,33 @@ dead_letters = sa.Table(
 )
 sa.Index("ix_dead_letters_status", dead_letters.c.status, dead_letters.c.id)
 
+# The web side's own state: settings it generates once (the session secret), one-time sign-in links
+# and sessions, each stored by the SHA-256 of its token (a database leak signs nobody in).
+web_settings = sa.Table(
+    "web_settings", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+login_tokens = sa.Table(
+    "login_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("person", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime),
+)
+
+web_sessions = sa.Table(
+    "web_sessions", metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("person", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+)
+sa.Index("ix_web_sessions_person", web_sessions.c.person)
+
 mapper_registry = registry(metadata=metadata)
 
 

@@ -174,6 +174,27 @@ class HasOutbox(Protocol):
     def outbox(self) -> OutboxSink: ...
 
 
+class WebAccessRepository(Protocol):
+    """The web side's state: settings it generates once, one-time sign-in links, sessions (by token hash)."""
+
+    async def setting(self, key: str) -> str | None: ...
+    async def keep_setting(self, key: str, value: str) -> str: ...  # stores it unless set; returns what is stored
+    async def add_login_token(self, token_hash: str, person: str, created_at: datetime,
+                              expires_at: datetime) -> None: ...
+    async def use_login_token(self, token_hash: str, now: datetime) -> str | None: ...  # the person, once
+    async def add_session(self, id_hash: str, person: str, created_at: datetime, expires_at: datetime) -> None: ...
+    async def session_person(self, id_hash: str, now: datetime) -> str | None: ...
+    async def end_session(self, id_hash: str, now: datetime) -> None: ...
+
+
+class PublicViews(Protocol):
+    """What the public tracker reads: tickets and timelines with nothing private in them."""
+
+
+class BoardViews(Protocol):
+    """What the team board reads: open tickets with their clocks, a ticket's whole history."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -185,6 +206,9 @@ class UnitOfWork(Protocol):
     keeps: KeepRepository
     handled: HandledRepository
     dead_letters: DeadLetterRepository
+    web: WebAccessRepository
+    public: PublicViews
+    board: BoardViews
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
