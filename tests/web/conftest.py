@@ -37,6 +37,14 @@ class WebWorld:
             await self.chat.flush()
         return self.printed[start:]
 
+    async def sign_in(self, name: str) -> None:
+        """Sign the test client in as a team member, as following a /dashboard link would."""
+        from supportbot.web.auth import COOKIE, start_session
+
+        person = self.app.desk.directory.person(name)
+        assert person is not None, f"{name} is not in the config's [[people]]"
+        self.client.session.cookie_jar.update_cookies({COOKIE: await start_session(self.ctx, person)})
+
     @property
     def ctx(self) -> WebContext:
         from supportbot.web.server import CONTEXT
