@@ -22,6 +22,7 @@ from supportbot.domain.commands import (
     Reopen,
     Report,
     Resolve,
+    SendBoardLink,
     SetSeverity,
     SetStatus,
     ShowHelp,
@@ -87,6 +88,7 @@ PARSED = [
     ("/stats court", ShowStats("court", "week")),
     ("/stats court quarter", ShowStats("court", "quarter")),
     ("/stats year Court", ShowStats("court", "year")),
+    ("/dashboard", SendBoardLink()),
     ("/help", ShowHelp()),
     ("/HELP", ShowHelp()),
     ("/start", ShowHelp()),
@@ -119,7 +121,7 @@ REFUSED = [
     "/resolve", "/resolve 7 wontfix", "/resolve 7 wont fix", "/resolve 7 user was on the wrong network",
     "/reopen", "/reopen 7 resolved", "/reopen 7 fix_provided", "/reopen 7 please",
     "/oncall now", "/handoff", "/keep", "/faq", "/faq a b", "/stats a b", "/stats week month",
-    "/help me",
+    "/help me", "/dashboard now",
 ]  # fmt: skip
 
 
@@ -216,7 +218,7 @@ def test_command_table_fits_help_and_registration() -> None:
     names = [spec.name for spec in COMMANDS]
     assert names == [
         "report", "emergency", "ticket", "tickets", "status", "take", "assign", "pr", "note",
-        "severity", "resolve", "reopen", "oncall", "handoff", "keep", "faq", "stats", "help",
+        "severity", "resolve", "reopen", "oncall", "handoff", "keep", "faq", "stats", "dashboard", "help",
     ]  # fmt: skip
     for spec in COMMANDS:
         assert spec.audience in {"anyone", "team", "oncall"}

@@ -25,6 +25,7 @@ from supportbot.domain.commands import (
     Reopen,
     Report,
     Resolve,
+    SendBoardLink,
     SetSeverity,
     SetStatus,
     ShowHelp,
@@ -244,6 +245,7 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "keep": lambda a: a.done(Keep(a.number())),
     "faq": lambda a: a.done(Faq(a.word_or_fail("the FAQ entry's key").lower())),
     "stats": _stats,
+    "dashboard": lambda a: a.done(SendBoardLink()),
     "help": lambda a: a.done(ShowHelp()),
 }
 

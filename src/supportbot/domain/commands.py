@@ -39,6 +39,7 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
     ("keep", "/keep <id>", "team", "Keep a ticket through a shift handoff"),
     ("faq", "/faq <key>", "team", "Answer from the FAQ"),
     ("stats", "/stats [product] [day|week|month|quarter|year]", "team", "Playbook metrics"),
+    ("dashboard", "/dashboard", "team", "Get a private sign-in link to the team board"),
     ("help", "/help", "anyone", "What you can do here"),
 ))  # fmt: skip
 _SPECS = {spec.name: spec for spec in COMMANDS}
@@ -165,6 +166,11 @@ class Faq(Command):
 class ShowStats(Command):
     product: str | None
     period: str = DEFAULT_PERIOD
+
+
+@dataclass(frozen=True)
+class SendBoardLink(Command):
+    """/dashboard: a one-time sign-in link to the team board, sent privately."""
 
 
 @dataclass(frozen=True)

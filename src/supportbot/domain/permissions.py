@@ -6,7 +6,7 @@ from supportbot.domain.people import Role, Sender
 from supportbot.domain.tickets import NotAllowed, Ticket
 
 TEAM_ONLY = frozenset({
-    "tickets", "status", "take", "assign", "pr", "note", "severity", "resolve", "keep", "faq", "stats",
+    "tickets", "status", "take", "assign", "pr", "note", "severity", "resolve", "keep", "faq", "stats", "dashboard",
 })
 
 

@@ -15,7 +15,7 @@ from supportbot.domain.people import ChannelKind, Directory, Place, Sender
 from supportbot.domain.secret_detection import find_secrets
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import DeskError, NotAllowed
-from supportbot.services import actions, dead_letters, intake, metrics, queries, reactions
+from supportbot.services import actions, dead_letters, intake, metrics, queries, reactions, web_access
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
 from supportbot.services.handling import Recording, message_key, press_key
@@ -144,6 +144,8 @@ class Desk:
                 return await self.oncall.run(command, sender, uow=deps.uow)
             case cmd.ShowStats():
                 return await metrics.show_stats(deps, command, sender)
+            case cmd.SendBoardLink():
+                return await web_access.send_board_link(deps, msg)
             case _ if isinstance(command, TICKET_ACTIONS):
                 return await actions.act(deps, command, sender, Origin(msg.platform, msg.chat_id))
         raise NotAllowed(texts.NOT_AVAILABLE_HERE)

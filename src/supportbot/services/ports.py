@@ -191,8 +191,41 @@ class PublicViews(Protocol):
     """What the public tracker reads: tickets and timelines with nothing private in them."""
 
 
+@dataclass(frozen=True)
+class BoardFilter:
+    """Which tickets the board shows: open ones and those resolved since `resolved_since`, narrowed down."""
+
+    resolved_since: datetime
+    product: str | None = None
+    severity: str | None = None
+    assignee: str | None = None  # "mine": the signed-in person's name
+    breached_at: datetime | None = None  # only tickets whose promise is broken at this instant
+    security: bool = False  # security tickets too (the security team and admins only)
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    """One ticket as a board column shows it."""
+
+    number: int
+    title: str
+    product: str | None
+    severity: str
+    status: str
+    assignee: str | None
+    security: bool
+    created_at: datetime
+    next_due_at: datetime | None  # the next first-response deadline or escalation (None once resolved)
+    answered: bool  # a team member has responded
+    first_response_missed: bool  # the first response was due and is still owed
+    resolved_at: datetime | None
+
+
 class BoardViews(Protocol):
-    """What the team board reads: open tickets with their clocks, a ticket's whole history."""
+    """What the team board reads: open tickets with their clocks, and the recently resolved (a ticket's page
+    reads `tickets` and `events`)."""
+
+    async def cards(self, wanted: BoardFilter, limit: int) -> Sequence[BoardCard]: ...  # open first, oldest first
 
 
 class UnitOfWork(Protocol):

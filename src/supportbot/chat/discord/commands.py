@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 TicketNo = app_commands.Range[int, 1, MAX_TICKET_NUMBER]
 # Reads are answered to the caller alone; team actions and FAQ answers are for the channel to see.
-READS = frozenset({"ticket", "tickets", "help", "oncall", "stats"})
+READS = frozenset({"ticket", "tickets", "help", "oncall", "stats", "dashboard"})
 NOT_HERE = "I only work in the support channels."
 WHICH_TICKET = "Which ticket? Give its number, or use the command in the ticket's thread."
 TICKET_HELP = "Ticket number (inside a ticket's thread, that ticket by default)"
@@ -238,7 +238,7 @@ def _add_ticket_outcomes(at: _Commands) -> None:
 
 
 def _add_shifts_and_answers(at: _Commands) -> None:
-    """/oncall, /handoff, /keep, /faq, /stats, /help."""
+    """/oncall, /handoff, /keep, /faq, /stats, /dashboard, /help."""
 
     @at.command("oncall")
     async def oncall(interaction: discord.Interaction) -> None:
@@ -269,6 +269,10 @@ def _add_shifts_and_answers(at: _Commands) -> None:
                     period: str | None = None) -> None:
         await run(at.host, interaction, "stats", lambda _: cmd.ShowStats(
             product.strip().lower() if product else None, period or cmd.DEFAULT_PERIOD), product, period)
+
+    @at.command("dashboard")
+    async def dashboard(interaction: discord.Interaction) -> None:
+        await run(at.host, interaction, "dashboard", lambda _: cmd.SendBoardLink())
 
     @at.command("help")
     async def help_(interaction: discord.Interaction) -> None:
