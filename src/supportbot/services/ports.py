@@ -12,6 +12,7 @@ from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Person, Sender
 from supportbot.domain.tickets import Ticket
 from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem
+from supportbot.services.public_tracker import PublicEvent, PublicTicket
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,18 @@ class WebAccessRepository(Protocol):
 
 
 class PublicViews(Protocol):
-    """What the public tracker reads: tickets and timelines with nothing private in them."""
+    """What the public tracker reads: tickets and timelines with nothing private in them (never a security
+    ticket, a reporter, an assignee or a note)."""
+
+    async def open_tickets(self, *, product: str | None, status: str | None, offset: int,
+                           limit: int) -> Sequence[PublicTicket]: ...  # oldest first
+    async def resolved_since(self, since: datetime, *, product: str | None, offset: int,
+                             limit: int) -> Sequence[PublicTicket]: ...  # latest resolved first
+    async def ticket(self, number: int) -> PublicTicket | None: ...
+    # The history lines of `kinds` of those tickets, and of `reply_kinds` those written by one of `team`
+    # (the reporter excepted, whatever their display name), oldest first.
+    async def events(self, ticket_ids: Sequence[int], *, kinds: Collection[str], reply_kinds: Collection[str],
+                     team: Collection[str]) -> Sequence[PublicEvent]: ...
 
 
 @dataclass(frozen=True)
