@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.calendar import DAY_NAMES, MAX_DAYS_WALKED, BusinessCalendar
 from supportbot.domain.durations import parse_duration
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -314,3 +314,75 @@ def test_added_business_time_lands_in_business_hours_or_at_close(
     due = cal.add_business(start, span)
     assert due.tzinfo is UTC
     assert cal.is_business_instant(due) or _is_closing_instant(cal, due)
+
+
+# -- the week-jumping sum against the plain day-by-day walk ---------------------
+
+
+def walk_add_business(cal: BusinessCalendar, start: datetime, business: timedelta) -> datetime:
+    """add_business as it was first written: one calendar day at a time, the reference for the fast path."""
+    if business == timedelta(0):
+        return cal.next_business_instant(start)
+    remaining = business
+    cursor = start.astimezone(cal.zone).replace(tzinfo=None)
+    for _ in range(MAX_DAYS_WALKED):
+        day = cursor.date()
+        if cal.is_working_day(day):
+            begin = max(cursor, datetime.combine(day, cal.opens))
+            end = datetime.combine(day, cal.closes)
+            if begin < end:
+                available = end - begin
+                if remaining <= available:
+                    return (begin + remaining).replace(tzinfo=cal.zone).astimezone(UTC)
+                remaining -= available
+        cursor = datetime.combine(day + timedelta(days=1), time(0))
+    raise ValueError("walks past")
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> BusinessCalendar:
+    """Calendars unlike the default: any working days, hours, zone, and dense extra holidays."""
+    days = draw(st.sets(st.sampled_from(DAY_NAMES), min_size=1))
+    opens = draw(st.integers(min_value=0, max_value=22 * 60))
+    closes = draw(st.integers(min_value=opens + 1, max_value=24 * 60 - 1))
+    extra = draw(st.lists(st.dates(min_value=date(2025, 1, 1), max_value=date(2031, 12, 31)), max_size=60))
+    return BusinessCalendar(
+        timezone=draw(st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"])),
+        days=days, opens=time(opens // 60, opens % 60), closes=time(closes // 60, closes % 60),
+        country=draw(st.sampled_from([None, "FR", "US"])), extra_holidays=extra,
+    )
+
+
+long_spans = st.integers(min_value=0, max_value=400 * 8 * 60).map(lambda minutes: timedelta(minutes=minutes))
+
+
+@PROPERTY_SETTINGS
+@given(start=instants, span=st.one_of(spans, long_spans))
+def test_add_business_agrees_with_the_day_by_day_walk(
+    cal: BusinessCalendar, start: datetime, span: timedelta
+) -> None:
+    assert cal.add_business(start, span) == walk_add_business(cal, start, span)
+
+
+@PROPERTY_SETTINGS
+@given(other=calendars(), start=instants, days=st.integers(min_value=0, max_value=300), minutes=st.integers(0, 600))
+def test_add_business_agrees_with_the_walk_on_any_calendar(
+    other: BusinessCalendar, start: datetime, days: int, minutes: int
+) -> None:
+    span = days * other.day_length + timedelta(minutes=minutes)
+    try:
+        expected: datetime | str = walk_add_business(other, start, span)
+    except ValueError:
+        expected = "walks past"
+    try:
+        found: datetime | str = other.add_business(start, span)
+    except ValueError:
+        found = "walks past"
+    assert found == expected
+
+
+def test_whole_weeks_of_holidays_are_jumped_over_and_counted() -> None:
+    closed = [date(2027, 3, 1) + timedelta(days=n) for n in range(21)]  # three weeks closed
+    office = BusinessCalendar(extra_holidays=closed)
+    start = paris(2027, 2, 26, 17)  # Friday at closing
+    assert office.add_business(start, 10 * DAY) == walk_add_business(office, start, 10 * DAY) == paris(2027, 4, 2, 17)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +77,8 @@ class BusinessCalendar:
             self._country_holidays(self.country, years=[])
         self._extra = frozenset(extra_holidays)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
+        self._closed_by_year: dict[int, tuple[date, ...]] = {}
+        self._day_length = _wall(closes) - _wall(opens)
 
     # -- basic facts -------------------------------------------------------
 
@@ -87,7 +90,7 @@ class BusinessCalendar:
     @property
     def day_length(self) -> timedelta:
         """Business time in one working day (closing minus opening)."""
-        return _wall(self.closes) - _wall(self.opens)
+        return self._day_length
 
     @property
     def working_days(self) -> tuple[str, ...]:
@@ -142,24 +145,29 @@ class BusinessCalendar:
             raise ValueError(f"business time must not be negative, got {business}")
         if business == timedelta(0):
             return self.next_business_instant(start)
+        local = self._local(start)
+        day = local.date()
         remaining = business
-        cursor = self._local(start)
-        for _ in range(MAX_DAYS_WALKED):
-            day = cursor.date()
-            if self.is_working_day(day):
-                begin = max(cursor, datetime.combine(day, self.opens))
-                end = datetime.combine(day, self.closes)
-                if begin < end:
-                    available = end - begin
-                    # `<=` so that time running out exactly at closing gives the
-                    # closing instant, not the next opening.
-                    if remaining <= available:
-                        return self._to_utc(begin + remaining)
-                    remaining -= available
-            cursor = datetime.combine(day + timedelta(days=1), time(0))
-        raise ValueError(
-            f"adding {business} of business time to {start.isoformat()} walks past {MAX_DAYS_WALKED} days"
-        )
+        if self.is_working_day(day):
+            begin = max(local, datetime.combine(day, self.opens))
+            end = datetime.combine(day, self.closes)
+            if begin < end:
+                available = end - begin
+                # `<=` so that time running out exactly at closing gives the
+                # closing instant, not the next opening.
+                if remaining <= available:
+                    return self._to_utc(begin + remaining)
+                remaining -= available
+        # What is left takes whole working days after `day`, the last one up to its closing.
+        whole, last = divmod(remaining, self._day_length)
+        if not last:
+            whole, last = whole - 1, self._day_length
+        found = self._working_day_after(day, whole + 1, limit=local.date() + timedelta(days=MAX_DAYS_WALKED))
+        if found is None:
+            raise ValueError(
+                f"adding {business} of business time to {start.isoformat()} walks past {MAX_DAYS_WALKED} days"
+            )
+        return self._to_utc(datetime.combine(found, self.opens) + last)
 
     def business_between(self, a: datetime, b: datetime) -> timedelta:
         """Business time in [a, b); zero when b is not after a."""
@@ -207,6 +215,50 @@ class BusinessCalendar:
     def _to_utc(self, local: datetime) -> datetime:
         """An aware UTC instant from a naive local wall-clock time."""
         return local.replace(tzinfo=self._zone).astimezone(UTC)
+
+    def _working_day_after(self, day: date, count: int, *, limit: date) -> date | None:
+        """The `count`-th working day after `day`, or None when it falls on or after `limit`.
+
+        Jumps whole weeks, less the holidays on working weekdays within them, instead of visiting
+        each day: five business days from a Friday are the next Friday, found without a walk."""
+        per_week = len(self._weekdays)
+        while count >= per_week:
+            jump = count // per_week
+            end = day + timedelta(weeks=jump)
+            if end >= limit:
+                break  # so close to the limit, the walk below says exactly where it stops
+            count -= jump * per_week - self._closed_workdays_within(day, end)
+            day = end
+            if not count:
+                # The last working day of the weeks jumped over: `end`, or a few days before it.
+                while not self.is_working_day(day):
+                    day -= timedelta(days=1)
+                return day
+        while day < limit:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count -= 1
+                if not count:
+                    return day if day < limit else None
+        return None
+
+    def _closed_workdays_within(self, after: date, until: date) -> int:
+        """How many working weekdays in (after, until] are holidays."""
+        closed = 0
+        for year in range(after.year, until.year + 1):
+            days = self._closed_workdays_in(year)
+            closed += bisect.bisect_right(days, until) - bisect.bisect_right(days, after)
+        return closed
+
+    def _closed_workdays_in(self, year: int) -> tuple[date, ...]:
+        """The holidays of `year` that fall on a working weekday, in order."""
+        cached = self._closed_by_year.get(year)
+        if cached is None:
+            extra = (day for day in self._extra if day.year == year)
+            cached = self._closed_by_year[year] = tuple(sorted(
+                day for day in self._holidays_in(year).union(extra) if day.weekday() in self._weekdays
+            ))
+        return cached
 
     def _holidays_in(self, year: int) -> frozenset[date]:
         cached = self._holidays_by_year.get(year)
