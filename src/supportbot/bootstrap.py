@@ -155,7 +155,8 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     deps = Deps(
         uow=database, clock=clock, directory=directory, clocks=clocks,
         notifier=Notifier(directory, clocks, clock=clock), disclosure_url=settings.security.disclosure_url,
-        faq={k.casefold(): v for k, v in settings.faq.items()}, oncall=roster, public_url=settings.web.public_url,
+        faq={k.casefold(): v for k, v in settings.faq.items()}, oncall=roster,
+        public_url=settings.web.public_url if settings.web.enabled else "",  # no board: /dashboard says so
     )
     if roster is None:
         return App(settings, database, deps, Desk(deps), platforms, sweeper=Sweeper(deps))

@@ -18,7 +18,7 @@ from support.desk_world import (
     open_report,
     sender,
 )
-from supportbot.domain import texts
+from supportbot.domain import secret_detection, texts
 from supportbot.domain.intake import ACCOUNT, DEVICE, SCREENSHOTS, STEPS, WHERE
 from supportbot.domain.secret_detection import REDACTED
 from supportbot.domain.ticket_states import Resolution, Severity, Status
@@ -147,6 +147,24 @@ async def test_a_reply_to_the_reporters_own_message_is_a_follow_up_too(world: De
     await world.post("Alice", COURT, "Thanks, we see it too", reply_to=report_id)
 
     assert world.ticket().first_response_at == clock.now()
+
+
+async def test_a_report_and_a_follow_up_are_each_searched_for_secrets_once(world: DeskWorld, clock,
+                                                                            monkeypatch) -> None:
+    searched: list[str] = []
+    search = secret_detection._secret_spans
+
+    def counted(text: str) -> list:
+        searched.append(text)
+        return search(text)
+
+    monkeypatch.setattr(secret_detection, "_secret_spans", counted)
+    report_id = await open_report(world)
+    clock.advance(minutes=1)
+    await world.post("dave", COURT, "it still fails on my phone", reply_to=report_id)
+
+    assert searched == [REPORT, "it still fails on my phone"]
+    assert world.history() == ["created", "message"]
 
 
 async def test_an_edit_that_adds_a_seed_phrase_is_removed(world: DeskWorld) -> None:

@@ -136,6 +136,20 @@ def test_a_key_split_over_lines_or_groups_is_flagged_and_redacted_whole(split: s
     assert redact(text) == f"my key:\n{REDACTED}\nis it safe?"
 
 
+@pytest.mark.parametrize("text", [
+    "", "the court page shows an error", f"words:\n{SEED_12}\nand key 0x{KEY}, then {SEED_24} again",
+    f"{SEED_12} please help", f"tx {TX_HASH} failed, see https://etherscan.io/tx/{TX_HASH}",
+    f"my key:\n{KEY[:32]}\n{KEY[32:]}\nis it safe?",
+])
+def test_one_scan_answers_what_finding_and_redacting_answer(text: str) -> None:
+    scanned = secret_detection.scan(text)
+    assert scanned.secrets == tuple(find_secrets(text))
+    assert scanned.redacted == redact(text)
+    found = classify(text, scanned=scanned)
+    assert found == classify(text)
+    assert (found.secrets, found.redacted) == (scanned.secrets, scanned.redacted)
+
+
 def test_hex_groups_that_do_not_add_up_to_a_key_are_not_one() -> None:
     assert find_secrets(f"{ADDRESS} {ADDRESS}") == []  # two addresses, 80 digits
     assert find_secrets(f"{KEY[:32]} and {KEY[32:]}") == []  # words between the halves

@@ -186,6 +186,15 @@ async def test_a_refused_action_is_said_on_the_page_and_changes_nothing(web_worl
     assert "unassigned" in column(await page(web_world, "/board"), "received")
 
 
+async def test_a_note_holding_a_seed_phrase_is_refused_as_in_chat(web_world: WebWorld) -> None:
+    await web_world.say("/as Erin", "/in court", STUCK)
+    await web_world.sign_in("Alice")
+    phrase = " ".join(["abandon"] * 11 + ["about"])
+    assert await act(web_world, 1, "note", text=f"his words: {phrase}") == []
+    ticket = await page(web_world, "/board/tickets/1")
+    assert texts.SECRET_IN_COMMAND.replace("'", "&#39;") in ticket and "abandon" not in ticket
+
+
 @pytest.mark.parametrize("token", [None, "forged"])
 async def test_a_post_without_the_forms_token_is_refused_and_changes_nothing(web_world: WebWorld,
                                                                           token: str | None) -> None:

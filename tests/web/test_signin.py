@@ -77,6 +77,13 @@ async def test_a_reporters_dashboard_is_refused_and_stores_nothing(web_world: We
     assert not LINK.search("\n".join(printed))
 
 
+async def test_without_a_web_server_dashboard_says_so_and_stores_nothing(make_web_world) -> None:
+    world = await make_web_world(enabled=False)
+    printed = await world.say("/as Alice", "/in team", "/dashboard")
+    assert printed[-1].endswith(f": ⚠️ {texts.BOARD_OFF}")
+    assert await stored_tokens(world) == []
+
+
 async def test_in_a_shared_chat_the_link_goes_privately_and_the_chat_hears_only_that(web_world: WebWorld) -> None:
     deps = web_world.app.desk.deps
     alice = deps.directory.person("Alice")

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 # `redact as redact`: chat/discord/bot.py still imports it from here.
-from supportbot.domain.secret_detection import SecretKind, find_secrets
+from supportbot.domain.secret_detection import SecretKind, SecretScan, scan
 from supportbot.domain.secret_detection import redact as redact
 
 # The playbook's checklist, in the order the reporter is asked for it.
@@ -210,13 +210,17 @@ class Classification:
     secrets: tuple[SecretKind, ...]
     info: ReportInfo
     title: str
+    redacted: str  # the text with its secrets replaced, as history may keep it
 
 
 def classify(
-    text: str, *, has_attachment: bool = False, places: Collection[str] = ()
+    text: str, *, has_attachment: bool = False, places: Collection[str] = (), scanned: SecretScan | None = None
 ) -> Classification:
-    """Classify an incoming chat message: chatter, security matter, and what its report lacks."""
-    secrets = tuple(find_secrets(text))
+    """Classify an incoming chat message: chatter, security matter, and what its report lacks.
+
+    `scanned` is scan(text) when the caller has it already: the search for secrets is the costly part."""
+    found = scanned if scanned is not None else scan(text)
+    secrets = found.secrets
     # A bare screenshot is a report, not small talk; a secret always needs handling.
     chatter = not secrets and not has_attachment and is_chatter(text)
     return Classification(
@@ -224,5 +228,6 @@ def classify(
         security=bool(secrets) or looks_like_security(text),
         secrets=secrets,
         info=extract_report(text, has_attachment=has_attachment, places=places),
-        title=title_from(redact(text)),
+        title=title_from(found.redacted),
+        redacted=found.redacted,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -101,20 +102,42 @@ def _secret_spans(text: str) -> list[tuple[int, int, SecretKind]]:
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class SecretScan:
+    """One look at a text for secrets: what find_secrets() and redact() would each answer."""
+
+    secrets: tuple[SecretKind, ...]  # each kind once, in order of appearance
+    redacted: str  # the text with every secret replaced by [redacted]; the text itself when it has none
+
+
+def scan(text: str) -> SecretScan:
+    """The secrets a text exposes and the text without them, from one search of it."""
+    spans = _secret_spans(text)
+    return SecretScan(_kinds(spans), _redacted(text, spans) if spans else text)
+
+
 def find_secrets(text: str) -> list[SecretKind]:
     """The kinds of secret the text exposes, each once, in order of appearance."""
-    kinds: list[SecretKind] = []
-    for _, _, kind in _secret_spans(text):
-        if kind not in kinds:
-            kinds.append(kind)
-    return kinds
+    return list(_kinds(_secret_spans(text)))
 
 
 def redact(text: str) -> str:
     """The text with every seed phrase and private key replaced by [redacted]."""
+    return _redacted(text, _secret_spans(text))
+
+
+def _kinds(spans: list[tuple[int, int, SecretKind]]) -> tuple[SecretKind, ...]:
+    kinds: list[SecretKind] = []
+    for _, _, kind in spans:
+        if kind not in kinds:
+            kinds.append(kind)
+    return tuple(kinds)
+
+
+def _redacted(text: str, spans: list[tuple[int, int, SecretKind]]) -> str:
     out: list[str] = []
     last = 0
-    for start, end, _ in _secret_spans(text):
+    for start, end, _ in spans:
         if start < last:  # overlapping spans: the earlier one already covers this
             start = last
         if start >= end:

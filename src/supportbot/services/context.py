@@ -22,4 +22,4 @@ class Deps:
     disclosure_url: str = "https://example.org/security"
     faq: dict[str, str] = field(default_factory=dict)
     oncall: OnCallLookup | None = None  # set when a rotation is configured
-    public_url: str = "http://127.0.0.1:8080"  # where the web side is reached: sign-in links point there
+    public_url: str = "http://127.0.0.1:8080"  # where the web side is reached (sign-in links); "" when off

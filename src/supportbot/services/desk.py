@@ -12,7 +12,7 @@ from supportbot.domain import texts
 from supportbot.domain.command_parser import parse_command
 from supportbot.domain.intake import classify
 from supportbot.domain.people import ChannelKind, Directory, Place, Sender
-from supportbot.domain.secret_detection import find_secrets
+from supportbot.domain.secret_detection import SecretScan, find_secrets, scan
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import DeskError, NotAllowed
 from supportbot.services import actions, dead_letters, intake, metrics, queries, reactions, web_access
@@ -56,21 +56,23 @@ class Desk:
         if place is None and not msg.private:
             return None
         # The secret check comes first, for commands too: a command may echo or store its words.
-        secret = bool(find_secrets(msg.text))
+        # Looked for once: intake classifies and redacts the text with what is found here.
+        scanned = scan(msg.text)
+        secret = bool(scanned.secrets)
         if secret and place is not None and place.kind in PUBLIC_KINDS:
-            await self._receive(msg, place)
+            await self._receive(msg, place, scanned)
             return None
         if msg.text.lstrip().startswith("/") and not msg.edited:
             return await self._command(msg, place, bot_username, secret=secret)
         if msg.private:
             return Reply(texts.SECRET_IN_PRIVATE if secret else texts.PRIVATE_HINT)
         assert place is not None
-        await self._receive(msg, place)
+        await self._receive(msg, place, scanned)
         return None
 
-    async def _receive(self, msg: IncomingMessage, place: Place) -> None:
+    async def _receive(self, msg: IncomingMessage, place: Place, scanned: SecretScan) -> None:
         try:
-            await intake.receive(self.deps, msg, place)
+            await intake.receive(self.deps, msg, place, scanned=scanned)
         except DuplicateMessage:
             log.info("redelivered message %s:%s:%s ignored", msg.platform, msg.chat_id, msg.message_id)
 
@@ -93,7 +95,7 @@ class Desk:
         if command is not None:
             try:
                 reply = await self.run(command, msg, place, reply_ticket=reply_ticket,
-                                       deps=replace(self.deps, uow=recording))
+                                       deps=replace(self.deps, uow=recording), secret=secret)
             except DuplicateMessage:  # another delivery of it committed first
                 return None
         if not await recording.record():
@@ -109,11 +111,14 @@ class Desk:
             return ticket.number if ticket else None
 
     async def run(self, command: cmd.Command, msg: IncomingMessage, place: Place | None, *,
-                  reply_ticket: int | None = None, deps: Deps | None = None) -> Reply:
+                  reply_ticket: int | None = None, deps: Deps | None = None, secret: bool | None = None) -> Reply:
         """Carry out a parsed command; a refusal is a one-line Reply and changes nothing.
 
+        `secret` says whether the message's text holds a secret, when the caller looked already.
         Raises DuplicateMessage when `deps` records the event and another delivery of it was handled."""
-        if not isinstance(command, REPORTS) and find_secrets(msg.text):
+        if secret is None:
+            secret = bool(find_secrets(msg.text))
+        if not isinstance(command, REPORTS) and secret:
             # Not run, so not stored; the refusal quotes nothing of what was sent.
             return Reply(texts.SECRET_IN_COMMAND, ok=False, ephemeral=True)
         try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from supportbot.domain import texts
-from supportbot.domain.intake import Classification, classify, looks_like_security, title_from
+from supportbot.domain.intake import Classification, classify, extract_report, looks_like_security, title_from
 from supportbot.domain.people import ChannelKind, Place
-from supportbot.domain.secret_detection import redact
+from supportbot.domain.secret_detection import SecretScan
 from supportbot.domain.ticket_states import Severity
 from supportbot.domain.tickets import Ticket
 from supportbot.services import reactions
@@ -39,9 +39,11 @@ def guess_product(deps: Deps, place: Place, text: str) -> str | None:
     return None
 
 
-async def receive(deps: Deps, msg: IncomingMessage, place: Place) -> Ticket | None:
-    """Handle a non-command message in a configured chat; returns the ticket it touched, if any."""
-    found = classify(msg.text, has_attachment=msg.has_attachment)
+async def receive(deps: Deps, msg: IncomingMessage, place: Place, *, scanned: SecretScan | None = None) -> Ticket | None:
+    """Handle a non-command message in a configured chat; returns the ticket it touched, if any.
+
+    `scanned` is scan(msg.text) when the caller looked for secrets already."""
+    found = classify(msg.text, has_attachment=msg.has_attachment, scanned=scanned)
     async with deps.uow() as uow:
         if msg.edited:
             edited_ticket = await uow.messages.ticket_for(msg.platform, msg.chat_id, msg.message_id)
@@ -53,7 +55,7 @@ async def receive(deps: Deps, msg: IncomingMessage, place: Place) -> Ticket | No
         if found.secrets and place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY):
             return await _commit(uow, await open_security(deps, uow, msg, place, found))
         if ticket is not None:
-            return await _commit(uow, await follow_up(deps, uow, msg, ticket))
+            return await _commit(uow, await follow_up(deps, uow, msg, ticket, found))
         if place.kind not in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY) or msg.edited:
             return None
         if found.security and not msg.sender.is_team:
@@ -91,7 +93,8 @@ async def open_ticket(
     return ticket
 
 
-async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket) -> Ticket | None:
+async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket,
+                    found: Classification) -> Ticket | None:
     """A message in a ticket's conversation: counts as activity, and a team member's as the response."""
     # A redelivery raises DuplicateMessage: the desk rolls the whole event back and ignores it.
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id,
@@ -99,10 +102,10 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     now = deps.clock.now()
     ticket.record_activity(now, by_team=msg.sender.is_team)
     if not msg.sender.is_team and ticket.missing:
-        still = set(classify(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).info.missing())
+        still = set(extract_report(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).missing())
         ticket.missing = [item for item in ticket.missing if item in still]
     # In a team or security chat a secret is not taken out of view, but history never keeps it.
-    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "message", title_from(redact(msg.text), 120)))
+    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "message", title_from(found.redacted, 120)))
     await reactions.react(deps, uow, ticket, msg.sender.name)
     return ticket
 
@@ -136,7 +139,7 @@ async def open_security(
     Declared with /emergency, or worded as a security report in the emergency channel, it is an
     emergency: the 24/7 clock, and the on-call engineers are tagged too, in the team chat, without
     the report's words. A bare exposed secret there is a leak to clean up, not an attack to stop."""
-    body = redact(msg.text)
+    body = found.redacted  # of msg.text
     reported = place.kind is ChannelKind.EMERGENCY and looks_like_security(body)
     severity = Severity.EMERGENCY if emergency or reported else Severity.NORMAL
     ticket = Ticket(

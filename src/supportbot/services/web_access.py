@@ -44,6 +44,8 @@ async def send_board_link(deps: Deps, msg: IncomingMessage) -> Reply:
     person = deps.directory.person(sender.name)
     if person is None or person != sender.person:  # a Discord team role without a [[people]] entry
         raise NotAllowed(texts.BOARD_NOT_LISTED)
+    if not deps.public_url:
+        raise NotAllowed(texts.BOARD_OFF)
     token = secrets.token_urlsafe(32)
     link = texts.BOARD_LINK.format(minutes=texts.LINK_MINUTES, link=f"{deps.public_url.rstrip('/')}/login/{token}")
     now = deps.clock.now()

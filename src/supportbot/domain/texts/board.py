@@ -9,6 +9,7 @@ BOARD_LINK_SENT = "I sent you a private link to sign in to the team board."
 # Said in the chat instead when the platform will not let the bot write to the person privately.
 BOARD_LINK_NOT_DELIVERED = ("I could not write to you privately: open a private chat with me, then type "
                             "/dashboard there.")
+BOARD_OFF = "The team board is not running here ([web] enabled = false)."
 BOARD_NOT_LISTED = "Only team members listed in the config can sign in to the board."
 
 # The sign-in pages.
