@@ -32,11 +32,6 @@ class Filters:
     mine: bool = False
     breached: bool = False
 
-    def query(self) -> dict[str, str]:
-        """The filters as query parameters (for links that keep them)."""
-        return {k: v for k, v in (("product", self.product or ""), ("severity", self.severity or ""),
-                                  ("mine", "1" if self.mine else ""), ("breached", "1" if self.breached else "")) if v}
-
 
 def read_filters(request: web.Request, directory: Directory) -> tuple[Filters, list[str]]:
     """The filters asked for; an unknown product or severity is dropped and said."""
