@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from supportbot.db.engine import Database
-from supportbot.db.tables import ticket_events
+from supportbot.db.tables import platform_messages, ticket_events
+from supportbot.domain.people import Directory, Person, Product
 from supportbot.domain.ticket_states import Status
 from supportbot.services import public_tracker as tracker
 from supportbot.services.public_tracker import Filters
@@ -23,7 +24,9 @@ from tests.integration import test_query_plans as query_plans
 from tests.integration.test_query_plans import STORED, partial_indexes, plan, reads_all, seed
 from tests.integration.test_query_plans import sent as sent  # the fixture
 
-WATCHED = re.compile(r"\b(FROM|JOIN)\s+(tickets|ticket_events)\b", re.IGNORECASE)
+DIRECTORY = Directory(people=(Person("Alice"),), products=(Product("court", "Court", chats={"console": (100,)}),
+                                                            Product("curate", "Curate")))
+WATCHED = re.compile(r"\b(FROM|JOIN)\s+(tickets|ticket_events|platform_messages)\b", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -70,27 +73,33 @@ async def full_scans(database: Database, sent: list[tuple[str, Any]]) -> dict[st
 @pytest.mark.parametrize("filters", [Filters(), Filters(product="court"), Filters(status=Status.IN_PROGRESS),
                                      Filters(product="curate", status=Status.RESOLVED), Filters(page=2)])
 async def test_a_tracker_page_reads_indexes(history: Database, sent, clock, filters: Filters) -> None:
-    listing = await tracker.listing(history, filters=filters, team=["Alice"], now=clock.now(), products={})
+    listing = await tracker.listing(history, filters=filters, directory=DIRECTORY, now=clock.now())
 
     assert await full_scans(history, sent) == {}
     assert listing.open or listing.resolved or filters.page == 2
 
 
 async def test_a_ticket_page_and_a_feed_read_indexes(history: Database, sent, clock) -> None:
-    found = await tracker.ticket_page(history, 20, team=["Alice"])
-    feed = await tracker.feed(history, "court", team=["Alice"], now=clock.now())
+    found = await tracker.ticket_page(history, 20, directory=DIRECTORY)
+    feed = await tracker.feed(history, "court", directory=DIRECTORY, now=clock.now())
 
     assert await full_scans(history, sent) == {}
     assert found is not None and feed
 
 
-async def test_only_team_replies_and_status_lines_of_public_tickets_are_selected(history: Database) -> None:
+async def test_only_team_replies_in_public_chats_and_status_lines_of_public_tickets_are_selected(
+        history: Database) -> None:
+    async with history.engine.begin() as conn:  # ticket 30's conversation went on in the team chat too
+        await conn.execute(sa.insert(platform_messages), [
+            {"platform": "console", "chat_id": chat, "message_id": 90_000 + i, "thread_id": None, "ticket_id": ticket,
+             "role": "follow_up"} for i, (ticket, chat) in enumerate([(10, 100), (30, 100), (30, 999)])])
     async with history() as uow:
         # Ticket 97 is a security ticket; "dave", the reporter, is named as if on the team.
-        events = await uow.public.events([10, 97], kinds=tracker.PUBLIC_KINDS, reply_kinds=tracker.REPLY_KINDS,
-                                         team=["Alice", "dave"])
+        events = await uow.public.events([10, 30, 97], kinds=tracker.PUBLIC_KINDS, reply_kinds=tracker.REPLY_KINDS,
+                                         team=["Alice", "dave"], public_chats=[("console", 100)])
         assert await uow.public.ticket(97) is None and await uow.public.ticket(10) is not None
 
-    assert [(e.ticket_id, e.kind, e.detail) for e in events] == [
-        (10, "created", "normal ticket from console"), (10, "status", "in_progress: the logs"),
-        (10, "message", "we are on it")]
+    assert sorted((e.ticket_id, e.kind, e.detail) for e in events) == [
+        (10, "created", "normal ticket from console"), (10, "message", "we are on it"),
+        (10, "status", "in_progress: the logs"),
+        (30, "created", "normal ticket from console"), (30, "status", "in_progress: the logs")]

@@ -198,9 +198,10 @@ class PublicViews(Protocol):
                              limit: int) -> Sequence[PublicTicket]: ...  # latest resolved first
     async def ticket(self, number: int) -> PublicTicket | None: ...
     # The history lines of `kinds` of those tickets, and of `reply_kinds` those written by one of `team`
-    # (the reporter excepted, whatever their display name), oldest first.
+    # (the reporter excepted, whatever their display name) on a ticket whose conversation never left
+    # `public_chats` (platform, chat id), oldest first.
     async def events(self, ticket_ids: Sequence[int], *, kinds: Collection[str], reply_kinds: Collection[str],
-                     team: Collection[str]) -> Sequence[PublicEvent]: ...
+                     team: Collection[str], public_chats: Collection[tuple[str, int]]) -> Sequence[PublicEvent]: ...
 
 
 @dataclass(frozen=True)

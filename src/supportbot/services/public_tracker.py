@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from supportbot.domain.people import Directory
 from supportbot.domain.secret_detection import redact
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER
 
 if TYPE_CHECKING:
-    from supportbot.services.ports import UnitOfWorkFactory
+    from supportbot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 RECENT = timedelta(days=14)  # resolved tickets stay listed this long
 PAGE_SIZE = 200
@@ -138,6 +139,21 @@ class FeedEntry:
     entry: Entry
 
 
+@dataclass(frozen=True)
+class Voices:
+    """Whose messages are the team's replies, and the chats where a reply is public (products', emergency)."""
+
+    team: tuple[str, ...]
+    public_chats: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, directory: Directory) -> Voices:
+        chats = [*(chats for product in directory.products for chats in product.chats.items()),
+                 *directory.emergency_chats.items()]
+        return cls(tuple(person.name for person in directory.people),
+                   tuple((platform, chat) for platform, ids in chats for chat in ids))
+
+
 def public_text(text: str) -> str:
     """The text with secrets and account addresses taken out: the last check before anything is shown."""
     return _ADDRESS.sub(ADDRESS_REDACTED, redact(text))
@@ -215,9 +231,8 @@ def _row(ticket: PublicTicket, events: Sequence[PublicEvent], now: datetime) -> 
     return Row(ticket, public_text(ticket.title), age(ticket.created_at, now), timeline(ticket, events)[-1])
 
 
-async def listing(uow: UnitOfWorkFactory, *, filters: Filters, team: Collection[str], now: datetime,
-                  products: Mapping[str, str]) -> Listing:
-    """One page of the tracker under `filters`; `team` are the names whose messages are the team's replies."""
+async def listing(uow: UnitOfWorkFactory, *, filters: Filters, directory: Directory, now: datetime) -> Listing:
+    """One page of the tracker under `filters`."""
     offset = (filters.page - 1) * PAGE_SIZE
     status = filters.status
     async with uow() as tx:
@@ -230,19 +245,19 @@ async def listing(uow: UnitOfWorkFactory, *, filters: Filters, team: Collection[
             resolved = await tx.public.resolved_since(now - RECENT, product=filters.product,
                                                       offset=offset if status else 0, limit=PAGE_SIZE + 1)
         shown = [*opened[:PAGE_SIZE], *resolved[:PAGE_SIZE]]
-        events = await tx.public.events([t.id for t in shown], kinds=PUBLIC_KINDS, reply_kinds=REPLY_KINDS,
-                                        team=team)
+        events = await _events(tx, [t.id for t in shown], PUBLIC_KINDS, REPLY_KINDS, directory)
     by_ticket: dict[int, list[PublicEvent]] = {}
     for event in events:
         by_ticket.setdefault(event.ticket_id, []).append(event)
     rows = [_row(ticket, by_ticket.get(ticket.id, []), now) for ticket in shown]
     count = len(opened[:PAGE_SIZE])
     return Listing(filters, rows[:count], rows[count:], more_open=len(opened) > PAGE_SIZE,
-                   more_resolved=len(resolved) > PAGE_SIZE, now=now, products=products)
+                   more_resolved=len(resolved) > PAGE_SIZE, now=now,
+                   products={product.key: product.name for product in directory.products})
 
 
 async def ticket_page(uow: UnitOfWorkFactory, number: int, *,
-                      team: Collection[str]) -> tuple[PublicTicket, list[Entry]] | None:
+                      directory: Directory) -> tuple[PublicTicket, list[Entry]] | None:
     """A public ticket and its timeline; None when there is no such ticket or it is not public."""
     if not 1 <= number <= MAX_TICKET_NUMBER:
         return None
@@ -250,18 +265,25 @@ async def ticket_page(uow: UnitOfWorkFactory, number: int, *,
         ticket = await tx.public.ticket(number)
         if ticket is None:
             return None
-        events = await tx.public.events([ticket.id], kinds=PUBLIC_KINDS, reply_kinds=REPLY_KINDS, team=team)
+        events = await _events(tx, [ticket.id], PUBLIC_KINDS, REPLY_KINDS, directory)
     return ticket, timeline(ticket, events)
 
 
-async def feed(uow: UnitOfWorkFactory, product: str, *, team: Collection[str], now: datetime) -> list[FeedEntry]:
+async def feed(uow: UnitOfWorkFactory, product: str, *, directory: Directory, now: datetime) -> list[FeedEntry]:
     """The latest status changes of a product's listed tickets (open, or resolved lately), newest first."""
     async with uow() as tx:
         tickets = [*await tx.public.open_tickets(product=product, status=None, offset=0, limit=PAGE_SIZE),
                    *await tx.public.resolved_since(now - RECENT, product=product, offset=0, limit=PAGE_SIZE)]
-        events = await tx.public.events([t.id for t in tickets], kinds=STATUS_KINDS, reply_kinds=(), team=team)
+        events = await _events(tx, [t.id for t in tickets], STATUS_KINDS, (), directory)
     by_id = {t.id: t for t in tickets}
     entries = [FeedEntry(by_id[e.ticket_id], public_text(by_id[e.ticket_id].title), entry)
                for e in events if (entry := _entry(e)) is not None]
     entries.sort(key=lambda f: (f.entry.at, f.entry.id), reverse=True)
     return entries[:FEED_SIZE]
+
+
+async def _events(tx: UnitOfWork, ticket_ids: Sequence[int], kinds: Collection[str], reply_kinds: Collection[str],
+                  directory: Directory) -> Sequence[PublicEvent]:
+    voices = Voices.of(directory)
+    return await tx.public.events(ticket_ids, kinds=kinds, reply_kinds=reply_kinds, team=voices.team,
+                                  public_chats=voices.public_chats)
