@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +24,14 @@ from supportbot.services.clocks import Clocks
 from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
 from supportbot.services.escalation import Sweeper
+from supportbot.services.health import Health
 from supportbot.services.notify import Notifier
 from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
 from supportbot.services.outbox import ChatPlatform
 from supportbot.services.ports import Clock, SystemClock
 from supportbot.services.shift_reminder import ShiftReminder
+from supportbot.services.telemetry import Telemetry
 
 if TYPE_CHECKING:
     from supportbot.chat.discord.client import DiscordOptions
@@ -140,8 +142,10 @@ class App:
     deps: Deps
     desk: Desk
     platforms: set[str]
+    health: Health  # what /healthz says besides the database: the sweep's last run, each platform's state
     sweeper: Sweeper | None = None
     reminder: ShiftReminder | None = None  # the end-of-shift job, when a rotation is configured
+    telemetry: Telemetry = field(default_factory=Telemetry)  # the adapters' API errors and handling times
 
 
 def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = None,
@@ -158,11 +162,12 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
         faq={k.casefold(): v for k, v in settings.faq.items()}, oncall=roster,
         public_url=settings.web.public_url if settings.web.enabled else "",  # no board: /dashboard says so
     )
+    health = Health(clock, sweep_interval=settings.scheduler.sweep_interval.as_timedelta(), platforms=platforms)
     if roster is None:
-        return App(settings, database, deps, Desk(deps), platforms, sweeper=Sweeper(deps))
+        return App(settings, database, deps, Desk(deps), platforms, health, sweeper=Sweeper(deps))
     reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
     desk = Desk(deps, oncall=OnCallCommands(deps, roster))
-    return App(settings, database, deps, desk, platforms, sweeper=Sweeper(deps), reminder=reminder)
+    return App(settings, database, deps, desk, platforms, health, sweeper=Sweeper(deps), reminder=reminder)
 
 
 @asynccontextmanager
@@ -180,7 +185,7 @@ def console_chat(app: App, write: Callable[[str], None], ids: itertools.count[in
     """The console chat on the app's desk, with its outbox sender writing to `write`."""
     places = console_chat_ids(app.settings)
     platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
-    return ConsoleChat(app.desk, outbox_sender(app, platform), places, write, ids, echo=echo)
+    return ConsoleChat(app.desk, outbox_sender(app, platform), places, write, ids, echo=echo, telemetry=app.telemetry)
 
 
 def outbox_sender(app: App, platform: ChatPlatform) -> OutboxSender:
@@ -233,8 +238,8 @@ def platform_adapters(app: App) -> list[Served]:
 
         from supportbot.chat.telegram.bot import TelegramAdapter, TokenRejected
 
-        served.append(Served(TelegramAdapter(app.desk, telegram_options(app.settings)), TokenRejected,
-                             TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
+        adapter = TelegramAdapter(app.desk, telegram_options(app.settings), telemetry=app.telemetry)
+        served.append(Served(adapter, TokenRejected, TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
     if "discord" in app.platforms:
         import discord
 
@@ -242,9 +247,16 @@ def platform_adapters(app: App) -> list[Served]:
 
         # A gateway that closed with a code discord.py does not reconnect on (a refused intent) is not transient.
         transient = (discord.DiscordServerError, discord.GatewayNotFound, *UNREACHABLE)
-        served.append(Served(DiscordAdapter(app.desk, discord_options(app.settings)), discord.LoginFailure,
-                             DISCORD_TOKEN_REJECTED, transient))
+        served.append(Served(DiscordAdapter(app.desk, discord_options(app.settings), telemetry=app.telemetry),
+                             discord.LoginFailure, DISCORD_TOKEN_REJECTED, transient))
     return served
+
+
+def web_extras(app: App) -> dict[str, Any]:
+    """What /healthz and /metrics read besides the database: the runtime's health view, the adapters' counters."""
+    from supportbot.web import ops
+
+    return {ops.HEALTH: app.health, ops.TELEMETRY: app.telemetry}
 
 
 def web_server(app: App) -> WebServer | None:
@@ -257,5 +269,6 @@ def web_server(app: App) -> WebServer | None:
     options = WebOptions(listen=conf.listen, port=conf.port, public_url=conf.public_url,
                          public_tracker=conf.public_tracker,
                          secret=conf.secret.get_secret_value() if conf.secret else None)
-    return WebServer(WebContext(options, app.desk, app.database, app.deps.clock, templates()))
+    ctx = WebContext(options, app.desk, app.database, app.deps.clock, templates(), extras=web_extras(app))
+    return WebServer(ctx)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportbot import bootstrap
 from supportbot.bootstrap import App, Served, outbox_sender
+from supportbot.chat.breaker import BreakerState
 from supportbot.chat.outbox_sender import BATCH, OutboxSender
 from supportbot.db import checks
 from supportbot.db.checks import DatabaseUnusable as DatabaseUnusable
@@ -30,6 +31,8 @@ RESTART_MAX_WAIT = 60.0
 # Outbox flushes of one platform that may run at once: a new message goes out while an earlier flush
 # still waits on a slow send or records its outcomes.
 FLUSHES_AT_ONCE = 4
+# A platform's state as /healthz reports it: connecting until its adapter started, then its outbox's breaker.
+PLATFORM_STATES = {BreakerState.CLOSED: "connected", BreakerState.OPEN: "down", BreakerState.HALF_OPEN: "probing"}
 
 
 class TokenRefused(Exception):
@@ -51,6 +54,7 @@ def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = 
         async def sweep() -> None:
             if await sweeper.sweep():
                 after_sweep()  # the notices go out now, not on the outbox's next beat
+            app.health.swept()
 
         jobs.append(("sweep", sweep, app.settings.scheduler.sweep_interval.as_timedelta()))
         if app.reminder is not None:
@@ -129,6 +133,8 @@ async def serve(app: App, served: list[Served], *, stop: asyncio.Event,
     On stop, platforms still connecting are given up, the outbox flush under way finishes, adapters stop.
     """
     pumps = [OutboxPump(outbox_sender(app, s.adapter.platform), held=True) for s in served]
+    for pump in pumps:
+        app.health.platform(pump.platform.name, pump.state)
     for s, pump in zip(served, pumps, strict=True):
         if hasattr(s.adapter, "on_commit"):  # the adapter says when it has queued something
             s.adapter.on_commit = pump.wake
@@ -226,6 +232,10 @@ class OutboxPump:
             self._running -= 1
             if not self._running:
                 self._quiet.set()
+
+    def state(self) -> str:
+        """connecting (its platform not started yet), connected, down or probing (one try while down)."""
+        return "connecting" if self._held else PLATFORM_STATES[self.sender.breaker_status().state]
 
     def release(self) -> None:
         """The platform is connected: send what waited for it."""

@@ -26,6 +26,7 @@ from supportbot.services.outbox import (
     OutboxItem,
 )
 from supportbot.services.ports import IncomingMessage, Reply
+from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class ConsoleChat:
     echo: bool = True
     who: str = "guest"
     where: str = ""
+    telemetry: Telemetry = field(default_factory=Telemetry)
     _names: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -180,7 +182,8 @@ class ConsoleChat:
             self.write(f"[{self.where}] #{message_id} {sender.name}{to}: {line}")
         msg = IncomingMessage("console", self.places[self.where], message_id, sender, line,
                               self.desk.now(), reply_to=reply_to)
-        reply = await self.desk.handle_message(msg)
+        with self.telemetry.handling("console"):
+            reply = await self.desk.handle_message(msg)
         self._show(reply, message_id)
 
     async def _click(self, rest: str) -> None:

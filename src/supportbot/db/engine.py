@@ -15,6 +15,7 @@ from sqlalchemy.orm import configure_mappers
 from supportbot.db.board_views import SqlBoardViews
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
+from supportbot.db.ops_views import SqlOpsViews
 from supportbot.db.outbox_store import SqlOutbox
 from supportbot.db.public_views import SqlPublicViews
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlTickets
@@ -106,6 +107,7 @@ class SqlUnitOfWork:
         self.web: ports.WebAccessRepository = SqlWebAccess(self.session)
         self.public: ports.PublicViews = SqlPublicViews(self.session)
         self.board: ports.BoardViews = SqlBoardViews(self.session)
+        self.ops: ports.OpsViews = SqlOpsViews(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

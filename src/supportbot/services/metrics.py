@@ -19,12 +19,18 @@ async def show_stats(deps: Deps, command: cmd.ShowStats, sender: Sender) -> Repl
     if command.product and deps.directory.product(command.product) is None:
         raise NotAllowed(texts.NO_PRODUCT.format(
             key=command.product, keys=", ".join(p.key for p in deps.directory.products) or "none"))
-    start = metrics.period_start(deps.clock.now(), command.period)
-    security = permissions.sees_security(sender)
+    result = await period_metrics(deps, product=command.product, period=command.period,
+                                  security=permissions.sees_security(sender))
+    return Reply(metrics.render(result, f" for {command.product}" if command.product else ""))
+
+
+async def period_metrics(deps: Deps, *, product: str | None, period: str, security: bool) -> metrics.Metrics:
+    """The /stats figures of a product (all when None) over the period counted back from now; security
+    tickets only when `security` (the caller checked who may see them)."""
+    start = metrics.period_start(deps.clock.now(), period)
     async with deps.uow() as uow:
         # Added up where the tickets are stored: a year of them never comes into memory.
         figures = await uow.tickets.period_figures(
-            start, product=command.product, security=security, resolving_first_responses=RESOLVING_FIRST_RESPONSES)
-        backlog = await uow.tickets.count_open(command.product, security=security)
-    result = metrics.summarize(figures, backlog, period=command.period)
-    return Reply(metrics.render(result, f" for {command.product}" if command.product else ""))
+            start, product=product, security=security, resolving_first_responses=RESOLVING_FIRST_RESPONSES)
+        backlog = await uow.tickets.count_open(product, security=security)
+    return metrics.summarize(figures, backlog, period=period)

@@ -241,6 +241,41 @@ class BoardViews(Protocol):
     async def cards(self, wanted: BoardFilter, limit: int) -> Sequence[BoardCard]: ...  # open first, oldest first
 
 
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """The messages waiting to go out, and since when the oldest of them waits."""
+
+    pending: int
+    oldest_pending_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count under labels (product, status, severity; platform, state...), in the order the query names them."""
+
+    labels: tuple[str, ...]
+    count: int
+
+
+class OpsViews(Protocol):
+    """What /healthz, /metrics and the metrics page's charts read: counts added up by the database."""
+
+    async def outbox_backlog(self) -> OutboxBacklog: ...
+    async def outbox_states(self) -> Sequence[Tally]: ...  # (platform, pending|failed|sent|dead)
+    async def ticket_counts(self) -> Sequence[Tally]: ...  # (product, status, severity); product "" when none
+    async def breached(self, now: datetime) -> Sequence[Tally]: ...  # open tickets owing a promise: (product, severity)
+    async def event_count(self, kind: str) -> int: ...
+    # Per UTC day ("YYYY-MM-DD") since `start`, over the tickets of `product` (all when None):
+    async def opened_per_day(self, start: datetime, *, product: str | None, security: bool) -> dict[str, int]: ...
+    async def resolved_per_day(self, start: datetime, *, product: str | None, security: bool) -> dict[str, int]: ...
+    async def events_per_day(self, kind: str, start: datetime, *, product: str | None,
+                             security: bool) -> dict[str, int]: ...
+    # First-response waits of the tickets opened since `start`, counted per bucket: at most bounds[0]
+    # microseconds, ..., the last count those above bounds[-1].
+    async def first_response_spread(self, start: datetime, bounds_us: Sequence[int], *, product: str | None,
+                                    security: bool) -> list[int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -255,6 +290,7 @@ class UnitOfWork(Protocol):
     web: WebAccessRepository
     public: PublicViews
     board: BoardViews
+    ops: OpsViews
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

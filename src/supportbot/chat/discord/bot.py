@@ -26,6 +26,7 @@ from supportbot.domain.people import Sender
 from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
 from supportbot.services.ports import ButtonPress, DeadLetter, IncomingMessage, Reply
+from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,16 @@ class DiscordAdapter:
     """Messages, edits, slash commands and card buttons in; the outbox out through `platform`."""
 
     def __init__(self, desk: Desk, options: DiscordOptions, *, retry: RetryPolicy = SHORT,
-                 replay_every: float = REPLAY_EVERY, guild_ready_timeout: float = GUILD_READY_TIMEOUT) -> None:
+                 replay_every: float = REPLAY_EVERY, guild_ready_timeout: float = GUILD_READY_TIMEOUT,
+                 telemetry: Telemetry | None = None) -> None:
         self.desk = desk
         self.options = options
         self.retry = retry
         self.replay_every = replay_every
         point_at(options)
         self.client = SupportClient(self, guild_ready_timeout=guild_ready_timeout)
-        self.platform = DiscordDelivery(self.client, people=desk.directory)
+        self.telemetry = telemetry or Telemetry()
+        self.platform = DiscordDelivery(self.client, people=desk.directory, telemetry=self.telemetry)
         # Called after each event that may have queued messages, so the outbox sends them at once.
         self.on_commit: Callable[[], None] = lambda: None
         self._ready = asyncio.Event()
@@ -145,7 +148,9 @@ class DiscordAdapter:
             replies.append(await self.desk.handle_message(msg, bot_username=name))
 
         # The gateway does not send a message twice: try through a short outage, then park it.
-        error = await with_retries(handle, what=f"discord message {message.id} in {msg.chat_id}", policy=self.retry)
+        with self.telemetry.handling(PLATFORM):
+            error = await with_retries(handle, what=f"discord message {message.id} in {msg.chat_id}",
+                                       policy=self.retry)
         self.committed()
         if error is not None:
             await self._park("message", str(msg.message_id), msg.chat_id, parse.message_payload(msg), error)
@@ -190,7 +195,9 @@ class DiscordAdapter:
             async def press_once() -> None:
                 replies.append(await self.desk.press_button(press))
 
-            error = await with_retries(press_once, what=f"discord interaction {interaction.id}", policy=self.retry)
+            with self.telemetry.handling(PLATFORM):
+                error = await with_retries(press_once, what=f"discord interaction {interaction.id}",
+                                           policy=self.retry)
             self.committed()
             if error is None:
                 return replies[-1]

@@ -27,8 +27,11 @@ from supportbot.services.outbox import (
     PlatformDown,
     RetryLater,
 )
+from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
 
 CANNOT_DM = 50007  # "Cannot send messages to this user"
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
@@ -45,13 +48,16 @@ def nonce(item: OutboxItem) -> str:
 
 
 @contextlib.contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Discord's failures as the outbox sender knows them: try again later, or never."""
+def translated(what: str, telemetry: Telemetry | None = None) -> Iterator[None]:
+    """Discord's failures as the outbox sender knows them: try again later, or never; each counted by code."""
+    count = telemetry.api_error if telemetry is not None else lambda platform, code: None
     try:
         yield
     except discord.RateLimited as err:  # a wait longer than discord.py is allowed to sleep
+        count(PLATFORM, "429")
         raise RetryLater(f"{what}: rate limited for {err.retry_after:.1f}s", after=err.retry_after) from err
     except discord.HTTPException as err:
+        count(PLATFORM, str(err.status))
         reason = f"{what}: {err.status} {err.text or ''} (code {err.code})".strip()
         if err.status == 429:  # discord.py's own retries are used up
             raise RetryLater(reason, after=_retry_after(err)) from err
@@ -59,6 +65,7 @@ def translated(what: str) -> Iterator[None]:
             raise PlatformDown(reason) from err
         raise PermanentFailure(reason) from err
     except (TimeoutError, aiohttp.ClientError, OSError) as err:
+        count(PLATFORM, "timeout" if isinstance(err, TimeoutError) else "network")
         # Sending again is safe even when the request went out: every send carries its row's nonce.
         raise PlatformDown(f"{what}: {type(err).__name__}: {err}") from err
 
@@ -89,8 +96,10 @@ class DiscordDelivery:
     name = "discord"
     resends_safely = True  # every send carries its outbox row's nonce: Discord never posts it twice
 
-    def __init__(self, client: discord.Client, *, people: Directory | None = None) -> None:
+    def __init__(self, client: discord.Client, *, people: Directory | None = None,
+                 telemetry: Telemetry | None = None) -> None:
         self.client = client
+        self.telemetry = telemetry  # counts the API's failures by code
         self.people = people  # whose Discord ids (and team role) the mentions name
         # report message id -> the thread opened on it, for notices queued before the thread existed
         self._threads: OrderedDict[int, int] = OrderedDict()
@@ -99,7 +108,7 @@ class DiscordDelivery:
 
     async def send(self, item: OutboxItem) -> Delivered:
         """Post a message or a card; a card answering a channel message opens the ticket's thread."""
-        with translated(f"send to {item.chat_id}"):
+        with translated(f"send to {item.chat_id}", self.telemetry):
             if isinstance(item.payload, DirectMessage):
                 return await self._send_direct(item, item.payload)
             if item.kind is OutboxKind.CARD:
@@ -109,7 +118,7 @@ class DiscordDelivery:
     async def edit(self, item: OutboxItem, card: MessageLink) -> None:
         """Re-render one card in place (embed and buttons)."""
         message = self._messageable(card.thread_id or card.chat_id).get_partial_message(card.message_id)
-        with translated(f"edit card {card.message_id}"):
+        with translated(f"edit card {card.message_id}", self.telemetry):
             try:
                 await self._unarchiving(message.channel.id, lambda: message.edit(
                     embed=render.card_embed(item.text), view=render.card_view(item.payload),
@@ -125,7 +134,7 @@ class DiscordDelivery:
         home = self._home_of(message_id)  # a message in a thread is deleted through the thread
         channel_id = home.id if home is not None else item.thread_id or item.chat_id
         message = self._messageable(channel_id).get_partial_message(message_id)
-        with translated(f"delete message {message_id}"):
+        with translated(f"delete message {message_id}", self.telemetry):
             try:
                 await self._unarchiving(message.channel.id, message.delete)
             except discord.NotFound:

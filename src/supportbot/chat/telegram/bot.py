@@ -31,6 +31,7 @@ from supportbot.domain.people import Directory
 from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
 from supportbot.services.ports import DeadLetter
+from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,16 @@ class TelegramAdapter:
     """Reads updates, calls the desk, answers commands and button presses; the outbox sends the rest."""
 
     def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | None = None,
-                 retry: RetryPolicy = SHORT, replay_every: float = REPLAY_EVERY) -> None:
+                 retry: RetryPolicy = SHORT, replay_every: float = REPLAY_EVERY,
+                 telemetry: Telemetry | None = None) -> None:
         # Bot API URLs hold the token: httpx logs each at INFO, python-telegram-bot at DEBUG.
         for name, level in (("httpx", logging.WARNING), ("telegram", logging.INFO)):
             logging.getLogger(name).setLevel(max(level, logging.getLogger(name).getEffectiveLevel()))
         self.desk = desk
         self.options = options
         self.bot = make_bot(options)
-        self.platform = TelegramPlatform(self.bot, limiter, people=desk.directory)
+        self.telemetry = telemetry or Telemetry()
+        self.platform = TelegramPlatform(self.bot, limiter, people=desk.directory, telemetry=self.telemetry)
         self.username: str | None = None
         # Called after each update is handled, so the outbox can send what it caused right away.
         self.on_commit: Callable[[], None] = lambda: None
@@ -182,10 +185,11 @@ class TelegramAdapter:
     async def handle(self, update: Update) -> None:
         """Handle one update to the end: the desk's transaction and any direct answer."""
         try:
-            if update.callback_query is not None:
-                await self._button(update)
-            elif update.message is not None or update.edited_message is not None:
-                await self._message(update)
+            with self.telemetry.handling(tu.PLATFORM):
+                if update.callback_query is not None:
+                    await self._button(update)
+                elif update.message is not None or update.edited_message is not None:
+                    await self._message(update)
         finally:
             self.on_commit()
 

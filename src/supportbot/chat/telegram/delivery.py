@@ -39,6 +39,7 @@ from supportbot.services.outbox import (
     PlatformDown,
     RetryLater,
 )
+from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ class TelegramPlatform:
     name = PLATFORM
     resends_safely = False  # the Bot API cannot tell a repeated sendMessage from a new one
 
-    def __init__(self, bot: Bot, limiter: FloodLimiter | None = None, *, people: Directory | None = None) -> None:
+    def __init__(self, bot: Bot, limiter: FloodLimiter | None = None, *, people: Directory | None = None,
+                 telemetry: Telemetry | None = None) -> None:
         self.bot = bot
+        self.telemetry = telemetry or Telemetry()  # counts the Bot API's refusals and failures by code
         self.people = people  # whose Telegram handles the mentions name
         self.limiter = limiter or FloodLimiter()
         # Parts of a long message already delivered, by outbox row: a retry sends only the rest.
@@ -129,8 +132,9 @@ class TelegramPlatform:
         for _ in range(REPLY_TRIES):
             await self.limiter.acquire(chat_id, REPLY_MAX_WAIT)
             try:
-                await self.bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-                                            reply_parameters=_reply(reply_to), link_preview_options=NO_PREVIEW)
+                await self._counted(lambda: self.bot.send_message(
+                    chat_id, html, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+                    reply_parameters=_reply(reply_to), link_preview_options=NO_PREVIEW))
                 return
             except RetryAfter as err:
                 after = retry_after_seconds(err)
@@ -185,7 +189,7 @@ class TelegramPlatform:
         if limited:
             self.limiter.take(chat_id)  # raises Throttled: the outbox waits without counting a try
         try:
-            return await call()
+            return await self._counted(call)
         except RetryAfter as err:
             after = retry_after_seconds(err)
             self.limiter.hold(chat_id, after)
@@ -206,6 +210,32 @@ class TelegramPlatform:
             raise PlatformDown(f"{method} to chat {chat_id}: {err.message}") from None
         except TelegramError as err:  # an answer we could not read
             raise PlatformDown(f"{method} to chat {chat_id}: {err.message}") from None
+
+
+    async def _counted(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await call()
+        except TelegramError as err:
+            self.telemetry.api_error(PLATFORM, error_code(err))
+            raise
+
+
+def error_code(err: TelegramError) -> str:
+    """A Bot API failure as /metrics counts it: the HTTP status Telegram answered with, or what went wrong."""
+    match err:
+        case RetryAfter():
+            return "429"
+        case InvalidToken():
+            return "401"
+        case Forbidden():
+            return "403"
+        case BadRequest() | ChatMigrated():
+            return "400"
+        case TimedOut():
+            return "timeout"
+        case NetworkError():
+            return "network"  # python-telegram-bot folds 5xx answers and lost connections into this
+    return "unreadable"
 
 
 def _reply(message_id: int | None) -> ReplyParameters | None:

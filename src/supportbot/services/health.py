@@ -1,0 +1,105 @@
+"""/healthz: is the desk alive? The database answers, the sweep runs, the outbox drains; and each platform's
+connection as the runtime sees it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from supportbot.services.ports import Clock, OutboxBacklog, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+STALE_SWEEPS = 3  # the sweep counts as stuck once this many of its intervals went by without one
+OUTBOX_MAX_AGE = timedelta(minutes=5)  # a message pending longer than this is not going out
+DATABASE_TIMEOUT = 5.0  # seconds: a database that does not answer in this long is unreachable
+CONSOLE = "console"  # the local console has no connection to report
+
+DATABASE_UNREACHABLE = "database unreachable"
+SWEEP_STALE = "sweep stale: none for {seconds:.0f}s (runs every {interval:.0f}s)"
+OUTBOX_STUCK = "outbox stuck: the oldest pending message waits for {seconds:.0f}s"
+
+
+class Health:
+    """What the runtime knows and the database does not: when the sweep last ran, each platform's state."""
+
+    def __init__(self, clock: Clock, *, sweep_interval: timedelta, platforms: Collection[str] = ()) -> None:
+        self.clock = clock
+        self.sweep_interval = sweep_interval
+        self.started_at = clock.now()  # a sweep that never ran is stale counted from here
+        self.last_sweep_at: datetime | None = None
+        self._platforms: dict[str, Callable[[], str]] = {
+            name: (lambda: CONSOLE) if name == CONSOLE else (lambda: "starting") for name in sorted(platforms)}
+
+    def swept(self) -> None:
+        """The sweep has just run to the end."""
+        self.last_sweep_at = self.clock.now()
+
+    def platform(self, name: str, state: Callable[[], str]) -> None:
+        """Report platform `name`'s state by asking `state` (connected, down, ...) at each check."""
+        self._platforms[name] = state
+
+    def platform_states(self) -> dict[str, str]:
+        """Each platform's state now."""
+        return {name: state() for name, state in self._platforms.items()}
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """The answer of /healthz; healthy when `problems` is empty."""
+
+    database: str  # ok | unreachable
+    last_sweep_seconds_ago: float | None  # None: no sweep yet
+    outbox_pending: int | None  # None: the database did not say
+    oldest_pending_seconds: float | None
+    platforms: dict[str, str]
+    problems: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        """The report as JSON values (`problems` only when there are some)."""
+        body: dict[str, object] = {
+            "database": self.database, "last_sweep_seconds_ago": self.last_sweep_seconds_ago,
+            "outbox": {"pending": self.outbox_pending, "oldest_pending_seconds": self.oldest_pending_seconds},
+            "platforms": self.platforms,
+        }
+        if self.problems:
+            body["problems"] = list(self.problems)
+        return body
+
+
+async def check(uow: UnitOfWorkFactory, health: Health) -> HealthReport:
+    """Ask the database for the outbox's backlog and put it together with what the runtime knows."""
+    now = health.clock.now()
+    problems: list[str] = []
+    pending: int | None = None
+    oldest: float | None = None
+    try:
+        backlog = await asyncio.wait_for(_backlog(uow), DATABASE_TIMEOUT)
+    except Exception as err:  # any failure to answer is the same to whoever watches
+        log.warning("health check: the database does not answer (%s)", type(err).__name__)
+        problems.append(DATABASE_UNREACHABLE)
+        database = "unreachable"
+    else:
+        database = "ok"
+        pending = backlog.pending
+        if backlog.oldest_pending_at is not None:
+            oldest = max(0.0, (now - backlog.oldest_pending_at).total_seconds())
+            if oldest > OUTBOX_MAX_AGE.total_seconds():
+                problems.append(OUTBOX_STUCK.format(seconds=oldest))
+    last = health.last_sweep_at
+    since_sweep = (now - (last or health.started_at)).total_seconds()
+    interval = health.sweep_interval.total_seconds()
+    if since_sweep > STALE_SWEEPS * interval:
+        problems.append(SWEEP_STALE.format(seconds=since_sweep, interval=interval))
+    return HealthReport(
+        database=database, last_sweep_seconds_ago=None if last is None else round(since_sweep, 3),
+        outbox_pending=pending, oldest_pending_seconds=None if oldest is None else round(oldest, 3),
+        platforms=health.platform_states(), problems=tuple(problems))
+
+
+async def _backlog(uow: UnitOfWorkFactory) -> OutboxBacklog:
+    async with uow() as tx:
+        return await tx.ops.outbox_backlog()
