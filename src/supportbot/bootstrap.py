@@ -36,6 +36,7 @@ from supportbot.services.telemetry import Telemetry
 if TYPE_CHECKING:
     from supportbot.chat.discord.client import DiscordOptions
     from supportbot.chat.telegram.bot import TelegramOptions
+    from supportbot.chat.telegram.webhook import WebhookMount
     from supportbot.web.server import WebServer
 
 # The console chat has no real ids: these stand in for its places.
@@ -146,6 +147,7 @@ class App:
     sweeper: Sweeper | None = None
     reminder: ShiftReminder | None = None  # the end-of-shift job, when a rotation is configured
     telemetry: Telemetry = field(default_factory=Telemetry)  # the adapters' API errors and handling times
+    webhook_mount: WebhookMount | None = None  # set by web_server when the Telegram webhook shares its address
 
 
 def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = None,
@@ -238,7 +240,8 @@ def platform_adapters(app: App) -> list[Served]:
 
         from supportbot.chat.telegram.bot import TelegramAdapter, TokenRejected
 
-        adapter = TelegramAdapter(app.desk, telegram_options(app.settings), telemetry=app.telemetry)
+        adapter = TelegramAdapter(app.desk, telegram_options(app.settings), telemetry=app.telemetry,
+                                  webhook_mount=app.webhook_mount)
         served.append(Served(adapter, TokenRejected, TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
     if "discord" in app.platforms:
         import discord
@@ -259,8 +262,21 @@ def web_extras(app: App) -> dict[str, Any]:
     return {ops.HEALTH: app.health, ops.TELEMETRY: app.telemetry}
 
 
+def shared_webhook(app: App) -> WebhookMount | None:
+    """The Telegram webhook's route for the web server, when both are to listen on the same address."""
+    tg, conf = app.settings.telegram, app.settings.web
+    if "telegram" not in app.platforms or tg is None or tg.mode != "webhook" or not conf.enabled:
+        return None
+    if (tg.webhook_listen, tg.webhook_port) != (conf.listen, conf.port):
+        return None
+    from supportbot.chat.telegram.webhook import WebhookMount
+
+    return WebhookMount(tg.webhook_url or "")
+
+
 def web_server(app: App) -> WebServer | None:
-    """The web server of the [web] section (None when it is off); templates and routes load only when used."""
+    """The web server of the [web] section (None when it is off); templates and routes load only when used.
+    When the Telegram webhook is to listen on the same address, its route goes on this server."""
     from supportbot.web.server import WebContext, WebOptions, WebServer, templates
 
     conf = app.settings.web
@@ -270,5 +286,6 @@ def web_server(app: App) -> WebServer | None:
                          public_tracker=conf.public_tracker,
                          secret=conf.secret.get_secret_value() if conf.secret else None)
     ctx = WebContext(options, app.desk, app.database, app.deps.clock, templates(), extras=web_extras(app))
-    return WebServer(ctx)
+    app.webhook_mount = shared_webhook(app)
+    return WebServer(ctx, extra_routes=app.webhook_mount.add_route if app.webhook_mount else None)
 

@@ -25,7 +25,7 @@ from supportbot.chat.telegram import updates as tu
 from supportbot.chat.telegram.delivery import TelegramPlatform
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.chat.telegram.polling import Poller, RawUpdatesBot, payload_of, update_id_of
-from supportbot.chat.telegram.webhook import WebhookServer
+from supportbot.chat.telegram.webhook import WebhookMount, WebhookServer
 from supportbot.domain.commands import COMMANDS
 from supportbot.domain.people import Directory
 from supportbot.services import dead_letters
@@ -90,7 +90,7 @@ class TelegramAdapter:
 
     def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | None = None,
                  retry: RetryPolicy = SHORT, replay_every: float = REPLAY_EVERY,
-                 telemetry: Telemetry | None = None) -> None:
+                 telemetry: Telemetry | None = None, webhook_mount: WebhookMount | None = None) -> None:
         # Bot API URLs hold the token: httpx logs each at INFO, python-telegram-bot at DEBUG.
         for name, level in (("httpx", logging.WARNING), ("telegram", logging.INFO)):
             logging.getLogger(name).setLevel(max(level, logging.getLogger(name).getEffectiveLevel()))
@@ -98,6 +98,7 @@ class TelegramAdapter:
         self.options = options
         self.bot = make_bot(options)
         self.telemetry = telemetry or Telemetry()
+        self.webhook_mount = webhook_mount  # the web server's route, when it listens on the webhook's address
         self.platform = TelegramPlatform(self.bot, limiter, people=desk.directory, telemetry=self.telemetry)
         self.username: str | None = None
         # Called after each update is handled, so the outbox can send what it caused right away.
@@ -120,7 +121,7 @@ class TelegramAdapter:
             self._receiver = WebhookServer(
                 self.bot, self.handle, self.park, url=self.options.webhook_url or "",
                 listen=self.options.webhook_listen, port=self.options.webhook_port,
-                secret=self.options.webhook_secret, retry=self.retry)
+                secret=self.options.webhook_secret, retry=self.retry, mount=self.webhook_mount)
             await self._receiver.start()
         else:
             # getUpdates is refused while a webhook is set; pending updates stay for the poller.

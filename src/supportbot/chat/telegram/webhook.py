@@ -31,11 +31,39 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 1
 
 
+Receiver = Callable[[web.Request], Awaitable[web.Response]]
+
+
+class WebhookMount:
+    """The webhook's route on another aiohttp application (the web server's, when the two share an address).
+
+    The route is added when that application is made, before the adapter exists; until the adapter starts
+    receiving, it answers 503 and Telegram delivers the update again later."""
+
+    def __init__(self, url: str) -> None:
+        self.path = urlsplit(url).path or "/"
+        self._receive: Receiver | None = None
+
+    def add_route(self, app: web.Application) -> None:
+        """Add the webhook's POST route to `app` (passed to the web server as its extra routes)."""
+        app.router.add_post(self.path, self._handle)
+
+    def attach(self, receive: Receiver | None) -> None:
+        """Hand the POSTs to `receive` from now on (None: answer 503 again)."""
+        self._receive = receive
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if self._receive is None:
+            return web.Response(status=503, text="not receiving yet")
+        return await self._receive(request)
+
+
 class WebhookServer:
-    """Listens for Telegram's POSTs on the webhook URL's path and registers that URL with Telegram."""
+    """Listens for Telegram's POSTs on the webhook URL's path (on its own address, or on `mount` when the web
+    server shares it) and registers that URL with Telegram."""
 
     def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]], park: Parker, *, url: str, listen: str,
-                 port: int, secret: str | None, retry: RetryPolicy = SHORT) -> None:
+                 port: int, secret: str | None, retry: RetryPolicy = SHORT, mount: WebhookMount | None = None) -> None:
         self.bot = bot
         self.handle = handle
         self.park = park
@@ -45,23 +73,30 @@ class WebhookServer:
         self.secret = secret
         self.retry = retry
         self.path = urlsplit(url).path or "/"
+        self.mount = mount
         self._runner: web.AppRunner | None = None
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def start(self) -> None:
         """Serve, then tell Telegram where to send updates."""
-        app = web.Application()
-        app.router.add_post(self.path, self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.listen, self.port)
-        await site.start()
+        if self.mount is not None:
+            self.mount.attach(self._receive)
+        else:
+            app = web.Application()
+            app.router.add_post(self.path, self._receive)
+            self._runner = web.AppRunner(app, access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.listen, self.port)
+            await site.start()
         await self.bot.set_webhook(self.url, allowed_updates=list(ALLOWED_UPDATES), secret_token=self.secret,
                                    max_connections=MAX_CONNECTIONS)
-        log.info("webhook listening on %s:%s%s for %s", self.listen, self.port, self.path, self.url)
+        log.info("webhook listening on %s:%s%s for %s%s", self.listen, self.port, self.path, self.url,
+                 " (on the web server)" if self.mount is not None else "")
 
     async def stop(self) -> None:
         """Stop listening; the webhook stays registered, so Telegram keeps updates until we are back."""
+        if self.mount is not None:
+            self.mount.attach(None)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
