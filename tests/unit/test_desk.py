@@ -135,7 +135,7 @@ async def test_a_team_members_reply_to_the_card_is_the_first_response(world: Des
     ticket = world.ticket()
     assert ticket.first_response_at == clock.now()
     assert ticket.interactions == 2
-    assert world.history() == ["created", "message", "first_response"]
+    assert world.history() == ["created", "reply", "first_response"]  # a reply where the reporter reads it
     [edit] = world.queued(OutboxKind.EDIT_CARD)  # the card drops its "first response due" line
     assert "First response due" not in edit.text
 

@@ -2,7 +2,7 @@
 the tickets and events repositories).
 
 Open tickets are selected with tables.OPEN, so the partial indexes on open tickets serve them (by product,
-assignee or severity when the board is filtered so); the resolved ones come through ix_tickets_status."""
+assignee or severity when the board is filtered so); the resolved ones come through ix_tickets_resolved."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from supportbot.db.tables import OPEN, tickets
+from supportbot.db.tables import OPEN, RESOLVED, tickets
 from supportbot.domain.ticket_states import Status
 from supportbot.services.ports import BoardCard, BoardFilter
 
@@ -52,7 +52,7 @@ class SqlBoardViews:
             open_query.order_by(tickets.c.created_at, tickets.c.number).limit(limit)))
         if wanted.breached_at is None:  # a resolved ticket owes nothing any more
             resolved_query = _narrowed(sa.select(*_COLUMNS).where(
-                tickets.c.status == Status.RESOLVED.value, tickets.c.resolved_at >= wanted.resolved_since), wanted)
+                RESOLVED, tickets.c.resolved_at >= wanted.resolved_since), wanted)
             rows += await self.session.execute(
                 resolved_query.order_by(tickets.c.resolved_at.desc(), tickets.c.number.desc()).limit(limit))
         return [_card(row) for row in rows]

@@ -14,13 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from supportbot.db.tables import OPEN, platform_messages, ticket_events, tickets
+from supportbot.db.tables import OPEN, RESOLVED, ticket_events, tickets
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.services.public_tracker import PublicEvent, PublicTicket
 
-RESOLVED = tickets.c.status == sa.literal_column(f"'{Status.RESOLVED.value}'")
 PUBLIC = tickets.c.security.is_(False)
-FOLLOW_UP = "follow_up"  # the role of a message stored as part of a ticket's conversation (services/intake.py)
 _COLUMNS = (tickets.c.id, tickets.c.number, tickets.c.product, tickets.c.severity, tickets.c.status,
             tickets.c.resolution, tickets.c.title, tickets.c.created_at, tickets.c.resolved_at)
 
@@ -50,21 +48,10 @@ class SqlPublicViews:
         found = await self._tickets(sa.select(*_COLUMNS).where(tickets.c.number == number, PUBLIC))
         return found[0] if found else None
 
-    async def events(self, ticket_ids: Sequence[int], *, kinds: Collection[str], reply_kinds: Collection[str],
-                     team: Collection[str], public_chats: Collection[tuple[str, int]]) -> Sequence[PublicEvent]:
+    async def events(self, ticket_ids: Sequence[int], *, kinds: Collection[str]) -> Sequence[PublicEvent]:
         if not ticket_ids:
             return []
-        wanted: sa.ColumnElement[bool] = ticket_events.c.kind.in_(list(kinds))
-        if reply_kinds and team:
-            # A message line does not say where it was written; its follow-up link does. A ticket with one
-            # in a team or security chat (a reply to a notice there) shows no message at all.
-            elsewhere = sa.exists().where(
-                platform_messages.c.ticket_id == ticket_events.c.ticket_id, platform_messages.c.role == FOLLOW_UP,
-                sa.not_(sa.tuple_(platform_messages.c.platform, platform_messages.c.chat_id).in_(list(public_chats))))
-            # A reporter whose display name is a team member's is still the reporter.
-            by_team = sa.and_(ticket_events.c.kind.in_(list(reply_kinds)), ticket_events.c.actor.in_(list(team)),
-                              ticket_events.c.actor != tickets.c.reporter_name, ~elsewhere)
-            wanted = sa.or_(wanted, by_team)
+        wanted = ticket_events.c.kind.in_(list(kinds))
         query = (
             sa.select(ticket_events.c.ticket_id, ticket_events.c.id, ticket_events.c.at, ticket_events.c.kind,
                       ticket_events.c.detail)

@@ -132,6 +132,10 @@ sa.Index("ix_tickets_open_product", tickets.c.product, tickets.c.created_at, tic
          tickets.c.status, sqlite_where=OPEN, postgresql_where=OPEN)
 sa.Index("ix_tickets_open_assignee", tickets.c.assignee, tickets.c.created_at, tickets.c.number,
          sqlite_where=OPEN, postgresql_where=OPEN)
+# Tickets resolved lately, latest first: the public tracker's and the board's last columns.
+RESOLVED = tickets.c.status == sa.literal_column(f"'{Status.RESOLVED.value}'")
+sa.Index("ix_tickets_resolved", tickets.c.resolved_at, tickets.c.number, tickets.c.product, tickets.c.security,
+         sqlite_where=RESOLVED, postgresql_where=RESOLVED)
 # The open emergencies a handoff's summary lists, by number.
 sa.Index("ix_tickets_open_severity", tickets.c.severity, tickets.c.number, sqlite_where=OPEN, postgresql_where=OPEN)
 # /stats adds these up over the tickets opened in a period, and takes the median of the first.

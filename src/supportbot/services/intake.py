@@ -55,7 +55,7 @@ async def receive(deps: Deps, msg: IncomingMessage, place: Place, *, scanned: Se
         if found.secrets and place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY):
             return await _commit(uow, await open_security(deps, uow, msg, place, found))
         if ticket is not None:
-            return await _commit(uow, await follow_up(deps, uow, msg, ticket, found))
+            return await _commit(uow, await follow_up(deps, uow, msg, ticket, found, place))
         if place.kind not in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY) or msg.edited:
             return None
         if found.security and not msg.sender.is_team:
@@ -93,8 +93,17 @@ async def open_ticket(
     return ticket
 
 
+def message_kind(msg: IncomingMessage, place: Place) -> str:
+    """The history kind of a message in a ticket's conversation: the reporter's side ("message"), a team
+    member's reply where the reporter reads it ("reply": the public tracker shows these), or the team
+    talking among itself in a team or security chat ("team_message")."""
+    if not msg.sender.is_team:
+        return "message"
+    return "reply" if place.kind in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY) else "team_message"
+
+
 async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: Ticket,
-                    found: Classification) -> Ticket | None:
+                    found: Classification, place: Place) -> Ticket | None:
     """A message in a ticket's conversation: counts as activity, and a team member's as the response."""
     # A redelivery raises DuplicateMessage: the desk rolls the whole event back and ignores it.
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id,
@@ -105,7 +114,8 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
         still = set(extract_report(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).missing())
         ticket.missing = [item for item in ticket.missing if item in still]
     # In a team or security chat a secret is not taken out of view, but history never keeps it.
-    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, "message", title_from(found.redacted, 120)))
+    await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, message_kind(msg, place),
+                                     title_from(found.redacted, 120)))
     await reactions.react(deps, uow, ticket, msg.sender.name)
     return ticket
 

@@ -197,11 +197,8 @@ class PublicViews(Protocol):
     async def resolved_since(self, since: datetime, *, product: str | None, offset: int,
                              limit: int) -> Sequence[PublicTicket]: ...  # latest resolved first
     async def ticket(self, number: int) -> PublicTicket | None: ...
-    # The history lines of `kinds` of those tickets, and of `reply_kinds` those written by one of `team`
-    # (the reporter excepted, whatever their display name) on a ticket whose conversation never left
-    # `public_chats` (platform, chat id), oldest first.
-    async def events(self, ticket_ids: Sequence[int], *, kinds: Collection[str], reply_kinds: Collection[str],
-                     team: Collection[str], public_chats: Collection[tuple[str, int]]) -> Sequence[PublicEvent]: ...
+    # The history lines of `kinds` of those tickets, oldest first.
+    async def events(self, ticket_ids: Sequence[int], *, kinds: Collection[str]) -> Sequence[PublicEvent]: ...
 
 
 @dataclass(frozen=True)

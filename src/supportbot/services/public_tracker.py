@@ -32,12 +32,11 @@ BAD_STATUS = "Unknown status {given!r}; statuses: {known}."
 BAD_PAGE = "The page must be a whole number from 1 to {most}."
 NO_PRODUCT = "Other"  # the heading of tickets no product was found for (the emergency channel's)
 
-# History kinds shown whoever acted (a reporter may reopen their own ticket), and the kinds shown only
-# when a team member wrote them in the ticket's conversation. Every other kind (notes, assignments,
-# escalations, edits, the reporter's own messages) is the team's business.
+# History kinds shown whoever acted (a reporter may reopen their own ticket), and the team's replies in
+# the ticket's public conversation (services/intake.message_kind). Every other kind (notes, assignments,
+# escalations, edits, the reporter's own messages, the team talking in its own chats) is the team's business.
 STATUS_KINDS = ("status", "resolve", "reopen")
-PUBLIC_KINDS = ("created", *STATUS_KINDS, "severity")
-REPLY_KINDS = ("message",)
+PUBLIC_KINDS = ("created", *STATUS_KINDS, "severity", "reply")
 
 _ADDRESS = re.compile(r"(?<![0-9A-Za-z])0[xX][0-9a-fA-F]{40}(?![0-9A-Za-z])")
 
@@ -139,21 +138,6 @@ class FeedEntry:
     entry: Entry
 
 
-@dataclass(frozen=True)
-class Voices:
-    """Whose messages are the team's replies, and the chats where a reply is public (products', emergency)."""
-
-    team: tuple[str, ...]
-    public_chats: tuple[tuple[str, int], ...]
-
-    @classmethod
-    def of(cls, directory: Directory) -> Voices:
-        chats = [*(chats for product in directory.products for chats in product.chats.items()),
-                 *directory.emergency_chats.items()]
-        return cls(tuple(person.name for person in directory.people),
-                   tuple((platform, chat) for platform, ids in chats for chat in ids))
-
-
 def public_text(text: str) -> str:
     """The text with secrets and account addresses taken out: the last check before anything is shown."""
     return _ADDRESS.sub(ADDRESS_REDACTED, redact(text))
@@ -222,7 +206,7 @@ def _entry(event: PublicEvent) -> Entry | None:
     elif event.kind == "severity" and head in Severity._value2member_map_:
         severity = Severity(head)
         return Entry(event.at, "severity", f"Severity: {severity.icon} {severity.value}", event.id)
-    elif event.kind == "message":
+    elif event.kind == "reply":
         return Entry(event.at, "reply", public_text(event.detail), event.id)
     return Entry(event.at, "status", text, event.id) if text else None
 
@@ -245,7 +229,7 @@ async def listing(uow: UnitOfWorkFactory, *, filters: Filters, directory: Direct
             resolved = await tx.public.resolved_since(now - RECENT, product=filters.product,
                                                       offset=offset if status else 0, limit=PAGE_SIZE + 1)
         shown = [*opened[:PAGE_SIZE], *resolved[:PAGE_SIZE]]
-        events = await _events(tx, [t.id for t in shown], PUBLIC_KINDS, REPLY_KINDS, directory)
+        events = await _events(tx, [t.id for t in shown], PUBLIC_KINDS)
     by_ticket: dict[int, list[PublicEvent]] = {}
     for event in events:
         by_ticket.setdefault(event.ticket_id, []).append(event)
@@ -256,8 +240,7 @@ async def listing(uow: UnitOfWorkFactory, *, filters: Filters, directory: Direct
                    products={product.key: product.name for product in directory.products})
 
 
-async def ticket_page(uow: UnitOfWorkFactory, number: int, *,
-                      directory: Directory) -> tuple[PublicTicket, list[Entry]] | None:
+async def ticket_page(uow: UnitOfWorkFactory, number: int) -> tuple[PublicTicket, list[Entry]] | None:
     """A public ticket and its timeline; None when there is no such ticket or it is not public."""
     if not 1 <= number <= MAX_TICKET_NUMBER:
         return None
@@ -265,16 +248,16 @@ async def ticket_page(uow: UnitOfWorkFactory, number: int, *,
         ticket = await tx.public.ticket(number)
         if ticket is None:
             return None
-        events = await _events(tx, [ticket.id], PUBLIC_KINDS, REPLY_KINDS, directory)
+        events = await _events(tx, [ticket.id], PUBLIC_KINDS)
     return ticket, timeline(ticket, events)
 
 
-async def feed(uow: UnitOfWorkFactory, product: str, *, directory: Directory, now: datetime) -> list[FeedEntry]:
+async def feed(uow: UnitOfWorkFactory, product: str, *, now: datetime) -> list[FeedEntry]:
     """The latest status changes of a product's listed tickets (open, or resolved lately), newest first."""
     async with uow() as tx:
         tickets = [*await tx.public.open_tickets(product=product, status=None, offset=0, limit=PAGE_SIZE),
                    *await tx.public.resolved_since(now - RECENT, product=product, offset=0, limit=PAGE_SIZE)]
-        events = await _events(tx, [t.id for t in tickets], STATUS_KINDS, (), directory)
+        events = await _events(tx, [t.id for t in tickets], STATUS_KINDS)
     by_id = {t.id: t for t in tickets}
     entries = [FeedEntry(by_id[e.ticket_id], public_text(by_id[e.ticket_id].title), entry)
                for e in events if (entry := _entry(e)) is not None]
@@ -282,8 +265,5 @@ async def feed(uow: UnitOfWorkFactory, product: str, *, directory: Directory, no
     return entries[:FEED_SIZE]
 
 
-async def _events(tx: UnitOfWork, ticket_ids: Sequence[int], kinds: Collection[str], reply_kinds: Collection[str],
-                  directory: Directory) -> Sequence[PublicEvent]:
-    voices = Voices.of(directory)
-    return await tx.public.events(ticket_ids, kinds=kinds, reply_kinds=reply_kinds, team=voices.team,
-                                  public_chats=voices.public_chats)
+async def _events(tx: UnitOfWork, ticket_ids: Sequence[int], kinds: Collection[str]) -> Sequence[PublicEvent]:
+    return await tx.public.events(ticket_ids, kinds=kinds)

@@ -73,7 +73,7 @@ async def _public_ticket(request: web.Request) -> tuple[tracker.PublicTicket, li
     """The ticket the path names, with its timeline; 404 when there is none or it is not public."""
     ctx = request.app[CONTEXT]
     number = int(request.match_info["number"])
-    found = await tracker.ticket_page(ctx.uow, number, directory=ctx.desk.directory)
+    found = await tracker.ticket_page(ctx.uow, number)
     if found is None:
         raise web.HTTPNotFound(text=NOT_FOUND.format(number=number))
     return found
@@ -108,7 +108,7 @@ async def product_feed(request: web.Request) -> web.Response:
     product = ctx.desk.directory.product(name.removesuffix(".atom")) if name.endswith(".atom") else None
     if product is None:
         raise web.HTTPNotFound(text=NO_FEED.format(product=name.removesuffix(".atom")[:40]))
-    entries = await tracker.feed(ctx.uow, product.key, directory=ctx.desk.directory, now=ctx.clock.now())
+    entries = await tracker.feed(ctx.uow, product.key, now=ctx.clock.now())
     updated = entries[0].entry.at if entries else ctx.clock.now()
     return render(request, "public/feed.xml", product=product, entries=entries, updated=_iso(updated), iso=_iso)
 
