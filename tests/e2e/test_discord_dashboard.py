@@ -33,3 +33,14 @@ async def test_the_link_goes_privately_and_reporters_are_refused(discord, discor
     await bot.posted(TEAM, "I could not write to you privately")
     assert [m for m in fake.messages() if LINK.search(text_of(m))] == [m for m in fake.messages(dm)
                                                                      if LINK.search(text_of(m))]
+
+
+async def test_the_database_does_not_keep_a_link_once_it_is_sent(discord, discord_bot):
+    fake, bot = discord, await discord_bot()
+    await bot.slash(TEAM, ALICE, "dashboard")
+    dm = await bot.until(lambda: fake.dm_channels().get(ALICE), "a direct message to Alice")
+    assert LINK.search((await bot.posted(dm, "sign-in link"))["content"])
+
+    await bot.pump.idle()  # the send's outcome is recorded
+    stored = await bot.query("SELECT status, text FROM outbox WHERE text LIKE '%sign-in%' OR text LIKE '%/login/%'")
+    assert stored == [("sent", "(a one-time sign-in link: not kept once sent)")]

@@ -40,7 +40,7 @@ def test_the_timeline_keeps_the_public_part_of_each_line() -> None:
         event(0, "created", "normal ticket from telegram"),
         event(1, "severity", "normal"),  # to what it already was: nothing changed
         event(2, "status", "in_progress: asked Dave on the phone"),
-        event(3, "message", "Fixed for 0x52908400098527886E0F7030069857D2E4169EE7, please retry"),
+        event(3, "reply", "Fixed for 0x52908400098527886E0F7030069857D2E4169EE7, please retry"),
         event(4, "status", "no_such_status"),  # unreadable: left out, never guessed
         event(5, "severity", "emergency"),
         event(6, "resolve", "not_an_issue: works as designed"),

@@ -126,7 +126,7 @@ async def test_a_follow_up_holding_a_secret_in_the_security_chat_is_stored_redac
 
     await world.post("Sam", SECURITY, f"the attacker's key leaked: {KEY}", reply_to=card)
 
-    assert "message" in world.history()  # the reply counts, without its text
+    assert "team_message" in world.history()  # the reply counts, without its text
     assert not leaks(stored_text(world))
 
 

@@ -26,8 +26,8 @@ def encode_payload(payload: OutboxPayload) -> dict[str, Any]:
     match payload:
         case CardButtons(ticket_number=number, actions=actions):
             return {"ticket_number": number, "buttons": list(actions)}
-        case DirectMessage(user_id=user_id, fallback_text=fallback):
-            return {"direct_to": user_id, "fallback_text": fallback}
+        case DirectMessage(user_id=user_id, fallback_text=fallback, forget_text=forget):
+            return {"direct_to": user_id, "fallback_text": fallback, **({"forget_text": True} if forget else {})}
         case DeleteMessage(message_id=message_id):
             return {"message_id": message_id}
     return {}
@@ -38,7 +38,8 @@ def decode_payload(stored: dict[str, Any] | None) -> OutboxPayload:
     if "ticket_number" in data:
         return CardButtons(int(data["ticket_number"]), tuple(str(a) for a in data.get("buttons") or ()))
     if data.get("direct_to") is not None:
-        return DirectMessage(int(data["direct_to"]), str(data.get("fallback_text") or ""))
+        return DirectMessage(int(data["direct_to"]), str(data.get("fallback_text") or ""),
+                             forget_text=bool(data.get("forget_text")))
     if data.get("message_id") is not None:
         return DeleteMessage(int(data["message_id"]))
     return None

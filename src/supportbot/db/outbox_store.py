@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from supportbot.db.outbox_codec import decode_mentions, decode_payload, encode_mentions, encode_payload
 from supportbot.db.repositories import dialect_insert
 from supportbot.db.tables import outbox
-from supportbot.services.outbox import CardButtons, Mention, OutboxItem, OutboxKind, OutboxPayload
+from supportbot.services.outbox import (
+    FORGOTTEN_TEXT,
+    CardButtons,
+    Mention,
+    OutboxItem,
+    OutboxKind,
+    OutboxPayload,
+    forgets_text,
+)
 
 _INSERT_OUTBOX = sa.insert(outbox)
 
@@ -203,6 +211,7 @@ class SqlOutbox:
         await self.session.execute(sa.update(outbox).where(outbox.c.id == item.id).values(
             status=item.status, attempts=item.attempts, next_attempt_at=item.next_attempt_at,
             last_error=item.last_error, platform_message_id=item.platform_message_id, sending_at=None,
+            **({"text": FORGOTTEN_TEXT} if forgets_text(item) else {}),
         ))
 
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None:

@@ -40,6 +40,12 @@ class DirectMessage:
 
     user_id: int
     fallback_text: str
+    # The text is a secret of its own (a sign-in link): once sent or given up on, the stored row keeps
+    # FORGOTTEN_TEXT instead, so the database never holds a link that still works.
+    forget_text: bool = False
+
+
+FORGOTTEN_TEXT = "(a one-time sign-in link: not kept once sent)"
 
 
 @dataclass(frozen=True)
@@ -137,3 +143,9 @@ class ChatPlatform(Protocol):
     async def send(self, item: OutboxItem) -> Delivered: ...
     async def edit(self, item: OutboxItem, card: MessageLink) -> None: ...
     async def delete(self, item: OutboxItem) -> None: ...
+
+
+def forgets_text(item: OutboxItem) -> bool:
+    """Whether the row's stored text is to be forgotten now: a secret-bearing message that is sent or given up on."""
+    return (item.status in ("sent", "dead") and isinstance(item.payload, DirectMessage)
+            and item.payload.forget_text)

@@ -55,7 +55,7 @@ async def send_board_link(deps: Deps, msg: IncomingMessage) -> Reply:
         if not shown_here:
             await uow.outbox.add(deps.notifier.say(
                 platform=msg.platform, chat_id=msg.chat_id, thread_id=msg.thread_id, text=link,
-                direct=DirectMessage(sender.user_id, texts.BOARD_LINK_NOT_DELIVERED)))
+                direct=DirectMessage(sender.user_id, texts.BOARD_LINK_NOT_DELIVERED, forget_text=True)))
         await uow.commit()
     log.info("sign-in link made for %s", person.name)
     return Reply(link if shown_here else texts.BOARD_LINK_SENT, ephemeral=True)
