@@ -19,6 +19,7 @@ from supportbot.db.checks import DatabaseUnusable as DatabaseUnusable
 from supportbot.db.checks import SchemaOutdated as SchemaOutdated
 from supportbot.db.console_ids import last_console_message_id
 from supportbot.scheduler import make_scheduler
+from supportbot.services.health import CONNECTING
 
 if TYPE_CHECKING:
     from supportbot.web.server import WebServer
@@ -235,7 +236,7 @@ class OutboxPump:
 
     def state(self) -> str:
         """connecting (its platform not started yet), connected, down or probing (one try while down)."""
-        return "connecting" if self._held else PLATFORM_STATES[self.sender.breaker_status().state]
+        return CONNECTING if self._held else PLATFORM_STATES[self.sender.breaker_status().state]
 
     def release(self) -> None:
         """The platform is connected: send what waited for it."""

@@ -148,10 +148,13 @@ async def test_discord_and_the_sweep_run_while_telegram_cannot_connect(app: App,
 
     assert notice.chat_id in (DC_EMERGENCY, DC_TEAM)
     assert discord_adapter.started.is_set() and not telegram.started.is_set()
+    assert app.health.platform_states() == {"discord": "connected", "telegram": "connecting"}  # for /healthz
+    assert app.health.last_sweep_at == clock.now()
     assert telegram.platform.sent == []  # its messages wait for it, in order
     telegram.connect.set()  # Telegram is back
     late = await telegram.platform.received(unanswered(2))
     assert late.chat_id in (TG_EMERGENCY, TG_TEAM)
+    assert app.health.platform_states() == {"discord": "connected", "telegram": "connected"}
     stop.set()
     await asyncio.wait_for(run, NO_HANG)
     assert telegram.stopped and discord_adapter.stopped

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from telegram.error import Forbidden, NetworkError
 
 from supportbot import runtime
-from supportbot.bootstrap import web_extras
+from supportbot.bootstrap import outbox_sender, web_extras
 from supportbot.chat.telegram.delivery import TelegramPlatform
 from supportbot.db.engine import Database
 from supportbot.services.outbox import OutboxItem, OutboxKind, PermanentFailure, PlatformDown
@@ -172,3 +172,34 @@ async def test_two_apps_in_one_process_keep_their_own_figures(world: WebWorld, m
     await world.say("/as Erin", "/in court", STUCK)
     assert ("supportbot_update_handling_seconds_count", (("platform", "console"),)) in await scrape(world)
     assert ("supportbot_update_handling_seconds_count", (("platform", "console"),)) not in await scrape(other)
+
+
+class DownPlatform:
+    """A platform whose every send fails as when its servers are down."""
+
+    name = "telegram"
+
+    async def send(self, item):
+        raise PlatformDown("sendMessage: 502 Bad Gateway")
+
+    async def edit(self, item, card):
+        raise PlatformDown("editMessageText: 502 Bad Gateway")
+
+    async def delete(self, item):
+        raise PlatformDown("deleteMessage: 502 Bad Gateway")
+
+
+async def test_a_platform_is_connecting_until_started_then_down_while_its_sends_fail(world: WebWorld, clock) -> None:
+    pump = runtime.OutboxPump(outbox_sender(world.app, DownPlatform()), held=True)
+    world.app.health.platform("telegram", pump.state)  # as runtime.serve reports each platform
+    assert (await health(world, 200))["platforms"] == {"console": "console", "telegram": "connecting"}
+    async with world.app.database() as uow:
+        await uow.outbox.add(OutboxItem(platform="telegram", chat_id=-1001, kind=OutboxKind.MESSAGE, text="hello",
+                                        created_at=clock.now()))
+        await uow.commit()
+    pump.release()
+    await pump.idle()
+    await pump.flush()
+    body = await health(world, 200)  # down alone is no 503: its messages waiting over five minutes are
+    assert body["platforms"] == {"console": "console", "telegram": "down"}
+    await pump.close()

@@ -17,6 +17,7 @@ STALE_SWEEPS = 3  # the sweep counts as stuck once this many of its intervals we
 OUTBOX_MAX_AGE = timedelta(minutes=5)  # a message pending longer than this is not going out
 DATABASE_TIMEOUT = 5.0  # seconds: a database that does not answer in this long is unreachable
 CONSOLE = "console"  # the local console has no connection to report
+CONNECTING = "connecting"  # a platform whose adapter has not started yet
 
 DATABASE_UNREACHABLE = "database unreachable"
 SWEEP_STALE = "sweep stale: none for {seconds:.0f}s (runs every {interval:.0f}s)"
@@ -32,7 +33,7 @@ class Health:
         self.started_at = clock.now()  # a sweep that never ran is stale counted from here
         self.last_sweep_at: datetime | None = None
         self._platforms: dict[str, Callable[[], str]] = {
-            name: (lambda: CONSOLE) if name == CONSOLE else (lambda: "starting") for name in sorted(platforms)}
+            name: (lambda: CONSOLE) if name == CONSOLE else (lambda: CONNECTING) for name in sorted(platforms)}
 
     def swept(self) -> None:
         """The sweep has just run to the end."""
