@@ -4,13 +4,16 @@ console chat and a platform adapter's failures."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
+import discord
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.error import Forbidden, NetworkError
 
 from supportbot import runtime
 from supportbot.bootstrap import outbox_sender, web_extras
+from supportbot.chat.discord.delivery import translated
 from supportbot.chat.telegram.delivery import TelegramPlatform
 from supportbot.db.engine import Database
 from supportbot.services.outbox import OutboxItem, OutboxKind, PermanentFailure, PlatformDown
@@ -164,6 +167,20 @@ async def test_platform_api_errors_are_counted_by_code(world: WebWorld) -> None:
     metrics = await scrape(world)
     assert metrics[("supportbot_platform_api_errors_total", (("code", "403"), ("platform", "telegram")))] == 1
     assert metrics[("supportbot_platform_api_errors_total", (("code", "network"), ("platform", "telegram")))] == 1
+
+
+async def test_discord_api_errors_are_counted_by_status(world: WebWorld) -> None:
+    failures = [discord.HTTPException(SimpleNamespace(status=503, reason="Service Unavailable"), "upstream"),
+                discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"), "Missing Access"),
+                TimeoutError()]
+    for failure in failures:
+        with pytest.raises((PlatformDown, PermanentFailure)), translated("send to 3101", world.app.telemetry):
+            raise failure
+    metrics = await scrape(world)
+    assert {labels: value for (name, labels), value in metrics.items()
+            if name == "supportbot_platform_api_errors_total"} == {
+        (("code", "403"), ("platform", "discord")): 1, (("code", "503"), ("platform", "discord")): 1,
+        (("code", "timeout"), ("platform", "discord")): 1}
 
 
 async def test_two_apps_in_one_process_keep_their_own_figures(world: WebWorld, make_web_world) -> None:

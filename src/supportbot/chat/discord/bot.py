@@ -169,8 +169,9 @@ class DiscordAdapter:
         msg = await self._incoming(after, edited=True)
         if msg is None or msg.private:
             return
-        error = await with_retries(lambda: self.desk.handle_message(msg), what=f"discord edit of message {after.id}",
-                                   policy=self.retry)
+        with self.telemetry.handling(PLATFORM):
+            error = await with_retries(lambda: self.desk.handle_message(msg),
+                                       what=f"discord edit of message {after.id}", policy=self.retry)
         self.committed()
         if error is not None:
             # An edit has no id of its own: its time tells two edits of one message apart.
