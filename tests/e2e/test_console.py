@@ -97,7 +97,7 @@ def test_a_reply_to_the_card_lands_in_the_tickets_history(first_run) -> None:
     history = done.stdout.split("History:", 1)[1]
     assert "· dave · created: normal ticket from console" in history
     assert "· Alice · first_response: take" in history
-    assert "· Alice · message: Could you send your wallet address?" in history
+    assert "· Alice · reply: Could you send your wallet address?" in history
     assert "· Alice · resolve: fixed" in history
 
 
