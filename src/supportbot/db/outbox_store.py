@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from supportbot.db.outbox_codec import decode_mentions, decode_payload, encode_mentions, encode_payload
-from supportbot.db.repositories import dialect_insert
+from supportbot.db.repositories import dialect_insert, driver_connection, driver_value
 from supportbot.db.tables import outbox
 from supportbot.services.outbox import (
     FORGOTTEN_TEXT,
@@ -49,22 +49,14 @@ _SQLITE_UPSERT = (
 
 def _driver_rows(items: Sequence[OutboxItem], dialect: sa.Dialect) -> list[tuple[Any, ...]]:
     """The items as rows of _DRIVER_COLUMNS, each value as the column's type binds it on `dialect`."""
-    as_instant = _bound(outbox.c.created_at.type, dialect)
-    as_json = _bound(outbox.c.payload.type, dialect)
-    # Notices of one batch share their instants, mentions and (mostly empty) payloads.
-    instants: dict[datetime, Any] = {}
+    as_instant = driver_value(outbox.c.created_at, dialect)
+    # Notices of one batch share their mentions and (mostly empty) payloads: the stored JSON is worked out
+    # once per typed value (the JSON itself cannot be a key).
+    as_json = outbox.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
     mentions: dict[tuple[Mention, ...], Any] = {}
     payloads: dict[OutboxPayload, Any] = {}
     rows = []
     for i in items:
-        created = instants.get(i.created_at)
-        if created is None:
-            created = instants[i.created_at] = as_instant(i.created_at)
-        due = created
-        if i.next_attempt_at is not None:
-            due = instants.get(i.next_attempt_at)
-            if due is None:
-                due = instants[i.next_attempt_at] = as_instant(i.next_attempt_at)
         mentioned = mentions.get(i.mentions)
         if mentioned is None:
             mentioned = mentions[i.mentions] = as_json(encode_mentions(i.mentions))
@@ -72,14 +64,9 @@ def _driver_rows(items: Sequence[OutboxItem], dialect: sa.Dialect) -> list[tuple
         if payload is None:
             payload = payloads[i.payload] = as_json(encode_payload(i.payload))
         rows.append((i.platform, i.chat_id, i.thread_id, i.reply_to, i.kind.value, i.text, mentioned, payload,
-                     i.ticket_id, i.dedupe_key, i.status, i.attempts, created, due))
+                     i.ticket_id, i.dedupe_key, i.status, i.attempts, as_instant(i.created_at),
+                     as_instant(i.next_attempt_at or i.created_at)))
     return rows
-
-
-def _bound(column_type: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> Callable[[Any], Any]:
-    """The function turning a value into what `dialect`'s driver is given for a column of `column_type`."""
-    process = column_type.dialect_impl(dialect).bind_processor(dialect)
-    return process if process is not None else (lambda value: value)
 
 
 # Written out, not bound: only then may SQLite (and PostgreSQL's generic plans) use the partial index
@@ -169,7 +156,7 @@ class SqlOutbox:
             return
         dialect = self.session.get_bind().dialect
         if dialect.name == "sqlite":
-            connection = await self.session.connection()
+            connection = await driver_connection(self.session)
             await connection.exec_driver_sql(_SQLITE_UPSERT, _driver_rows(items, dialect))
             return
         await self.session.execute(_upsert_outbox(self.session), [dict(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from supportbot.db.tables import counters, platform_messages, ticket_events, tickets
@@ -42,6 +42,11 @@ _SAVE_CLOCKS = sa.update(tickets).where(tickets.c.id == sa.bindparam("b_id")).va
     first_response_missed_notified=sa.bindparam("b_notified"),
 )
 _INSERT_EVENT = sa.insert(ticket_events)
+# The sweep's batches on SQLite go to the driver as stored (driver_value): SQLAlchemy's processing of
+# each row's parameters costs more than the statement.
+_SQLITE_SAVE_CLOCKS = ("UPDATE tickets SET next_due_at = ?, escalation_level = ?, last_escalation_at = ?,"
+                       " first_response_missed_notified = ? WHERE id = ?")
+_SQLITE_INSERT_EVENTS = "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)"
 _INSERT_LINK = sa.insert(platform_messages)
 _TICKET_FOR = sa.select(platform_messages.c.ticket_id).where(
     platform_messages.c.platform == sa.bindparam("platform"),
@@ -96,7 +101,16 @@ class SqlTickets(TicketQueries):
 
     async def save_clocks(self, claimed: Sequence[Ticket]) -> None:
         """Store what the sweep changes on tickets from claim_due: the next due instant and the escalation marks."""
-        if claimed:
+        dialect = self.session.get_bind().dialect
+        if claimed and dialect.name == "sqlite":
+            instant = driver_value(tickets.c.next_due_at, dialect)
+            flag = driver_value(tickets.c.first_response_missed_notified, dialect)
+            connection = await driver_connection(self.session)
+            await connection.exec_driver_sql(_SQLITE_SAVE_CLOCKS, [(
+                instant(t.next_due_at), t.escalation_level, instant(t.last_escalation_at),
+                flag(t.first_response_missed_notified), t.id,
+            ) for t in claimed])
+        elif claimed:
             await self.session.execute(_SAVE_CLOCKS, [dict(
                 b_id=t.id, b_next_due_at=t.next_due_at, b_escalation_level=t.escalation_level,
                 b_last_escalation_at=t.last_escalation_at, b_notified=t.first_response_missed_notified,
@@ -114,7 +128,13 @@ class SqlEvents:
 
     async def add_many(self, events: Sequence[TicketEvent]) -> None:
         """Store several history lines with one statement (the sweep writes a batch at a time)."""
-        if events:
+        dialect = self.session.get_bind().dialect
+        if events and dialect.name == "sqlite":
+            instant = driver_value(ticket_events.c.at, dialect)
+            connection = await driver_connection(self.session)
+            await connection.exec_driver_sql(_SQLITE_INSERT_EVENTS, [
+                (e.ticket_id, instant(e.at), e.actor, e.kind, e.detail) for e in events])
+        elif events:
             await self.session.execute(_INSERT_EVENT, [dict(
                 ticket_id=e.ticket_id, at=e.at, actor=e.actor, kind=e.kind, detail=e.detail,
             ) for e in events])
@@ -170,6 +190,33 @@ class SqlMessages:
             platform_messages.c.ticket_id == ticket_id, platform_messages.c.role == "card",
         ).order_by(platform_messages.c.id))
         return [MessageLink(r.platform, r.chat_id, r.message_id, r.ticket_id, r.role, r.thread_id) for r in rows]
+
+
+async def driver_connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection for statements sent as the driver takes them, once the objects the session
+    holds are flushed, as session.execute() would flush them first."""
+    await session.flush()
+    return await session.connection()
+
+
+def driver_value(column: sa.Column[Any], dialect: sa.Dialect) -> Callable[[Any], Any]:
+    """A function giving a value as `dialect`'s driver stores it in `column`: what SQLAlchemy's own
+    parameter processing would give, worked out once per distinct value (a batch shares its instants)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return lambda value: value
+    known: dict[Any, Any] = {None: None}
+
+    def stored(value: Any) -> Any:
+        found = known.get(value, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = known[value] = process(value)
+        return found
+
+    return stored
+
+
+_UNKNOWN = object()
 
 
 def dialect_insert(session: AsyncSession) -> Callable[[sa.Table], postgresql.Insert | sqlite.Insert]:
