@@ -20,6 +20,7 @@ from supportbot.config import WebConfig, load_settings
 from supportbot.db.engine import Database
 from supportbot.web.server import WebServer
 from tests.conftest import sqlite_url
+from tests.web.conftest import type_lines
 
 CHROMIUM = os.environ.get("SUPPORTBOT_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts" / "browser"
@@ -44,11 +45,7 @@ class LiveWorld:
         return self.server.url
 
     async def say(self, *lines: str) -> list[str]:
-        start = len(self.printed)
-        for line in lines:
-            await self.chat.handle(line)
-            await self.chat.flush()
-        return self.printed[start:]
+        return await type_lines(self.chat, self.printed, lines)
 
 
 @pytest.fixture

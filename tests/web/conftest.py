@@ -20,6 +20,15 @@ from supportbot.web.server import WebContext, WebOptions, make_app, session_secr
 from tests.conftest import sqlite_url
 
 
+async def type_lines(chat: ConsoleChat, printed: list[str], lines: tuple[str, ...]) -> list[str]:
+    """Type console lines into the chat, each sent before the next; what they printed."""
+    start = len(printed)
+    for line in lines:
+        await chat.handle(line)
+        await chat.flush()
+    return printed[start:]
+
+
 @dataclass
 class WebWorld:
     """A desk with its console chat and its web app under a test client."""
@@ -31,11 +40,7 @@ class WebWorld:
 
     async def say(self, *lines: str) -> list[str]:
         """Type console lines (`/as Alice`, `/in court`, a report, a command); what they printed."""
-        start = len(self.printed)
-        for line in lines:
-            await self.chat.handle(line)
-            await self.chat.flush()
-        return self.printed[start:]
+        return await type_lines(self.chat, self.printed, lines)
 
     async def sign_in(self, name: str) -> None:
         """Sign the test client in as a team member, as following a /dashboard link would."""
