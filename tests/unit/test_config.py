@@ -225,6 +225,8 @@ def test_check_config_summarises_a_good_file(tmp_path: Path) -> None:
     assert "Products (1): court (Court v2; owners Carol" in done.stdout
     assert "Policy: emergency first response 30m, escalate every 90s" in done.stdout
     assert "Platforms on: none (console chat)" in done.stdout
+    assert ("Web: on at http://127.0.0.1:8080 (listening on 127.0.0.1:0; public tracker on; "  # port 0: the tests' env
+            "secret generated and kept in the database)") in done.stdout
 
 
 def test_check_config_rejects_a_bad_file_with_file_key_and_message(tmp_path: Path) -> None:

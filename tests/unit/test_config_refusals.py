@@ -346,3 +346,28 @@ def test_aiohttp_is_installed_with_the_bot_not_only_with_the_tests() -> None:
 
     assert any(dep.startswith("aiohttp") for dep in project["dependencies"])
     assert not any(dep.startswith("aiohttp") for dep in project["optional-dependencies"]["test"])
+
+
+# --- [web] ---------------------------------------------------------------------------------------
+
+WEB_SECRET = "k3Jx9vQ2mT7pL4wZ8nB1cF6hR0yD5sGaEuXoIqWt"
+
+
+def test_the_web_secret_comes_from_its_variable_and_the_file_keys_from_the_nested_ones(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, BASE), env={"SUPPORTBOT_WEB_SECRET": WEB_SECRET,
+                                                         "SUPPORTBOT_WEB__PORT": "9090"})
+    assert settings.web.secret is not None and settings.web.secret.get_secret_value() == WEB_SECRET
+    assert settings.web.port == 9090 and settings.web.enabled and settings.web.public_tracker
+    assert load_settings(write(tmp_path, BASE), env={}).web.secret is None  # generated and kept in the database
+
+
+@pytest.mark.parametrize(("web", "env", "message"), [
+    ('secret = "changeme"', {}, "looks like a placeholder"),
+    ("", {"SUPPORTBOT_WEB_SECRET": "short-secret"}, "at least 32 characters"),
+    ('public_url = "support.example.org"', {}, "an absolute http(s) URL"),
+    ("port = 70000", {}, "less than or equal to 65535"),
+])
+def test_a_bad_web_setting_is_refused_naming_its_key(tmp_path: Path, web: str, env: dict[str, str],
+                                                     message: str) -> None:
+    [line] = refusal(tmp_path, f"{BASE}\n[web]\n{web}\n", env)
+    assert line.startswith("web.") and message in line, line
