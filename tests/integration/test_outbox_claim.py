@@ -125,3 +125,26 @@ async def test_the_rows_queued_behind_one_put_off_wait_as_long_as_it(migrated, c
     later = clock.now() + timedelta(seconds=20)
     assert due == {"message 0": clock.now() + timedelta(minutes=1), "message 1": later, "message 2": later,
                    "elsewhere": clock.now()}
+
+
+async def test_a_ticket_card_counts_as_pending_until_it_is_sent_on_its_platform(migrated, clock):
+    from supportbot.domain.ticket_states import Severity
+    from supportbot.domain.tickets import Ticket
+
+    db = migrated
+    async with db() as uow:
+        ticket = Ticket(number=await uow.tickets.next_number(), product="court", severity=Severity.NORMAL,
+                        title="t", body="t", reporter_platform="telegram", reporter_id=1, reporter_name="dave",
+                        created_at=clock.now(), source_platform="telegram", source_chat_id=7, source_message_id=1)
+        await uow.tickets.add(ticket)
+        await uow.outbox.add(OutboxItem("telegram", 7, OutboxKind.CARD, "card", ticket_id=ticket.stored_id,
+                                        created_at=clock.now()))
+        await uow.commit()
+    async with db() as uow:
+        assert await uow.outbox.card_pending("telegram", ticket.stored_id)
+        assert not await uow.outbox.card_pending("discord", ticket.stored_id)
+        [card] = await uow.outbox.claim("telegram", clock.now(), clock.now() + timedelta(minutes=1), 10, per_chat=10)
+        assert await uow.outbox.card_pending("telegram", ticket.stored_id)  # leased: on its way
+        card.status = "sent"
+        await uow.outbox.update(card)
+        assert not await uow.outbox.card_pending("telegram", ticket.stored_id)

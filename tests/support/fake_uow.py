@@ -273,6 +273,10 @@ class FakeOutbox:
             if row.ticket_id == ticket_id and row.kind is OutboxKind.CARD and row.status == "pending":
                 row.text, row.payload = text, buttons
 
+    async def card_pending(self, platform: str, ticket_id: int) -> bool:
+        return any(row.platform == platform and row.ticket_id == ticket_id and row.kind is OutboxKind.CARD
+                   and row.status == "pending" for row in self.rows)
+
 
 # --- on call ---------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ BATCH = 50
 # no more, so a chat held by its flood limit never has its whole backlog leased and put back.
 PER_CHAT = FOLD_MAX_ROWS
 SENDER_DIED = "its sender stopped while sending it"
+CARD_ON_ITS_WAY = "the ticket's card is not delivered yet; edited once it is"
+CARD_WAIT = 1.0  # seconds
 
 
 @dataclass
@@ -282,6 +284,9 @@ class OutboxSender:
             assert item.ticket_id is not None, "a card edit names its ticket"
             async with self.uow() as uow:
                 cards = [c for c in await uow.messages.cards(item.ticket_id) if c.platform == self.platform.name]
+                if not cards and await uow.outbox.card_pending(self.platform.name, item.ticket_id):
+                    # The card may be on its way with the state before this change: edit it once it has arrived.
+                    raise RetryLater(CARD_ON_ITS_WAY, after=CARD_WAIT)
             for card in cards:
                 await self.platform.edit(item, card)
             return None

@@ -192,6 +192,13 @@ class SqlOutbox:
             .values(text=text, payload=encode_payload(buttons))
         )
 
+    async def card_pending(self, platform: str, ticket_id: int) -> bool:
+        """Whether a card of the ticket on the platform is still queued or on its way (not yet linked)."""
+        found = await self.session.execute(sa.select(sa.exists().where(
+            outbox.c.platform == platform, outbox.c.status == _PENDING, outbox.c.ticket_id == ticket_id,
+            outbox.c.kind == OutboxKind.CARD.value)))
+        return bool(found.scalar())
+
     async def update(self, item: OutboxItem) -> None:
         """Store a row's outcome; a send under way is over once its outcome is known."""
         item.sending_at = None

@@ -129,6 +129,7 @@ class OutboxRepository(Protocol):
                     starting: Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]] | None = None,
                     ) -> Sequence[OutboxItem]: ...  # `starting` picks rows to mark as being sent now
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None: ...
+    async def card_pending(self, platform: str, ticket_id: int) -> bool: ...  # a card of it not sent yet
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
     async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None: ...  # not a try
     async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None: ...
