@@ -205,7 +205,10 @@ class OutboxPump:
         self._running = 0
         self._quiet = asyncio.Event()  # set while no flush is under way
         self._quiet.set()
-        self._again = False
+        self._again = False  # a call found the most flushes running: one of them goes round once more
+        # A flush ran beside another, so it may have left rows of a chat the other was sending to:
+        # the last flush to finish goes round once more for them.
+        self._overlapped = False
         self._closed = False
         self._tasks: set[asyncio.Task] = set()
 
@@ -221,14 +224,18 @@ class OutboxPump:
         try:
             while not self._closed:
                 self._again = False
+                self._overlapped = self._overlapped or self._running > 1
                 try:
                     report = await self.sender.flush()
                 except Exception:  # the scheduler's next beat tries again
                     log.exception("outbox flush for %s failed", self.platform.name)
                     return
-                full = report.more or report.sent + report.retried + report.dead >= BATCH
-                if not (self._again or full):
-                    return
+                if self._again or report.more or report.sent + report.retried + report.dead >= BATCH:
+                    continue
+                if self._running == 1 and self._overlapped:
+                    self._overlapped = False
+                    continue
+                return
         finally:
             self._running -= 1
             if not self._running:
