@@ -91,7 +91,9 @@ def ticket_row(n: int, size: int) -> dict[str, Any]:
         "reporter_id": n % 5000, "reporter_name": f"user{n % 5000}", "assignee": "Alice" if answered else None,
         "pr_links": [], "missing": [], "security": n % 97 == 0,
         "source_platform": "telegram", "source_chat_id": -100101 - n % 3, "source_message_id": n, "thread_id": None,
-        "created_at": created, "first_response_at": first, "last_activity_at": first or created,
+        "created_at": created, "first_response_at": first,
+        "first_response_how": FIRST_RESPONSES[n % len(FIRST_RESPONSES)] if answered else None,
+        "last_activity_at": first or created,
         "resolved_at": first + timedelta(hours=1 + n % 70, seconds=n % 59) if resolved and first else None,
         "interactions": 1 + n % 9, "escalation_level": 0, "last_escalation_at": None,
         "first_response_missed_notified": False, "next_due_at": None,
@@ -103,9 +105,8 @@ def event_rows(ticket_id: int, row: dict[str, Any]) -> list[dict[str, Any]]:
                "detail": "report"}
     if row["first_response_at"] is None:
         return [created]
-    how = FIRST_RESPONSES[row["number"] % len(FIRST_RESPONSES)]
     return [created, {"ticket_id": ticket_id, "at": row["first_response_at"], "actor": "Alice",
-                      "kind": "first_response", "detail": how}]
+                      "kind": "first_response", "detail": row["first_response_how"]}]
 
 
 async def seed(database: Database, size: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from supportbot.bootstrap import build_app
 from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database
-from supportbot.db.tables import counters, metadata
+from supportbot.db.tables import counters, metadata, ticket_events, tickets
+from supportbot.domain import metrics
 from supportbot.runtime import SchemaOutdated, prepare_database
+from supportbot.services.metrics import RESOLVING_FIRST_RESPONSES
 
 VERSION_TABLE = "alembic_version"
 
@@ -142,21 +145,68 @@ async def test_the_upgraded_schema_matches_the_tables_module(empty_database: Dat
     assert await schema_differences(empty_database) == []
 
 
-async def test_an_upgrade_keeps_existing_tickets(empty_database: Database, clock) -> None:
-    first = revisions_oldest_first()[0]
-    await migrate.upgrade(empty_database.engine, first)
-    app = build_app(load_settings(None, env={}), {"console"}, clock=clock, database=empty_database)
-    from supportbot.domain.people import Sender
-    from supportbot.services.ports import IncomingMessage
+def old_ticket_row(number: int, created: datetime, **outcome: Any) -> dict[str, Any]:
+    """A ticket with the columns every revision has (the desk writes the latest schema's)."""
+    return {**dict(number=number, product="court", severity="normal", status="received", title=f"ticket {number}",
+                   body="On the court page I click Stake and get an error", reporter_platform="console",
+                   reporter_id=42, reporter_name="dave", pr_links=[], missing=[], security=False,
+                   source_platform="console", source_chat_id=100, source_message_id=number, created_at=created,
+                   last_activity_at=created, interactions=1, escalation_level=0,
+                   first_response_missed_notified=False, first_response_at=None, resolution=None,
+                   resolved_at=None), **outcome}
 
-    await app.desk.handle_message(IncomingMessage(
-        "console", 100, 1, Sender("console", 42, "dave"), "On the court page I click Stake and get an error",
-        clock.now()))
+
+async def test_an_upgrade_keeps_existing_tickets(empty_database: Database, clock) -> None:
+    await migrate.upgrade(empty_database.engine, revisions_oldest_first()[0])
+    async with empty_database.engine.begin() as conn:
+        await conn.execute(sa.insert(tickets), [old_ticket_row(1, clock.now())])
     await migrate.upgrade(empty_database.engine)
 
     async with empty_database() as uow:
         ticket = await uow.tickets.by_number(1)
     assert ticket is not None and ticket.reporter_name == "dave"
+    assert ticket.first_response_at is None and ticket.first_response_how is None
+
+
+async def test_the_upgrade_to_0007_records_on_each_ticket_how_its_history_says_it_was_first_answered(
+    empty_database: Database, clock,
+) -> None:
+    """The backfill gives /stats the answer the first_response events gave: the same figures before and after."""
+    await migrate.upgrade(empty_database.engine, "0006")
+    now = clock.now()
+    hows = {1: None, 2: "", 3: "faq", 4: "resolve", 5: "status", 6: "assign", 7: "resolve"}
+    rows, events = [], []
+    for number, how in hows.items():
+        created = now - timedelta(days=number)
+        answered = {} if how is None else {"first_response_at": created + timedelta(minutes=number)}
+        resolved = {"status": "resolved", "resolution": "fixed", "resolved_at": created + timedelta(hours=1)}
+        rows.append(old_ticket_row(number, created, **answered, **(resolved if number in (1, 4, 5, 7) else {})))
+        # Other history lines naming a resolving response are not first responses.
+        events += [dict(ticket_id=number, at=created, actor="dave", kind="created", detail="faq"),
+                   dict(ticket_id=number, at=created, actor="Alice", kind="note", detail="resolve")]
+        if how is not None:
+            events.append(dict(ticket_id=number, at=created + timedelta(minutes=number), actor="Alice",
+                               kind="first_response", detail=how))
+    async with empty_database.engine.begin() as conn:
+        await conn.execute(sa.insert(tickets), rows)
+        await conn.execute(sa.insert(ticket_events), events)
+        by_events = set((await conn.execute(
+            sa.select(ticket_events.c.ticket_id).where(ticket_events.c.kind == "first_response",
+                                                       ticket_events.c.detail.in_(RESOLVING_FIRST_RESPONSES))
+        )).scalars())
+
+    await migrate.upgrade(empty_database.engine)
+
+    async with empty_database.engine.connect() as conn:
+        stored = dict((await conn.execute(sa.select(tickets.c.number, tickets.c.first_response_how))).all())
+    assert stored == hows
+    async with empty_database() as uow:
+        opened = [t for n in hows if (t := await uow.tickets.by_number(n)) is not None]
+        figures = await uow.tickets.period_figures(now - timedelta(days=30),
+                                                   resolving_first_responses=RESOLVING_FIRST_RESPONSES)
+    assert by_events == {3, 4, 7}
+    assert figures == metrics.figures_of(opened, by_events)
+    assert figures.resolved_at_first_response == 2  # 4 and 7; 3 was answered by an FAQ but is not resolved
 
 
 # --- refusing to start on an old schema --------------------------------------------------------

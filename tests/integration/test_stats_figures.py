@@ -44,6 +44,7 @@ def varied_ticket(n: int, now) -> Ticket:
         return ticket  # never answered
     # From seconds to about three months, with microseconds.
     ticket.first_response_at = created + timedelta(seconds=(n * 7_777) % 8_000_000, microseconds=n * 31 % 1_000_000)
+    ticket.first_response_how = HOW[n % len(HOW)]
     if n % 5 == 0:
         ticket.status = Status.IN_PROGRESS
     elif n % 9 == 0:  # resolved once, then reopened: no resolution any more

@@ -162,5 +162,6 @@ def test_the_teams_first_activity_is_recorded_once_as_the_first_response() -> No
     t.record_activity(LATER, by_team=True, how="take")
     t.record_activity(LATER + timedelta(minutes=5), by_team=True)
 
+    assert (t.first_response_at, t.first_response_how) == (LATER, "take")
     assert t.collect_changes() == [FirstResponded(LATER, "take")]
     assert t.collect_changes() == []  # collected once

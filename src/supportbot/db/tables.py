@@ -111,6 +111,7 @@ tickets = sa.Table(
     sa.Column("thread_id", sa.BigInteger),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("first_response_at", UTCDateTime),
+    sa.Column("first_response_how", sa.String(40)),
     sa.Column("last_activity_at", UTCDateTime, nullable=False),
     sa.Column("resolved_at", UTCDateTime),
     sa.Column("interactions", sa.Integer, nullable=False),
@@ -143,8 +144,8 @@ FIRST_RESPONSE_US = MicrosBetween(tickets.c.first_response_at, tickets.c.created
 RESOLUTION_US = MicrosBetween(tickets.c.resolved_at, tickets.c.created_at)
 # The spans are read from the index (SQLite; PostgreSQL computes them again from the columns it includes).
 sa.Index("ix_tickets_period", tickets.c.created_at, tickets.c.security, tickets.c.product, tickets.c.status,
-         tickets.c.resolution, tickets.c.interactions, tickets.c.resolved_at, FIRST_RESPONSE_US, RESOLUTION_US,
-         postgresql_include=["first_response_at", "id"])
+         tickets.c.resolution, tickets.c.interactions, tickets.c.resolved_at, tickets.c.first_response_how,
+         FIRST_RESPONSE_US, RESOLUTION_US, postgresql_include=["first_response_at"])
 sa.Index("ix_tickets_first_response", FIRST_RESPONSE_US, tickets.c.created_at, tickets.c.security, tickets.c.product,
          postgresql_include=["first_response_at"])
 # Only open tickets with a clock are ever looked up by due time.

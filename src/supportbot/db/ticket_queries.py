@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from supportbot.db.tables import FIRST_RESPONSE_KIND, FIRST_RESPONSE_US, OPEN, RESOLUTION_US, ticket_events, tickets
+from supportbot.db.tables import FIRST_RESPONSE_US, OPEN, RESOLUTION_US, tickets
 from supportbot.domain import metrics
 from supportbot.domain.ticket_states import Resolution, Status
 from supportbot.domain.tickets import Ticket
@@ -87,13 +87,9 @@ class TicketQueries:
         resolved = sa.and_(tickets.c.status == sa.literal_column(f"'{Status.RESOLVED.value}'"),
                            tickets.c.resolved_at.isnot(None))
         split = self.session.get_bind().dialect.name == "sqlite"
-        # The tickets first answered by a resolving response: each has one first_response event at most (the
-        # domain records the first response once), so joining it neither adds nor drops a ticket. Only those
-        # events are joined, not every first response: PostgreSQL hashes less than half as many.
-        resolving_answer = sa.and_(ticket_events.c.ticket_id == tickets.c.id, ticket_events.c.kind == FIRST_RESPONSE_KIND,
-                                   ticket_events.c.detail.in_(list(resolving_first_responses)))
+        # The tickets first answered by a resolving response, as the ticket records it (first_response_how).
         answered_at_first = sa.or_(tickets.c.resolution == sa.literal_column(f"'{Resolution.ANSWERED.value}'"),
-                                   ticket_events.c.ticket_id.isnot(None))
+                                   tickets.c.first_response_how.in_(list(resolving_first_responses)))
         # Counted by the column on PostgreSQL, which would compute the span once more per row; SQLite's
         # index holds the span, not the column.
         answered = FIRST_RESPONSE_US if split else tickets.c.first_response_at
@@ -105,7 +101,7 @@ class TicketQueries:
             sa.func.count().filter(resolved).label("resolved"),
             sa.func.count().filter(sa.and_(resolved, answered_at_first)).label("at_first"),
             *_exact_sum(RESOLUTION_US, "resolution", resolved, split=split),
-        ).select_from(tickets.outerjoin(ticket_events, resolving_answer)).where(*scope))).one()
+        ).where(*scope))).one()
         return metrics.PeriodFigures(
             opened=int(row.opened), interactions=int(row.interactions or 0), answered=int(row.answered),
             first_response_us=_total(row, "first_response"),

@@ -19,7 +19,8 @@ class TicketOpened:
 
 @dataclass(frozen=True)
 class FirstResponded:
-    """The team answered the ticket for the first time; `how` names what counted (for /stats)."""
+    """The team answered the ticket for the first time; `how` names what counted (for /stats, which reads it
+    from the ticket's first_response_how)."""
 
     at: datetime
     how: str = ""

@@ -94,6 +94,7 @@ class Ticket:
     missing: list[str] = field(default_factory=list)
     thread_id: int | None = None
     first_response_at: datetime | None = None
+    first_response_how: str | None = None  # what the first response was (see FirstResponded); None until then
     last_activity_at: datetime | None = None
     resolved_at: datetime | None = None
     interactions: int = 0
@@ -145,6 +146,7 @@ class Ticket:
         self.interactions += 1
         if by_team and self.first_response_at is None:
             self.first_response_at = at
+            self.first_response_how = how
             self.changes.append(FirstResponded(at, how))
 
     def move(self, wanted: Status, at: datetime) -> None:
