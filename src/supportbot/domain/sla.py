@@ -110,17 +110,16 @@ def _emergency(state: ClockState, policy: Policy, calendar: AddsDurations) -> De
 
 def _normal(state: ClockState, policy: Policy, calendar: AddsDurations) -> Deadlines:
     first_due = None if state.answered else calendar.add(state.created_at, policy.normal_first_response)
-    candidates: list[tuple[datetime, EscalationKind]] = []
-    if first_due is not None and not state.first_response_missed_notified:
-        candidates.append((first_due, EscalationKind.FIRST_RESPONSE_MISSED))
 
     # Stagnation counts from the later of the last activity and the last
     # stagnant notice, so it repeats every interval while nothing happens.
     anchor = state.last_activity_at
     if state.last_escalation_at is not None and state.last_escalation_at >= state.last_activity_at:
         anchor = state.last_escalation_at
-    candidates.append((calendar.add(anchor, policy.normal_stagnant_after), EscalationKind.STAGNANT))
+    stagnant = calendar.add(anchor, policy.normal_stagnant_after)
 
-    # min() keeps the first of equal instants: a missed first response wins a tie.
-    at, kind = min(candidates, key=lambda candidate: candidate[0])
-    return Deadlines(first_response_due=first_due, next_escalation_at=at, next_kind=kind)
+    # A missed first response not yet told wins a tie with stagnation.
+    if first_due is not None and not state.first_response_missed_notified and first_due <= stagnant:
+        return Deadlines(first_response_due=first_due, next_escalation_at=first_due,
+                         next_kind=EscalationKind.FIRST_RESPONSE_MISSED)
+    return Deadlines(first_response_due=first_due, next_escalation_at=stagnant, next_kind=EscalationKind.STAGNANT)

@@ -88,7 +88,7 @@ def escalation_tags(deps: Deps, ticket: Ticket, kind: EscalationKind, now: datet
         return mentions_of(directory.with_role(Role.SECURITY))
     if kind in EMERGENCY_KINDS:
         return on_call_team(deps, now)
-    return mentions_of(directory.owners_of(ticket.product) or directory.with_role(Role.OWNER))
+    return deps.notifier.owner_mentions(ticket.product)
 
 
 def on_call_engineers(deps: Deps, now: datetime) -> tuple[Person, ...]:

@@ -10,8 +10,12 @@ from functools import lru_cache
 from supportbot.domain.calendar import BusinessCalendar
 from supportbot.domain.durations import Duration
 from supportbot.domain.sla import ClockState, Deadlines, Policy, deadlines
-from supportbot.domain.ticket_states import Severity
+from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
+
+# What a ticket's deadlines depend on, as the fields of ClockState in order: a plain tuple hashes and compares
+# in C, where the dataclass would be built and hashed in Python on every call, found in the cache or not.
+_StateKey = tuple[Severity, Status, datetime, datetime | None, datetime, datetime | None, bool]
 
 
 @dataclass
@@ -21,22 +25,24 @@ class Clocks:
     calendar: BusinessCalendar
     policy: Policy
     # One change asks for the same deadlines several times (store, card, reply): compute them once.
-    _cached: Callable[[ClockState], Deadlines] = field(init=False, repr=False)
+    _cached: Callable[[_StateKey], Deadlines] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         sums = _RememberedSums(self.calendar)
-        self._cached = lru_cache(maxsize=4096)(lambda state: deadlines(state, policy=self.policy, calendar=sums))
+        policy = self.policy
+
+        def compute(key: _StateKey) -> Deadlines:
+            return deadlines(ClockState(*key), policy=policy, calendar=sums)
+
+        self._cached = lru_cache(maxsize=4096)(compute)
 
     def deadlines(self, ticket: Ticket) -> Deadlines:
         """The ticket's first-response deadline and next escalation."""
-        state = ClockState(
-            severity=ticket.severity, status=ticket.status, created_at=ticket.created_at,
-            first_response_at=ticket.first_response_at,
-            last_activity_at=ticket.last_activity_at or ticket.created_at,
-            last_escalation_at=ticket.last_escalation_at,
-            first_response_missed_notified=ticket.first_response_missed_notified,
-        )
-        return self._cached(state)
+        created = ticket.created_at
+        return self._cached((
+            ticket.severity, ticket.status, created, ticket.first_response_at, ticket.last_activity_at or created,
+            ticket.last_escalation_at, ticket.first_response_missed_notified,
+        ))
 
     def recompute(self, ticket: Ticket) -> None:
         """Store the earliest deadline as the ticket's next due instant (None once resolved)."""
@@ -57,10 +63,9 @@ class Clocks:
 
 class _RememberedSums:
     """The calendar's sums, remembered: a ticket's deadlines are worked out again after each change from mostly
-    the same instants (its creation, its last activity), and a sum of business days walks the calendar day by day."""
+    the same instants (its creation, its last activity), and a sum of business days walks the calendar."""
+
+    add: Callable[[datetime, Duration], datetime]
 
     def __init__(self, calendar: BusinessCalendar) -> None:
-        self._add = lru_cache(maxsize=8192)(calendar.add)
-
-    def add(self, start: datetime, span: Duration) -> datetime:
-        return self._add(start, span)
+        self.add = lru_cache(maxsize=8192)(calendar.add)

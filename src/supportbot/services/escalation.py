@@ -62,16 +62,18 @@ class Sweeper:
 
     def _escalate(self, ticket: Ticket, now: datetime) -> None:
         """Fire what the ticket owes at `now`: the ticket records each notice, the reactions write it."""
+        deadlines = self.deps.clocks.deadlines
         for firings in range(MAX_FIRINGS_PER_TICKET + 1):
-            due = self.deps.clocks.deadlines(ticket)
-            # Stored each round, which also repairs an instant stored under an older policy.
-            ticket.next_due_at = due.next_due
-            if due.next_kind is None or not is_due(due, now):
+            due = deadlines(ticket)
+            kind = due.next_kind
+            if kind is None or not is_due(due, now):
                 break
             if firings == MAX_FIRINGS_PER_TICKET:
                 log.error("ticket #%s is still due at %s after %s notices", ticket.number, now.isoformat(), firings)
                 break
-            ticket.escalate(due.next_kind.value, now, repeats=due.next_kind.repeats)
+            ticket.escalate(kind.value, now, repeats=kind.repeats)
+        # Stored as the last round left it, which also repairs an instant stored under an older policy.
+        ticket.next_due_at = due.next_due
 
 
 @dataclass(frozen=True)

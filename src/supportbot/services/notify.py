@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from supportbot.domain import texts
-from supportbot.domain.people import Directory, Person
+from supportbot.domain.people import Directory, Person, Role
 from supportbot.domain.ticket_states import Status
 from supportbot.domain.tickets import Ticket
 from supportbot.services.clocks import Clocks
@@ -17,7 +18,13 @@ from supportbot.services.ports import Clock, SystemClock, UnitOfWork
 
 def mention_of(person: Person) -> Mention:
     """A team member to tag; each platform writes its own handle for them."""
-    return Mention(person.name)
+    return _mention(person.name)
+
+
+@lru_cache(maxsize=1024)
+def _mention(name: str) -> Mention:
+    """One Mention per name, shared: a sweep tags the same few people on every notice."""
+    return Mention(name)
 
 
 def team_role_mention(directory: Directory, label: str = "on-call team") -> Mention | None:
@@ -42,14 +49,34 @@ class Notifier:
     # Rows are due from the desk's now, not the host's: with a clock behind the host's
     # (a replayed or scripted conversation) they would otherwise never be due.
     clock: Clock = SystemClock()
+    # The directory is built once from config: what is looked up in it for every notice is kept.
+    _names: dict[str | None, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _owner_tags: dict[str | None, tuple[Mention, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def now(self) -> datetime:
         """The desk's current time, for stamping queued messages."""
         return self.clock.now()
 
     def product_name(self, ticket: Ticket) -> str | None:
-        product = self.directory.product(ticket.product) if ticket.product else None
-        return product.name if product else ticket.product
+        key = ticket.product
+        try:
+            return self._names[key]
+        except KeyError:
+            product = self.directory.product(key) if key else None
+            name = self._names[key] = product.name if product else key
+            return name
+
+    def owner_mentions(self, product_key: str | None) -> tuple[Mention, ...]:
+        """Who a normal ticket's notices tag: the product's owners, or everyone holding the owner role when it
+        has none."""
+        try:
+            return self._owner_tags[product_key]
+        except KeyError:
+            directory = self.directory
+            tags = mentions_of(directory.owners_of(product_key) or directory.with_role(Role.OWNER))
+            self._owner_tags[product_key] = tags
+            return tags
 
     def card(self, ticket: Ticket, *, back_at: str | None = None) -> str:
         """The card text for the ticket as it stands."""
