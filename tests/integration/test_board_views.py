@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from supportbot.db.engine import Database
-from supportbot.services.ports import BoardFilter
+from supportbot.services.web_ports import BoardFilter
 from tests.integration.test_query_plans import STORED, partial_indexes, plan, reads_all, seed
 from tests.integration.test_query_plans import sent as sent  # the fixture
 

@@ -11,7 +11,8 @@ from supportbot.db.engine import Database
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
 from supportbot.services.outbox import OutboxItem, OutboxKind
-from supportbot.services.ports import Tally, TicketEvent
+from supportbot.services.ports import TicketEvent
+from supportbot.services.web_ports import Tally
 
 MIDNIGHT = datetime(2026, 12, 8, tzinfo=UTC)
 

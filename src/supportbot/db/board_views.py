@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from supportbot.db.tables import OPEN, RESOLVED, tickets
 from supportbot.domain.ticket_states import Status
-from supportbot.services.ports import BoardCard, BoardFilter
+from supportbot.services.web_ports import BoardCard, BoardFilter
 
 _COLUMNS = (tickets.c.number, tickets.c.title, tickets.c.product, tickets.c.severity, tickets.c.status,
             tickets.c.assignee, tickets.c.security, tickets.c.created_at, tickets.c.next_due_at,

@@ -21,7 +21,7 @@ from supportbot.db.public_views import SqlPublicViews
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlTickets
 from supportbot.db.tables import map_tables
 from supportbot.db.web_store import SqlWebAccess
-from supportbot.services import ports
+from supportbot.services import ports, web_ports
 
 
 class InlineSqliteConnection(aiosqlite.Connection):
@@ -104,10 +104,10 @@ class SqlUnitOfWork:
         self.keeps: ports.KeepRepository = SqlKeeps(self.session)
         self.handled: ports.HandledRepository = SqlHandled(self.session)
         self.dead_letters: ports.DeadLetterRepository = SqlDeadLetters(self.session)
-        self.web: ports.WebAccessRepository = SqlWebAccess(self.session)
-        self.public: ports.PublicViews = SqlPublicViews(self.session)
-        self.board: ports.BoardViews = SqlBoardViews(self.session)
-        self.ops: ports.OpsViews = SqlOpsViews(self.session)
+        self.web: web_ports.WebAccessRepository = SqlWebAccess(self.session)
+        self.public: web_ports.PublicViews = SqlPublicViews(self.session)
+        self.board: web_ports.BoardViews = SqlBoardViews(self.session)
+        self.ops: web_ports.OpsViews = SqlOpsViews(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

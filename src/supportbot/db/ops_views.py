@@ -13,7 +13,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from supportbot.db.tables import FIRST_RESPONSE_US, OPEN, outbox, ticket_events, tickets
 from supportbot.domain.ticket_states import Status
-from supportbot.services.ports import OutboxBacklog, Tally
+from supportbot.services.web_ports import OutboxBacklog, Tally
 
 _PENDING: sa.ColumnClause[str] = sa.literal_column("'pending'")
 

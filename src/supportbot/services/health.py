@@ -9,7 +9,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from supportbot.services.ports import Clock, OutboxBacklog, UnitOfWorkFactory
+from supportbot.services.ports import Clock, UnitOfWorkFactory
+from supportbot.services.web_ports import OutboxBacklog
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from supportbot.domain.people import Person, Sender
 from supportbot.domain.tickets import NotAllowed, Ticket
 from supportbot.services.context import Deps
 from supportbot.services.outbox import DirectMessage
-from supportbot.services.ports import BoardCard, BoardFilter, IncomingMessage, Reply, TicketEvent
+from supportbot.services.ports import IncomingMessage, Reply, TicketEvent
+from supportbot.services.web_ports import BoardCard, BoardFilter
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ LINK_SHOWN_ON = frozenset({"console"})
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 
-def link_hash(token: str) -> str:
-    """What the database keeps of a sign-in link: the token's SHA-256, never the token."""
+def token_hash(token: str) -> str:
+    """What the database keeps of a sign-in link or a session id: its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -51,7 +52,7 @@ async def send_board_link(deps: Deps, msg: IncomingMessage) -> Reply:
     now = deps.clock.now()
     shown_here = msg.private or msg.platform in LINK_SHOWN_ON
     async with deps.uow() as uow:
-        await uow.web.add_login_token(link_hash(token), person.name, now, now + LINK_LIFETIME)
+        await uow.web.add_login_token(token_hash(token), person.name, now, now + LINK_LIFETIME)
         if not shown_here:
             await uow.outbox.add(deps.notifier.say(
                 platform=msg.platform, chat_id=msg.chat_id, thread_id=msg.thread_id, text=link,
@@ -66,7 +67,7 @@ async def sign_in(deps: Deps, token: str) -> Person | None:
     if not _TOKEN.fullmatch(token):
         return None
     async with deps.uow() as uow:
-        name = await uow.web.use_login_token(link_hash(token), deps.clock.now())
+        name = await uow.web.use_login_token(token_hash(token), deps.clock.now())
         await uow.commit()
     person = deps.directory.person(name) if name is not None else None
     if person is not None:

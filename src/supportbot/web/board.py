@@ -14,7 +14,7 @@ from supportbot.domain import texts
 from supportbot.domain.people import Directory, Person
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.services import web_access
-from supportbot.services.ports import BoardCard, BoardFilter
+from supportbot.services.web_ports import BoardCard, BoardFilter
 from supportbot.web import auth, board_actions, signin
 from supportbot.web.server import CONTEXT, render
 

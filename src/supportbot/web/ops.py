@@ -17,8 +17,8 @@ from prometheus_client.registry import Collector
 
 from supportbot.services import health as health_service
 from supportbot.services.health import Health
-from supportbot.services.ports import Tally
 from supportbot.services.telemetry import Telemetry
+from supportbot.services.web_ports import Tally
 from supportbot.web import metrics_page
 from supportbot.web.server import CONTEXT, WebContext
 
