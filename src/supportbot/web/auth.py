@@ -12,16 +12,12 @@ from datetime import timedelta
 from aiohttp import web
 
 from supportbot.domain.people import Person
+from supportbot.services.web_access import token_hash
 from supportbot.web.server import CONTEXT, WebContext
 
 COOKIE = "supportbot_session"
 SESSION_LIFETIME = timedelta(hours=12)
 SIGN_IN_PAGE = "/board/signin"  # says how to get a link: /dashboard in chat
-
-
-def token_hash(token: str) -> str:
-    """What the database keeps of a sign-in link or session id: its SHA-256, never the token."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _signature(secret: str, purpose: str, value: str) -> str:
