@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, model_validator
 
 from supportbot.config_env import Problems, error_lines, with_environment
+from supportbot.config_playbook import ConfirmationConfig, DigestConfig, SatisfactionConfig
 from supportbot.config_sections import (  # noqa: F401  (the sections are part of this module's contract)
     DEFAULT_DATABASE_URL,
     WEEKDAYS,
@@ -59,6 +60,9 @@ class Settings(Section):
     security: SecurityConfig = SecurityConfig()
     outbox: OutboxConfig = OutboxConfig()
     web: WebConfig = WebConfig()
+    confirmation: ConfirmationConfig = ConfirmationConfig()
+    satisfaction: SatisfactionConfig = SatisfactionConfig()
+    digest: DigestConfig = DigestConfig()
     faq: dict[str, str] = {}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -35,7 +35,7 @@ REPORT = "Staking on the court page fails with 'execution reverted'. I click Sta
 
 async def test_report_acknowledged_then_moved_by_buttons_and_commands(telegram, telegram_bot):
     fake, bot = telegram, await telegram_bot()
-    anyone = {"report", "emergency", "ticket", "reopen", "oncall", "help"}
+    anyone = {"report", "emergency", "ticket", "reopen", "oncall", "faq", "help"}
     assert {c["command"] for c in fake.commands()} == anyone
     assert {c["command"] for c in fake.commands({"type": "all_private_chats"})} == anyone
     for chat_id in (TEAM, SECURITY):

@@ -23,8 +23,12 @@ from supportbot.domain.commands import (
     Report,
     Resolve,
     SendBoardLink,
+    SetPriority,
+    SetProduct,
     SetSeverity,
     SetStatus,
+    ShowBacklog,
+    ShowDigest,
     ShowHelp,
     ShowOnCall,
     ShowStats,
@@ -32,7 +36,7 @@ from supportbot.domain.commands import (
     Take,
     usage_for,
 )
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import DeskError
 
 PR = "https://github.com/kleros/court/pull/42"
@@ -60,6 +64,18 @@ PARSED = [
     ("/status 12 In-Progress", SetStatus(12, Status.IN_PROGRESS, "")),
     ("/status 12 in progress now", SetStatus(12, Status.IN_PROGRESS, "now")),
     ("/status 12 RESOLVED", SetStatus(12, Status.RESOLVED, "")),
+    ("/status 12 in_progress pr_review", SetStatus(12, Status.IN_PROGRESS, "", "pr_review")),
+    ("/status 12 ⭕️ deploying v2.3 tonight", SetStatus(12, Status.IN_PROGRESS, "v2.3 tonight", "deploying")),
+    ("/status 12 wip review", SetStatus(12, Status.IN_PROGRESS, "", "pr_review")),
+    ("/status 12 fix_provided deploying", SetStatus(12, Status.FIX_PROVIDED, "deploying")),
+    ("/priority 12 p1", SetPriority(12, Priority.P1)),
+    ("/priority #12 P4", SetPriority(12, Priority.P4)),
+    ("/product 12 Court", SetProduct(12, "court")),
+    ("/backlog", ShowBacklog(None)),
+    ("/backlog court", ShowBacklog("court")),
+    ("/digest", ShowDigest(None)),
+    ("/digest court", ShowDigest("court")),
+    ("/faq", Faq(None)),
     ("/take 7", Take(7)),
     ("/assign 7 @alice", Assign(7, "@alice")),
     ("/pr 7 " + PR, AttachPR(7, PR)),
@@ -120,7 +136,8 @@ REFUSED = [
     "/note 7", "/note", "/severity 7", "/severity 7 high", "/severity 7 emergency now",
     "/resolve", "/resolve 7 wontfix", "/resolve 7 wont fix", "/resolve 7 user was on the wrong network",
     "/reopen", "/reopen 7 resolved", "/reopen 7 fix_provided", "/reopen 7 please",
-    "/oncall now", "/handoff", "/keep", "/faq", "/faq a b", "/stats a b", "/stats week month",
+    "/oncall now", "/handoff", "/keep", "/faq a b", "/priority 12", "/priority 12 high",
+    "/priority 12 p5", "/priority p1", "/product 12", "/product 12 court now", "/backlog a b", "/digest a b", "/stats a b", "/stats week month",
     "/help me", "/dashboard now",
 ]  # fmt: skip
 
@@ -218,7 +235,8 @@ def test_command_table_fits_help_and_registration() -> None:
     names = [spec.name for spec in COMMANDS]
     assert names == [
         "report", "emergency", "ticket", "tickets", "status", "take", "assign", "pr", "note",
-        "severity", "resolve", "reopen", "oncall", "handoff", "keep", "faq", "stats", "dashboard", "help",
+        "severity", "priority", "product", "backlog", "resolve", "reopen", "oncall", "handoff", "keep", "faq",
+        "stats", "digest", "dashboard", "help",
     ]  # fmt: skip
     for spec in COMMANDS:
         assert spec.audience in {"anyone", "team", "oncall"}

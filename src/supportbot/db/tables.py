@@ -10,7 +10,7 @@ from sqlalchemy.orm import registry
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import Ticket
 
 metadata = sa.MetaData(
@@ -119,6 +119,10 @@ tickets = sa.Table(
     sa.Column("last_escalation_at", UTCDateTime),
     sa.Column("first_response_missed_notified", sa.Boolean, nullable=False),
     sa.Column("next_due_at", UTCDateTime),
+    sa.Column("priority", _enum(Priority)),
+    sa.Column("sub_state", sa.String(20)),
+    sa.Column("fix_provided_at", UTCDateTime),
+    sa.Column("fix_provided_by", sa.String(200)),
     sa.Index("ix_tickets_reporter", "reporter_platform", "reporter_id"),
     sa.Index("ix_tickets_status", "status", "created_at", "number"),
 )
@@ -137,6 +141,11 @@ sa.Index("ix_tickets_open_assignee", tickets.c.assignee, tickets.c.created_at, t
 RESOLVED = tickets.c.status == sa.literal_column(f"'{Status.RESOLVED.value}'")
 sa.Index("ix_tickets_resolved", tickets.c.resolved_at, tickets.c.number, tickets.c.product, tickets.c.security,
          sqlite_where=RESOLVED, postgresql_where=RESOLVED)
+# /backlog: open tickets by priority (untriaged last), then oldest first; all products or one.
+sa.Index("ix_tickets_open_priority", tickets.c.priority, tickets.c.created_at, tickets.c.number,
+         sqlite_where=OPEN, postgresql_where=OPEN)
+sa.Index("ix_tickets_open_product_priority", tickets.c.product, tickets.c.priority, tickets.c.created_at,
+         tickets.c.number, sqlite_where=OPEN, postgresql_where=OPEN)
 # The open emergencies a handoff's summary lists, by number.
 sa.Index("ix_tickets_open_severity", tickets.c.severity, tickets.c.number, sqlite_where=OPEN, postgresql_where=OPEN)
 # /stats adds these up over the tickets opened in a period, and takes the median of the first.
@@ -241,6 +250,20 @@ handled_events = sa.Table(
     "handled_events", metadata,
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("at", UTCDateTime, nullable=False),
+)
+
+# Satisfaction: the reporter's rating of a resolved ticket, 1-5, one per ticket (changeable for a
+# while), with an optional comment given by replying.
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False,
+              unique=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("rated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_ratings_rated_at", "rated_at"),
 )
 
 # Platform events that could not be handled after a short retry: parked with the error, raw as

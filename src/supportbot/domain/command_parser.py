@@ -26,8 +26,12 @@ from supportbot.domain.commands import (
     Report,
     Resolve,
     SendBoardLink,
+    SetPriority,
+    SetProduct,
     SetSeverity,
     SetStatus,
+    ShowBacklog,
+    ShowDigest,
     ShowHelp,
     ShowOnCall,
     ShowStats,
@@ -36,7 +40,7 @@ from supportbot.domain.commands import (
     usage_for,
 )
 from supportbot.domain.secret_detection import find_secrets
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
 
 T = TypeVar("T")
@@ -62,6 +66,11 @@ _RESOLUTION_WORDS: dict[str, Resolution] = {
     "fixed": Resolution.FIXED, "answered": Resolution.ANSWERED,
     "duplicate": Resolution.DUPLICATE, "dup": Resolution.DUPLICATE, "dupe": Resolution.DUPLICATE,
     "not_an_issue": Resolution.NOT_AN_ISSUE, "notanissue": Resolution.NOT_AN_ISSUE,
+}  # fmt: skip
+_PRIORITY_WORDS: dict[str, Priority] = {p.value: p for p in Priority}
+_SUB_STATE_WORDS: dict[str, str] = {key: key for key in SUB_STATES} | {
+    "review": "pr_review", "in_review": "pr_review", "pr_in_review": "pr_review", "deploy": "deploying",
+    "investigation": "investigating", "waiting": "waiting_reporter", "waiting_for_reporter": "waiting_reporter",
 }  # fmt: skip
 _PERIOD_WORDS: dict[str, str] = {p: p for p in PERIODS} | {
     "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
@@ -211,6 +220,17 @@ def _attach_pr(a: _Args) -> Command:
     return a.done(AttachPR(number, url))
 
 
+def _status(a: _Args) -> Command:
+    """A sub-state word may follow in_progress: "/status 12 in_progress pr_review"."""
+    number, status = a.number(), a.required(_STATUS_WORDS, "a status")
+    sub_state = a.word(_SUB_STATE_WORDS) if status is Status.IN_PROGRESS else None
+    return SetStatus(number, status, a.rest(), sub_state)
+
+
+def _product_word(a: _Args) -> str | None:
+    return a.pop().lower() if a.raw else None
+
+
 def _resolve(a: _Args) -> Command:
     """A note only after a reason, so "/resolve 3 wontfix" cannot pass for a fix with a note."""
     number, given, reason = a.number(), bool(a.raw), a.word(_RESOLUTION_WORDS)
@@ -232,19 +252,23 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "emergency": lambda a: DeclareEmergency(a.text("a description of the emergency")),
     "ticket": lambda a: a.done(ShowTicket(a.number_or_none())),
     "tickets": lambda a: ListTickets(*_product_and(a, _STATUS_WORDS, "status")),
-    "status": lambda a: SetStatus(a.number(), a.required(_STATUS_WORDS, "a status"), a.rest()),
+    "status": _status,
     "take": lambda a: a.done(Take(a.number())),
     "assign": lambda a: a.done(Assign(a.number(), a.word_or_fail("the person to assign"))),
     "pr": _attach_pr,
     "note": lambda a: AddNote(a.number(hash_only_on_reply=True), a.text("the note")),
     "severity": lambda a: a.done(SetSeverity(a.number(), a.required(_SEVERITY_WORDS, "a level"))),
+    "priority": lambda a: a.done(SetPriority(a.number(), a.required(_PRIORITY_WORDS, "a priority (p1 to p4)"))),
+    "product": lambda a: a.done(SetProduct(a.number(), a.word_or_fail("the product's key").lower())),
+    "backlog": lambda a: a.done(ShowBacklog(_product_word(a))),
     "resolve": _resolve,
     "reopen": _reopen,
     "oncall": lambda a: a.done(ShowOnCall()),
     "handoff": lambda a: Handoff(a.word_or_fail("who takes the shift over"), a.rest()),
     "keep": lambda a: a.done(Keep(a.number())),
-    "faq": lambda a: a.done(Faq(a.word_or_fail("the FAQ entry's key").lower())),
+    "faq": lambda a: a.done(Faq(a.pop().lower() if a.raw else None)),
     "stats": _stats,
+    "digest": lambda a: a.done(ShowDigest(_product_word(a))),
     "dashboard": lambda a: a.done(SendBoardLink()),
     "help": lambda a: a.done(ShowHelp()),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import DeskError
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -20,25 +20,31 @@ class CommandSpec:
 
 
 _STATUS_USAGE = "<received|in_progress|fix_provided|resolved>"
+_SUB_STATE_USAGE = "|".join(SUB_STATES)
 COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
     ("report", "/report <text>", "anyone", "Open a ticket"),
     ("emergency", "/emergency <text>", "anyone", "Open an emergency ticket"),
     ("ticket", "/ticket [id]", "anyone", "Show a ticket: status, owner, deadlines"),
     ("tickets", "/tickets [product] [status]", "team", "List open tickets, oldest first"),
-    ("status", f"/status <id> {_STATUS_USAGE} [note]", "team", "Move a ticket to another status"),
+    ("status", f"/status <id> {_STATUS_USAGE} [{_SUB_STATE_USAGE}] [note]", "team",
+     "Move a ticket to another status"),
     ("take", "/take <id>", "team", "Assign a ticket to yourself"),
     ("assign", "/assign <id> <person>", "team", "Assign a ticket to someone"),
     ("pr", "/pr <id> <url>", "team", "Attach a pull request"),
     ("note", "/note <id> <text>", "team", "Add an internal note"),
     ("severity", "/severity <id> <emergency|normal>", "team", "Re-triage a ticket's severity"),
+    ("priority", "/priority <id> <p1|p2|p3|p4>", "team", "Triage a ticket: p1 first"),
+    ("product", "/product <id> <product>", "team", "Move a ticket to another product"),
+    ("backlog", "/backlog [product]", "team", "Open tickets by priority, then age"),
     ("resolve", "/resolve <id> [fixed|answered|duplicate|not_an_issue [note]]", "team", "Resolve a ticket"),
     # Reporters may reopen their own tickets, so /help shows it to them too.
     ("reopen", "/reopen <id> [in_progress]", "anyone", "Reopen a resolved ticket"),
     ("oncall", "/oncall", "anyone", "Who is on call now, and until when"),
     ("handoff", "/handoff <person> [notes]", "oncall", "Hand your on-call shift over"),
     ("keep", "/keep <id>", "team", "Keep a ticket through a shift handoff"),
-    ("faq", "/faq <key>", "team", "Answer from the FAQ"),
+    ("faq", "/faq [key]", "anyone", "The FAQ's topics, or one answer"),
     ("stats", "/stats [product] [day|week|month|quarter|year]", "team", "Playbook metrics"),
+    ("digest", "/digest [product]", "team", "The weekly digest, now"),
     ("dashboard", "/dashboard", "team", "Get a private sign-in link to the team board"),
     ("help", "/help", "anyone", "What you can do here"),
 ))  # fmt: skip
@@ -97,6 +103,7 @@ class SetStatus(Command):
     number: int
     status: Status
     note: str
+    sub_state: str | None = None  # a SUB_STATES key, only with in_progress
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,23 @@ class AddNote(Command):
 class SetSeverity(Command):
     number: int
     severity: Severity
+
+
+@dataclass(frozen=True)
+class SetPriority(Command):
+    number: int
+    priority: Priority
+
+
+@dataclass(frozen=True)
+class SetProduct(Command):
+    number: int
+    product: str  # a product key, checked against config by the desk
+
+
+@dataclass(frozen=True)
+class ShowBacklog(Command):
+    product: str | None
 
 
 @dataclass(frozen=True)
@@ -159,13 +183,20 @@ class Keep(Command):
 
 @dataclass(frozen=True)
 class Faq(Command):
-    key: str
+    key: str | None  # None lists the topics
 
 
 @dataclass(frozen=True)
 class ShowStats(Command):
     product: str | None
     period: str = DEFAULT_PERIOD
+
+
+@dataclass(frozen=True)
+class ShowDigest(Command):
+    """/digest: the weekly digest (figures, breaches, untriaged tickets, chart) for the week so far."""
+
+    product: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,3 +45,27 @@ class Resolution(str, enum.Enum):
     ANSWERED = "answered"
     DUPLICATE = "duplicate"
     NOT_AN_ISSUE = "not_an_issue"
+
+
+class Priority(str, enum.Enum):
+    """The product owner's triage: p1 first. An untriaged ticket has none."""
+
+    P1 = "p1"
+    P2 = "p2"
+    P3 = "p3"
+    P4 = "p4"
+
+    @property
+    def label(self) -> str:
+        """'P1' … 'P4', as cards and lists show it."""
+        return self.value.upper()
+
+
+# What an in-progress ticket is waiting on, where one is known: the word given to /status, and how a
+# card shows it ("⭕️ in progress · PR in review"). The marker set stays 🔴 ⭕️ 🟡 🟢.
+SUB_STATES: dict[str, str] = {
+    "investigating": "investigating",
+    "pr_review": "PR in review",
+    "deploying": "deploying",
+    "waiting_reporter": "waiting for the reporter",
+}

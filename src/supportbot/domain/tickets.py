@@ -16,7 +16,7 @@ from supportbot.domain.ticket_changes import (
     TicketChange,
     TicketOpened,
 )
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
 
 MAX_TICKET_NUMBER = 2**31 - 1  # ticket numbers fit every platform's 32-bit integer fields
 
@@ -102,6 +102,10 @@ class Ticket:
     last_escalation_at: datetime | None = None
     first_response_missed_notified: bool = False
     next_due_at: datetime | None = None
+    priority: Priority | None = None  # the owner's triage; None until triaged
+    sub_state: str | None = None  # a SUB_STATES key while ⭕️ in progress, where one is known
+    fix_provided_at: datetime | None = None  # when it last moved to 🟡 (the reporter's confirmation clock)
+    fix_provided_by: str | None = None  # who moved it to 🟡 (tagged when the reporter says it is still broken)
     id: int | None = None
 
     def __post_init__(self) -> None:

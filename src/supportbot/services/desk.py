@@ -141,7 +141,7 @@ class Desk:
                 if msg.private and not sender.is_team and msg.text.lstrip().lower().startswith("/start"):
                     return Reply(texts.START_TEXT)
                 return Reply(queries.help_text(sender, place))
-            case cmd.Faq(key=key):
+            case cmd.Faq(key=str() as key):
                 return await self.faq(key, msg, reply_ticket, deps=deps)
             case cmd.ShowOnCall() | cmd.Handoff() | cmd.Keep():
                 if self.oncall is None:
