@@ -111,10 +111,11 @@ class FakeTickets:
         return sum(1 for t in self.rows.by_id.values()
                    if t.is_open and (product is None or t.product == product) and (security or not t.security))
 
-    async def period_figures(self, start: datetime, *, product: str | None = None, security: bool = False,
+    async def period_figures(self, start: datetime, *, end: datetime | None = None, product: str | None = None,
+                             security: bool = False,
                              resolving_first_responses: Sequence[str] = ()) -> metrics.PeriodFigures:
         """The figures as domain/metrics.py defines them, over the tickets and the history (`events`)."""
-        opened = [t for t in self.rows.by_id.values() if t.created_at >= start
+        opened = [t for t in self.rows.by_id.values() if t.created_at >= start and (end is None or t.created_at < end)
                   and (product is None or t.product == product) and (security or not t.security)]
         at_first = {e.ticket_id for e in self.events
                     if e.kind == "first_response" and e.detail in resolving_first_responses}

@@ -24,7 +24,7 @@ def ticket(number: int, *, answered_after: float | None = None, resolved_after: 
 
 def test_first_response_times_are_median_and_mean_of_answered_tickets():
     opened = [ticket(1, answered_after=1), ticket(2, answered_after=3), ticket(3, answered_after=8), ticket(4)]
-    m = metrics.compute(opened, backlog=4, period="week", resolved_at_first_response=())
+    m = metrics.compute(opened, backlog=4, now=T0, period="week", resolved_at_first_response=())
     assert m.first_response_median == timedelta(hours=3)
     assert m.first_response_mean == timedelta(hours=4)
     assert m.answered == 3
@@ -38,7 +38,7 @@ def test_resolution_rates_count_first_response_resolutions_and_answers():
         ticket(3, answered_after=1, resolved_after=10),                     # needed more work
         ticket(4, answered_after=1, interactions=5),                        # still open
     ]
-    m = metrics.compute(opened, backlog=1, period="week", resolved_at_first_response={1})
+    m = metrics.compute(opened, backlog=1, now=T0, period="week", resolved_at_first_response={1})
     assert m.resolved == 3
     assert m.first_response_resolution_rate == 2 / 3
     assert m.resolution_rate == 3 / 4
@@ -51,7 +51,7 @@ def test_resolution_rates_count_first_response_resolutions_and_answers():
 
 
 def test_an_empty_period_shows_dashes_not_errors():
-    m = metrics.compute([], backlog=0, period="day", resolved_at_first_response=())
+    m = metrics.compute([], backlog=0, now=T0, period="day", resolved_at_first_response=())
     text = metrics.render(m, "")
     assert "Issues opened: 0 (0.0 a day)" in text
     assert "First response time: median —, average — (0 answered)" in text

@@ -68,16 +68,19 @@ class TicketQueries:
         return int((await self.session.execute(query)).scalar_one())
 
     async def period_figures(
-        self, start: datetime, *, product: str | None = None, security: bool = False,
+        self, start: datetime, *, end: datetime | None = None, product: str | None = None, security: bool = False,
         resolving_first_responses: Sequence[str] = (),
     ) -> metrics.PeriodFigures:
-        """The figures of the tickets opened at or after start (security ones only when asked), added up
+        """The figures of the tickets opened at or after start and before end (security ones only when asked), added up
         by the database; a ticket counts as resolved by its first response when that response was one of
         `resolving_first_responses` (or it was resolved as answered)."""
         # The start goes in as a literal, so PostgreSQL plans for this very period: the generic plan it
         # settles on after a few runs of a prepared statement would scan a whole year for a day's figures.
         since = sa.bindparam("start", start, type_=tickets.c.created_at.type, literal_execute=True)
         scope = [tickets.c.created_at >= since]
+        if end is not None:
+            scope.append(tickets.c.created_at < sa.bindparam("end", end, type_=tickets.c.created_at.type,
+                                                             literal_execute=True))
         if product:
             scope.append(tickets.c.product == product)
         if not security:

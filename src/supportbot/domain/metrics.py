@@ -11,11 +11,14 @@ from supportbot.domain.tickets import Ticket
 
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
 ONE_MICROSECOND = timedelta(microseconds=1)
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Metrics:
-    period: str
+    start: datetime
+    end: datetime
+    period: str  # "week" for the days up to now that /stats names; "" for any other span (see render)
     opened: int
     per_day: float
     backlog: int
@@ -62,6 +65,11 @@ def period_start(now: datetime, period: str) -> datetime:
     return now - timedelta(days=PERIOD_DAYS[period])
 
 
+def period_bounds(now: datetime, period: str) -> tuple[datetime, datetime]:
+    """(start, end) of `period` (day, week, month, quarter, year): the span of that many days up to now."""
+    return period_start(now, period), now
+
+
 def figures_of(opened: Sequence[Ticket], resolved_at_first_response: Iterable[int]) -> PeriodFigures:
     """The figures of the tickets opened in the period; `resolved_at_first_response` are ticket ids whose
     first team response resolved them (an FAQ answer or the resolution itself)."""
@@ -81,13 +89,15 @@ def figures_of(opened: Sequence[Ticket], resolved_at_first_response: Iterable[in
     )
 
 
-def summarize(figures: PeriodFigures, backlog: int, *, period: str) -> Metrics:
-    """The metrics of a period from its figures and the backlog open now."""
+def summarize(figures: PeriodFigures, backlog: int, *, start: datetime, end: datetime, period: str = "") -> Metrics:
+    """The metrics of the span from start to end from its figures and the backlog."""
     f = figures
     return Metrics(
+        start=start,
+        end=end,
         period=period,
         opened=f.opened,
-        per_day=f.opened / PERIOD_DAYS[period],
+        per_day=f.opened / ((end - start) / ONE_DAY) if end > start else 0.0,
         backlog=backlog,
         first_response_median=_mean_span(sum(f.first_response_middle_us), len(f.first_response_middle_us)),
         first_response_mean=_mean_span(f.first_response_us, f.answered),
@@ -101,10 +111,11 @@ def summarize(figures: PeriodFigures, backlog: int, *, period: str) -> Metrics:
 
 
 def compute(
-    opened: Sequence[Ticket], backlog: int, *, period: str, resolved_at_first_response: Iterable[int],
+    opened: Sequence[Ticket], backlog: int, *, now: datetime, period: str, resolved_at_first_response: Iterable[int],
 ) -> Metrics:
-    """Metrics for the tickets opened in the period (see figures_of)."""
-    return summarize(figures_of(opened, resolved_at_first_response), backlog, period=period)
+    """Metrics for the tickets opened in the period up to now (see figures_of)."""
+    start, end = period_bounds(now, period)
+    return summarize(figures_of(opened, resolved_at_first_response), backlog, start=start, end=end, period=period)
 
 
 def _mean_span(total_us: int, count: int) -> timedelta | None:
@@ -132,10 +143,17 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
+def label(m: Metrics) -> str:
+    """'last week', or the span's UTC instants when it is not one of the named periods up to now."""
+    if m.period:
+        return f"last {m.period}"
+    return f"{m.start:%Y-%m-%d %H:%M} to {m.end:%Y-%m-%d %H:%M} UTC"
+
+
 def render(m: Metrics, where: str) -> str:
     """The /stats answer."""
     return "\n".join([
-        f"📊 Support metrics{where}, last {m.period}:",
+        f"📊 Support metrics{where}, {label(m)}:",
         f"Issues opened: {m.opened} ({m.per_day:.1f} a day)",
         f"Backlog (open now): {m.backlog}",
         f"First response time: median {span(m.first_response_median)}, average {span(m.first_response_mean)} "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
+
 from supportbot.domain import commands as cmd
 from supportbot.domain import metrics, permissions, texts
 from supportbot.domain.people import Sender
@@ -27,10 +30,21 @@ async def show_stats(deps: Deps, command: cmd.ShowStats, sender: Sender) -> Repl
 async def period_metrics(deps: Deps, *, product: str | None, period: str, security: bool) -> metrics.Metrics:
     """The /stats figures of a product (all when None) over the period counted back from now; security
     tickets only when `security` (the caller checked who may see them)."""
-    start = metrics.period_start(deps.clock.now(), period)
+    start, end = metrics.period_bounds(deps.clock.now(), period)
+    result = await figures_for(deps, product=product, start=start, end=end, security=security)
+    return dataclasses.replace(result, period=period)
+
+
+async def figures_for(
+    deps: Deps, *, product: str | None, start: datetime, end: datetime, security: bool,
+) -> metrics.Metrics:
+    """Every playbook metric of a product (all when None) over the tickets opened from start (included) to
+    end (excluded); security tickets only when `security` (the caller checked who may see them). /stats,
+    the report, the board's metrics page and the digest all read their figures here."""
     async with deps.uow() as uow:
         # Added up where the tickets are stored: a year of them never comes into memory.
         figures = await uow.tickets.period_figures(
-            start, product=product, security=security, resolving_first_responses=RESOLVING_FIRST_RESPONSES)
+            start, end=end, product=product, security=security,
+            resolving_first_responses=RESOLVING_FIRST_RESPONSES)
         backlog = await uow.tickets.count_open(product, security=security)
-    return metrics.summarize(figures, backlog, period=period)
+    return metrics.summarize(figures, backlog, start=start, end=end)
