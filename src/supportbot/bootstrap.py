@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
 
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
 from supportbot.chat.outbox_sender import OutboxSender, SenderPolicy
 from supportbot.config import Settings
+from supportbot.config_playbook import faq_entries
 from supportbot.db import checks
 from supportbot.db.engine import Database
 from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.digest_schedule import parse_when
 from supportbot.domain.oncall import Rotation
 from supportbot.domain.people import Directory, Person, Product, Role
+from supportbot.domain.satisfaction import SatisfactionPolicy
 from supportbot.domain.sla import Policy
+from supportbot.domain.ticket_states import Resolution
 from supportbot.services.after_delivery import AfterDelivery
 from supportbot.services.clocks import Clocks
 from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
+from supportbot.services.digest import DigestPlan, WeeklyDigest
 from supportbot.services.escalation import Sweeper
 from supportbot.services.health import Health
+from supportbot.services.morning_summary import MorningSummary
 from supportbot.services.notify import Notifier
 from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
@@ -70,8 +80,10 @@ def build_directory(settings: Settings, platforms: set[str]) -> Directory:
     for product in settings.products:
         chats = {"telegram": tuple(product.telegram_chats), "discord": tuple(product.discord_channels),
                  "console": (console[product.key],)}
+        digest = {"telegram": product.digest_telegram_chat, "discord": product.digest_discord_channel}
         products.append(Product(product.key, product.name, tuple(product.owners),
-                                {k: v for k, v in chats.items() if k in platforms}))
+                                {k: v for k, v in chats.items() if k in platforms},
+                                digest_chats={k: v for k, v in digest.items() if k in platforms and v is not None}))
     emergency = {"telegram": tuple(settings.emergency.telegram_chats),
                  "discord": tuple(settings.emergency.discord_channels), "console": (CONSOLE_EMERGENCY,)}
     team = {"telegram": settings.oncall.team_telegram_chat, "discord": settings.oncall.team_discord_channel,
@@ -104,6 +116,16 @@ def build_policy(settings: Settings) -> Policy:
         emergency_escalate_every=settings.policy.emergency.escalate_every,
         normal_first_response=settings.policy.normal.first_response,
         normal_stagnant_after=settings.policy.normal.stagnant_after,
+        confirm_after=settings.confirmation.confirm_after,
+    )
+
+
+def build_satisfaction(settings: Settings) -> SatisfactionPolicy:
+    """When reporters are asked to rate a resolved ticket, from [satisfaction]."""
+    asked = settings.satisfaction
+    return SatisfactionPolicy(
+        enabled=asked.enabled, change_within=asked.change_within.as_timedelta(), low_score=asked.low_score,
+        ask_after=frozenset(Resolution(value) for value in asked.ask_after),
     )
 
 
@@ -146,6 +168,8 @@ class App:
     health: Health  # what /healthz says besides the database: the sweep's last run, each platform's state
     sweeper: Sweeper | None = None
     reminder: ShiftReminder | None = None  # the end-of-shift job, when a rotation is configured
+    digest: WeeklyDigest | None = None  # the weekly digest's job, unless [digest] is off
+    morning: MorningSummary | None = None  # the owners' morning summary's job, unless [digest] is off
     telemetry: Telemetry = field(default_factory=Telemetry)  # the adapters' API errors and handling times
     webhook_mount: WebhookMount | None = None  # set by web_server when the Telegram webhook shares its address
 
@@ -161,15 +185,21 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     deps = Deps(
         uow=database, clock=clock, directory=directory, clocks=clocks,
         notifier=Notifier(directory, clocks, clock=clock), disclosure_url=settings.security.disclosure_url,
-        faq={k.casefold(): v for k, v in settings.faq.items()}, oncall=roster,
+        faq=faq_entries(settings.faq), oncall=roster,
         public_url=settings.web.public_url if settings.web.enabled else "",  # no board: /dashboard says so
+        satisfaction=build_satisfaction(settings),
     )
     health = Health(clock, sweep_interval=settings.scheduler.sweep_interval.as_timedelta(), platforms=platforms)
+    plan = DigestPlan(parse_when(settings.digest.when), settings.digest.top_untriaged)
+    on = settings.digest.enabled
+    digest, morning = (WeeklyDigest(deps, plan), MorningSummary(deps)) if on else (None, None)
     if roster is None:
-        return App(settings, database, deps, Desk(deps), platforms, health, sweeper=Sweeper(deps))
+        return App(settings, database, deps, Desk(deps, digest=plan), platforms, health, sweeper=Sweeper(deps),
+                   digest=digest, morning=morning)
     reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
-    desk = Desk(deps, oncall=OnCallCommands(deps, roster))
-    return App(settings, database, deps, desk, platforms, health, sweeper=Sweeper(deps), reminder=reminder)
+    desk = Desk(deps, oncall=OnCallCommands(deps, roster), digest=plan)
+    return App(settings, database, deps, desk, platforms, health, sweeper=Sweeper(deps), reminder=reminder,
+               digest=digest, morning=morning)
 
 
 @asynccontextmanager
@@ -186,8 +216,16 @@ async def opened(settings: Settings, *, clock: Clock | None = None) -> AsyncIter
 def console_chat(app: App, write: Callable[[str], None], ids: itertools.count[int], *, echo: bool) -> ConsoleChat:
     """The console chat on the app's desk, with its outbox sender writing to `write`."""
     places = console_chat_ids(app.settings)
-    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids)
+    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids, files=image_folder(app.settings))
     return ConsoleChat(app.desk, outbox_sender(app, platform), places, write, ids, echo=echo, telemetry=app.telemetry)
+
+
+def image_folder(settings: Settings) -> Path:
+    """Where the console writes images (the digest's chart): beside a SQLite database file, else in the temp folder."""
+    url = make_url(settings.database.url.get_secret_value())
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / "supportbot-images"
+    return Path(tempfile.gettempdir()) / "supportbot-images"
 
 
 def outbox_sender(app: App, platform: ChatPlatform) -> OutboxSender:

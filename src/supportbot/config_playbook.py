@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from supportbot.config_sections import DurationField, Section, WallClock
+from supportbot.domain.digest_schedule import ScheduleError, parse_when
+from supportbot.domain.faq import FaqEntry
+from supportbot.domain.ticket_states import Resolution
 
 
 class ConfirmationConfig(Section):
@@ -22,6 +25,15 @@ class SatisfactionConfig(Section):
     # Resolutions for which the reporter is asked (security tickets never are).
     ask_after: list[str] = ["fixed", "answered"]
 
+    @field_validator("ask_after")
+    @classmethod
+    def _known_resolutions(cls, value: list[str]) -> list[str]:
+        known = [r.value for r in Resolution]
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValueError(f"unknown resolution {unknown[0]!r}; resolutions: {', '.join(known)}")
+        return value
+
 
 class DigestConfig(Section):
     """The weekly digest to the team chat, and the next-morning summary to product owners."""
@@ -29,3 +41,29 @@ class DigestConfig(Section):
     enabled: bool = True
     when: str = "mon 09:00"  # weekday and time, business time zone
     top_untriaged: int = Field(default=5, ge=0, le=50)
+
+    @field_validator("when")
+    @classmethod
+    def _weekday_and_time(cls, value: str) -> str:
+        try:
+            parse_when(value)
+        except ScheduleError as err:
+            raise ValueError(str(err)) from None
+        return value
+
+
+class FaqEntryConfig(Section):
+    """An FAQ entry in its long form: `[faq.stake]` with the answer, a short title for /faq's list, and the
+    words that make intake suggest it to a new report (whole words, any case)."""
+
+    answer: str
+    title: str = ""
+    keywords: list[str] = []
+
+
+def faq_entries(faq: dict[str, str | FaqEntryConfig]) -> dict[str, FaqEntry]:
+    """The FAQ as the desk reads it, by casefolded key, from either form (`key = "answer"` or `[faq.key]`)."""
+    entries = [FaqEntry(key.casefold(), value) if isinstance(value, str) else
+               FaqEntry(key.casefold(), value.answer, value.title, tuple(w for w in value.keywords if w.strip()))
+               for key, value in faq.items()]
+    return {entry.key: entry for entry in entries}

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from supportbot.domain import metrics
 from supportbot.domain.oncall import Handoff
+from supportbot.domain.satisfaction import Rating
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
 from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem, OutboxKind
@@ -47,10 +48,12 @@ class TicketRows:
 
 class FakeTickets:
     events: list[TicketEvent]  # the history of the same unit of work: /stats reads how tickets were answered
+    ratings: dict[int, Rating]  # the ratings of the same unit of work, by ticket id
 
     def __init__(self, rows: TicketRows) -> None:
         self.rows = rows
         self.events = []
+        self.ratings = {}
 
     @staticmethod
     def empty() -> TicketRows:
@@ -107,19 +110,38 @@ class FakeTickets:
         found = await self.list(open_only=True, limit=len(self.rows.by_id))
         return [(t.number, t.title) for t in found if not t.security and str(t.number).startswith(prefix)][:limit]
 
+    async def backlog(self, *, product: str | None = None, security: bool = False,
+                      limit: int = 50) -> Sequence[Ticket]:
+        found = [t for t in self.rows.by_id.values()
+                 if t.is_open and (product is None or t.product == product) and (security or not t.security)]
+        return sorted(found, key=lambda t: (t.priority is None, t.priority or "", t.created_at, t.number))[:limit]
+
     async def count_open(self, product: str | None = None, security: bool = False) -> int:
         return sum(1 for t in self.rows.by_id.values()
                    if t.is_open and (product is None or t.product == product) and (security or not t.security))
 
-    async def period_figures(self, start: datetime, *, end: datetime | None = None, product: str | None = None,
-                             security: bool = False,
+    async def period_figures(self, start: datetime, *, end: datetime | None = None, now: datetime | None = None,
+                             product: str | None = None, security: bool = False,
                              resolving_first_responses: Sequence[str] = ()) -> metrics.PeriodFigures:
-        """The figures as domain/metrics.py defines them, over the tickets and the history (`events`)."""
-        opened = [t for t in self.rows.by_id.values() if t.created_at >= start and (end is None or t.created_at < end)
-                  and (product is None or t.product == product) and (security or not t.security)]
+        """The figures as domain/metrics.py defines them, over the tickets, the history (`events`) and the
+        ratings (`ratings`)."""
+        def in_scope(t: Ticket) -> bool:
+            return (product is None or t.product == product) and (security or not t.security)
+
+        opened = [t for t in self.rows.by_id.values()
+                  if t.created_at >= start and (end is None or t.created_at < end) and in_scope(t)]
         at_first = {e.ticket_id for e in self.events
                     if e.kind == "first_response" and e.detail in resolving_first_responses}
-        return metrics.figures_of(opened, at_first)
+        escalated = {e.ticket_id for e in self.events
+                     if e.kind == "escalation" and e.detail in ("emergency_unanswered", "emergency_idle")}
+        scores = [r.score for r in self.ratings.values() if r.rated_at >= start and (end is None or r.rated_at < end)
+                  and in_scope(self.rows.by_id[r.ticket_id])]
+        return metrics.figures_of(opened, at_first, now=now, escalated=escalated, scores=scores)
+
+    async def count_open_at(self, at: datetime, product: str | None = None, security: bool = False) -> int:
+        return sum(1 for t in self.rows.by_id.values()
+                   if t.created_at < at and (t.resolved_at is None or t.resolved_at >= at)
+                   and (product is None or t.product == product) and (security or not t.security))
 
 
 # --- history ---------------------------------------------------------------------
@@ -391,6 +413,31 @@ class FakeDeadLetters:
                                                    error=row.error if error is None else error)
 
 
+class FakeRatings:
+    """Ratings by ticket id, one per ticket."""
+
+    def __init__(self, rows: dict[int, Rating]) -> None:
+        self.rows = rows
+
+    @staticmethod
+    def empty() -> dict[int, Rating]:
+        return {}
+
+    @staticmethod
+    def copy(rows: dict[int, Rating]) -> dict[int, Rating]:
+        return {ticket_id: dataclasses.replace(r) for ticket_id, r in rows.items()}
+
+    async def of(self, ticket_id: int) -> Rating | None:
+        found = self.rows.get(ticket_id)
+        return dataclasses.replace(found) if found else None
+
+    async def save(self, rating: Rating) -> None:
+        stored = self.rows.get(rating.ticket_id)
+        rating.id = stored.id if stored else len(self.rows) + 1
+        rated_at = stored.rated_at if stored else rating.rated_at
+        self.rows[rating.ticket_id] = dataclasses.replace(rating, rated_at=rated_at)
+
+
 # --- the unit of work ------------------------------------------------------------------
 
 
@@ -400,6 +447,7 @@ class FakeUnitOfWork:
     repositories: ClassVar[dict[str, Any]] = {
         "tickets": FakeTickets, "events": FakeEvents, "messages": FakeMessages, "outbox": FakeOutbox,
         "handoffs": FakeHandoffs, "keeps": FakeKeeps, "handled": FakeHandled, "dead_letters": FakeDeadLetters,
+        "ratings": FakeRatings,
     }
 
     tickets: FakeTickets
@@ -410,6 +458,7 @@ class FakeUnitOfWork:
     keeps: FakeKeeps
     handled: FakeHandled
     dead_letters: FakeDeadLetters
+    ratings: FakeRatings
 
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -421,6 +470,7 @@ class FakeUnitOfWork:
             setattr(self, name, repo(self._rows[name]))
         self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
         self.tickets.events = self._rows["events"]
+        self.tickets.ratings = self._rows["ratings"]  # the metrics count the ratings in scope
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -437,6 +487,7 @@ class FakeUnitOfWork:
             setattr(self, name, repo(self._rows[name]))
         self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
         self.tickets.events = self._rows["events"]
+        self.tickets.ratings = self._rows["ratings"]  # the metrics count the ratings in scope
 
 
 class FakeStore:
@@ -480,7 +531,13 @@ class FakeStore:
             "links": self.links,
             "outbox": [dataclasses.asdict(r) for r in self.outbox],
             "counter": self.rows["tickets"].last_number,
+            "ratings": dict(self.rows["ratings"]),
         }
+
+    def rating(self, number: int) -> Rating | None:
+        """The committed rating of ticket `number`, if it has one."""
+        found: Rating | None = self.rows["ratings"].get(self.ticket(number).id)
+        return found
 
 
 async def queue(store: FakeStore, *items: OutboxItem) -> None:

@@ -7,9 +7,11 @@ import itertools
 import logging
 import re
 import sys
+import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from supportbot.chat.outbox_sender import OutboxSender
@@ -24,6 +26,7 @@ from supportbot.services.outbox import (
     Mention,
     MessageLink,
     OutboxItem,
+    Photo,
 )
 from supportbot.services.ports import IncomingMessage, Reply
 from supportbot.services.telemetry import Telemetry
@@ -36,13 +39,15 @@ HELP = (
     "  /as <person>     speak as a team member from config, or as any other name (a reporter)\n"
     "  /in <place>      move to a product key, 'emergency', 'team' or 'security'\n"
     "  >>N <text>       reply to message N (a follow-up on its ticket)\n"
-    "  /click N <button> press a card's button: take, in_progress, fix_provided, resolved\n"
+    "  /click N <button> press a button under message N: take, in_progress, fix_provided, resolved on a card;\n"
+    "                   confirm_fixed, still_broken or rate_1 … rate_5 under a question to the reporter\n"
     "  /where           who and where you are; /quit (or end of input) to leave\n"
     "Everything else starting with / is a supportbot command: /help lists them."
 )
 NO_SUCH_MESSAGE = "⚠️ There is no message #{number} here; nothing was posted."
 NOT_A_CARD = "Message #{number} here is not a ticket card."
-CLICK_USAGE = "Usage: /click <message number> <take|in_progress|fix_provided|resolved>"
+CLICK_USAGE = ("Usage: /click <message number> <take|in_progress|fix_provided|resolved|confirm_fixed|still_broken|"
+               "rate_1 … rate_5>")
 LINE_FAILED = "⚠️ That line could not be handled ({error}); the session goes on with the next one."
 # Message ids are stored as signed 64-bit integers: a larger number names no message.
 MAX_MESSAGE_ID = 2**63 - 1
@@ -60,10 +65,12 @@ class ConsolePlatform:
 
     name = "console"
 
-    def __init__(self, write: Callable[[str], None], places: dict[int, str], ids: itertools.count) -> None:
+    def __init__(self, write: Callable[[str], None], places: dict[int, str], ids: itertools.count, *,
+                 files: Path | None = None) -> None:
         self.write = write
         self.places = places
         self.ids = ids
+        self.files = files  # where images (the digest's chart) are written; a terminal shows their path
 
     def _where(self, chat_id: int) -> str:
         return self.places.get(chat_id, str(chat_id))
@@ -73,6 +80,8 @@ class ConsolePlatform:
         text = item.text
         if item.mentions:
             text += "\n" + " ".join(mention_text(m) for m in item.mentions)
+        if isinstance(item.payload, Photo):
+            text += f"\n{texts.IMAGE_SAVED.format(path=self._save(item.payload, message_id))}"
         if isinstance(item.payload, DirectMessage):
             head = f"[private to user {item.payload.user_id}] #{message_id} {BOT_NAME}"
         else:
@@ -80,8 +89,16 @@ class ConsolePlatform:
             head = f"[{self._where(item.chat_id)}] #{message_id} {BOT_NAME}{to}"
         self.write(f"{head}: {_indent(text)}")
         if isinstance(item.payload, CardButtons) and item.payload.actions:
-            self.write("    " + " ".join(f"[{texts.BUTTON_LABELS[b]}]" for b in item.payload.actions))
+            self.write("    " + " ".join(f"[{texts.button_label(b) or b}]" for b in item.payload.actions))
         return Delivered(message_id)
+
+    def _save(self, photo: Photo, message_id: int) -> Path:
+        """Write the image where the session keeps them; its path."""
+        folder = self.files or Path(tempfile.gettempdir()) / "supportbot-images"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{Path(photo.filename).stem}-{message_id}.png"
+        path.write_bytes(photo.png)
+        return path.resolve()
 
     async def edit(self, item: OutboxItem, card: MessageLink) -> None:
         self.write(f"[{self._where(card.chat_id)}] ✏️ #{card.message_id} now reads: {_indent(item.text)}")

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import configure_mappers
 
 from supportbot.db.board_views import SqlBoardViews
+from supportbot.db.digest_views import SqlDigestViews
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
 from supportbot.db.ops_views import SqlOpsViews
 from supportbot.db.outbox_store import SqlOutbox
 from supportbot.db.public_views import SqlPublicViews
+from supportbot.db.ratings_store import SqlRatings
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlTickets
 from supportbot.db.tables import map_tables
 from supportbot.db.web_store import SqlWebAccess
@@ -104,10 +106,12 @@ class SqlUnitOfWork:
         self.keeps: ports.KeepRepository = SqlKeeps(self.session)
         self.handled: ports.HandledRepository = SqlHandled(self.session)
         self.dead_letters: ports.DeadLetterRepository = SqlDeadLetters(self.session)
+        self.ratings: ports.RatingRepository = SqlRatings(self.session)
         self.web: web_ports.WebAccessRepository = SqlWebAccess(self.session)
         self.public: web_ports.PublicViews = SqlPublicViews(self.session)
         self.board: web_ports.BoardViews = SqlBoardViews(self.session)
         self.ops: web_ports.OpsViews = SqlOpsViews(self.session)
+        self.digest: ports.DigestViews = SqlDigestViews(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -1,4 +1,5 @@
-"""SLA clocks: when a ticket's first response is due and when it next escalates."""
+"""SLA clocks: when a ticket's first response is due, when it next escalates, and when a 🟡 ticket whose
+reporter never answered resolves as fixed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class Policy:
     emergency_escalate_every: Duration = parse_duration("1h")
     normal_first_response: Duration = parse_duration("1bd")
     normal_stagnant_after: Duration = parse_duration("5bd")
+    # 🟡 without the reporter's answer (or any activity) for this long resolves as fixed.
+    confirm_after: Duration = parse_duration("3bd")
 
 
 class EscalationKind(str, enum.Enum):
@@ -26,11 +29,18 @@ class EscalationKind(str, enum.Enum):
     EMERGENCY_IDLE = "emergency_idle"  # emergency answered, but no activity for escalate_every
     FIRST_RESPONSE_MISSED = "first_response_missed"  # normal ticket, first response deadline passed
     STAGNANT = "stagnant"  # normal ticket, no activity for stagnant_after
+    # 🟡 and no answer for confirm_after: not a notice, the sweep resolves the ticket as fixed.
+    CONFIRMATION_EXPIRED = "confirmation_expired"
 
     @property
     def repeats(self) -> bool:
         """True for notices that fire again after an interval (all but a missed first response)."""
         return self is not EscalationKind.FIRST_RESPONSE_MISSED
+
+    @property
+    def resolves(self) -> bool:
+        """True when the deadline resolves the ticket instead of tagging someone."""
+        return self is EscalationKind.CONFIRMATION_EXPIRED
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class ClockState:
     # When the last repeating notice (emergency_* or stagnant) fired.
     last_escalation_at: datetime | None = None
     first_response_missed_notified: bool = False
+    fix_provided_at: datetime | None = None  # when it last moved to 🟡
 
     @property
     def answered(self) -> bool:
@@ -80,8 +91,12 @@ def deadlines(state: ClockState, *, policy: Policy, calendar: AddsDurations) -> 
     if state.status is Status.RESOLVED:
         return NO_DEADLINES
     if state.severity is Severity.EMERGENCY:
-        return _emergency(state, policy, calendar)
-    return _normal(state, policy, calendar)
+        found = _emergency(state, policy, calendar)
+    else:
+        found = _normal(state, policy, calendar)
+    if state.status is Status.FIX_PROVIDED:
+        return _awaiting_confirmation(state, found, policy, calendar)
+    return found
 
 
 def is_due(d: Deadlines, now: datetime) -> bool:
@@ -106,6 +121,19 @@ def _emergency(state: ClockState, policy: Policy, calendar: AddsDurations) -> De
         # ticket fire once after downtime instead of once per missed interval.
         base = max(base, calendar.add(state.last_escalation_at, every))
     return Deadlines(first_response_due=first_due, next_escalation_at=base, next_kind=kind)
+
+
+def _awaiting_confirmation(state: ClockState, found: Deadlines, policy: Policy, calendar: AddsDurations) -> Deadlines:
+    """🟡: the team has done its part and the reporter is asked to confirm, so the only clock left is the one
+    that resolves it as fixed after confirm_after without activity (a reporter's reply counts); a first
+    response still owed (a ticket moved to 🟡 by no team member) keeps its deadline when that comes first."""
+    anchor = max(state.last_activity_at, state.fix_provided_at or state.last_activity_at)
+    expires = calendar.add(anchor, policy.confirm_after)
+    if (not state.answered and found.next_escalation_at is not None and found.next_escalation_at < expires
+            and found.next_kind in (EscalationKind.FIRST_RESPONSE_MISSED, EscalationKind.EMERGENCY_UNANSWERED)):
+        return found
+    return Deadlines(first_response_due=found.first_response_due, next_escalation_at=expires,
+                     next_kind=EscalationKind.CONFIRMATION_EXPIRED)
 
 
 def _normal(state: ClockState, policy: Policy, calendar: AddsDurations) -> Deadlines:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from supportbot.domain.ticket_states import Severity, Status
+from supportbot.domain.ticket_states import Priority, Severity, Status
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,29 @@ class FirstResponded:
 
 
 @dataclass(frozen=True)
+class Responded:
+    """A team response ended the reporter's wait that began at `since` (their oldest unanswered message)."""
+
+    at: datetime
+    since: datetime
+
+
+@dataclass(frozen=True)
 class StatusChanged:
     """The ticket moved from one status to another (resolving and reopening included)."""
 
     at: datetime
     old: Status
     new: Status
+
+
+@dataclass(frozen=True)
+class SubStateChanged:
+    """What an in-progress ticket waits on changed (a SUB_STATES key, or None when cleared by hand)."""
+
+    at: datetime
+    old: str | None
+    new: str | None
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,24 @@ class SeverityChanged:
 
 
 @dataclass(frozen=True)
+class PriorityChanged:
+    """The owner triaged the ticket (old is None when it was untriaged)."""
+
+    at: datetime
+    old: Priority | None
+    new: Priority
+
+
+@dataclass(frozen=True)
+class ProductChanged:
+    """The ticket moved to another product (old is None for an emergency opened without one)."""
+
+    at: datetime
+    old: str | None
+    new: str
+
+
+@dataclass(frozen=True)
 class ReportEdited:
     """The reporter edited the report: the title, text and checklist follow it."""
 
@@ -75,4 +110,4 @@ class Escalated:
 
 
 TicketChange = (TicketOpened | FirstResponded | StatusChanged | Assigned | PullRequestAttached | SeverityChanged
-                | ReportEdited | Escalated)
+                | ReportEdited | Escalated | Responded | PriorityChanged | ProductChanged | SubStateChanged)

@@ -9,14 +9,18 @@ from supportbot.domain.ticket_changes import (
     Assigned,
     Escalated,
     FirstResponded,
+    PriorityChanged,
+    ProductChanged,
     PullRequestAttached,
     ReportEdited,
+    Responded,
     SeverityChanged,
     StatusChanged,
+    SubStateChanged,
     TicketChange,
     TicketOpened,
 )
-from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
+from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
 
 MAX_TICKET_NUMBER = 2**31 - 1  # ticket numbers fit every platform's 32-bit integer fields
 
@@ -106,6 +110,14 @@ class Ticket:
     sub_state: str | None = None  # a SUB_STATES key while ⭕️ in progress, where one is known
     fix_provided_at: datetime | None = None  # when it last moved to 🟡 (the reporter's confirmation clock)
     fix_provided_by: str | None = None  # who moved it to 🟡 (tagged when the reporter says it is still broken)
+    # For the metrics, recorded as things happen: when the reporter's oldest message the team has not answered
+    # came (the report itself to begin with), the team responses that ended such a wait and the waits summed
+    # (business time for a normal ticket), when the first response was due, and how often it was reopened.
+    awaiting_since: datetime | None = None
+    responses: int = 0
+    response_wait_us: int = 0
+    first_response_due_at: datetime | None = None
+    reopens: int = 0
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -139,25 +151,39 @@ class Ticket:
 
     def opened(self, by: str, *, exposed: tuple[str, ...] = ()) -> Ticket:
         """Record that this new ticket was opened from `by`'s report; returns the ticket."""
+        self.awaiting_since = self.created_at
         self.changes.append(TicketOpened(self.created_at, by, exposed))
         return self
 
     def record_activity(self, at: datetime, *, by_team: bool, how: str = "") -> None:
         """A message or team action: resets the stagnation clock; the team's first counts as the response.
 
-        `how` names the action for the first response (empty for a message)."""
+        `how` names the action for the first response (empty for a message). A reporter's message starts a wait
+        for the team unless one is running; the team's next response ends it (Responded)."""
         self.last_activity_at = max(at, self.last_activity_at or at)
         self.interactions += 1
         if by_team and self.first_response_at is None:
             self.first_response_at = at
             self.first_response_how = how
             self.changes.append(FirstResponded(at, how))
+        if not by_team:
+            self.awaiting_since = self.awaiting_since or at
+        elif self.awaiting_since is not None:
+            self.changes.append(Responded(at, self.awaiting_since))
+            self.awaiting_since = None
 
-    def move(self, wanted: Status, at: datetime) -> None:
-        """Change status along the lifecycle (not out of resolved: that is reopen)."""
+    def move(self, wanted: Status, at: datetime, *, by: str | None = None) -> None:
+        """Change status along the lifecycle (not out of resolved: that is reopen).
+
+        Moved to 🟡, the ticket remembers when and by whom (`by`): the reporter is asked to confirm, and
+        told the fix is still broken, that person is tagged. Leaving ⭕️ clears its sub-state."""
         check_transition(self.number, self.status, wanted)
         self.changes.append(StatusChanged(at, self.status, wanted))
         self.status = wanted
+        if wanted is not Status.IN_PROGRESS:
+            self.sub_state = None
+        if wanted is Status.FIX_PROVIDED:
+            self.fix_provided_at, self.fix_provided_by = at, by
         if wanted is Status.RESOLVED:
             self.resolved_at = at
         elif self.resolution is not None:
@@ -171,12 +197,29 @@ class Ticket:
     def reopen(self, to: Status, at: datetime) -> None:
         """Bring a resolved ticket back to 🔴 or ⭕️; its clocks start again from now."""
         check_reopen(self.number, self.status, to)
+        self.reopens += 1
         self.changes.append(StatusChanged(at, self.status, to))
         self.status = to
         self.resolution = None
         self.resolved_at = None
+        self.sub_state = None
         self.last_escalation_at = None
         self.last_activity_at = at
+
+    def set_sub_state(self, key: str | None, at: datetime) -> bool:
+        """Say what the in-progress ticket waits on (a SUB_STATES key; None clears it); False when unchanged.
+
+        Raises DeskError for an unknown key or a ticket that is not ⭕️ in progress."""
+        if key is not None and key not in SUB_STATES:
+            raise DeskError(f"There is no sub-state {key!r}. Sub-states: {', '.join(SUB_STATES)}.")
+        if self.status is not Status.IN_PROGRESS:
+            raise DeskError(f"Ticket #{self.number} is {self.status.marker} {self.status.label}; only a "
+                            f"{Status.IN_PROGRESS.marker} {Status.IN_PROGRESS.label} ticket has a sub-state.")
+        if key == self.sub_state:
+            return False
+        self.changes.append(SubStateChanged(at, self.sub_state, key))
+        self.sub_state = key
+        return True
 
     def assign(self, person: str, at: datetime) -> None:
         """Give the ticket to `person` (taking it is assigning it to oneself)."""
@@ -202,6 +245,22 @@ class Ticket:
         if severity is Severity.EMERGENCY:
             self.escalation_level += 1
             self.last_escalation_at = None
+        return True
+
+    def set_priority(self, priority: Priority, at: datetime) -> bool:
+        """Triage the ticket; False when it already has that priority."""
+        if priority is self.priority:
+            return False
+        self.changes.append(PriorityChanged(at, self.priority, priority))
+        self.priority = priority
+        return True
+
+    def move_to_product(self, product: str, at: datetime) -> bool:
+        """Move the ticket to another product (a key the caller checked); False when it is there already."""
+        if product == self.product:
+            return False
+        self.changes.append(ProductChanged(at, self.product, product))
+        self.product = product
         return True
 
     def edit_report(self, text: str, title: str, missing: list[str], at: datetime) -> None:

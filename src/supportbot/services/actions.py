@@ -65,8 +65,10 @@ def _apply(deps: Deps, ticket: Ticket, command: cmd.Command, sender: Sender, now
         case cmd.SetStatus(status=Status.RESOLVED, note=note):
             ticket.resolve(None, now)
             return texts.moved(ticket, sender.name), _joined("resolved", note)
+        case cmd.SetStatus(status=Status.IN_PROGRESS, note=note, sub_state=sub_state):
+            return _in_progress(ticket, sub_state, sender, now), _joined(_status_detail(ticket), note)
         case cmd.SetStatus(status=status, note=note):
-            ticket.move(status, now)
+            ticket.move(status, now, by=sender.name)
             return texts.moved(ticket, sender.name), _joined(status.value, note)
         case cmd.Resolve(reason=reason, note=note):
             ticket.resolve(reason, now)
@@ -99,6 +101,26 @@ def _apply(deps: Deps, ticket: Ticket, command: cmd.Command, sender: Sender, now
                 number=ticket.number, severity=texts.severity_words(severity), actor=sender.name)
             return changed, severity.value
     raise NotAllowed(texts.NOT_A_TICKET_CHANGE)  # unreachable by construction
+
+
+def _in_progress(ticket: Ticket, sub_state: str | None, sender: Sender, now: datetime) -> str:
+    """⭕️, with what it waits on when given; on a ticket in progress already, only its sub-state changes
+    (a bare in_progress clears one)."""
+    if ticket.status is not Status.IN_PROGRESS or (sub_state is None and ticket.sub_state is None):
+        ticket.move(Status.IN_PROGRESS, now, by=sender.name)  # refused when it is in progress already
+        if sub_state is not None:
+            ticket.set_sub_state(sub_state, now)
+        return texts.moved(ticket, sender.name)
+    if not ticket.set_sub_state(sub_state, now):
+        raise NotAllowed(texts.SUB_STATE_UNCHANGED.format(number=ticket.number,
+                                                          words=texts.sub_state_words(sub_state)))
+    return texts.moved(ticket, sender.name)
+
+
+def _status_detail(ticket: Ticket) -> str:
+    """'in_progress', or 'in_progress · PR in review' with a sub-state."""
+    words = texts.sub_state_words(ticket.sub_state)
+    return f"{Status.IN_PROGRESS.value} · {words}" if words else Status.IN_PROGRESS.value
 
 
 def _joined(head: str, note: str) -> str:

@@ -15,7 +15,7 @@ from supportbot.domain.tickets import Ticket
 
 # What a ticket's deadlines depend on, as the fields of ClockState in order: a plain tuple hashes and compares
 # in C, where the dataclass would be built and hashed in Python on every call, found in the cache or not.
-_StateKey = tuple[Severity, Status, datetime, datetime | None, datetime, datetime | None, bool]
+_StateKey = tuple[Severity, Status, datetime, datetime | None, datetime, datetime | None, bool, datetime | None]
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Clocks:
         created = ticket.created_at
         return self._cached((
             ticket.severity, ticket.status, created, ticket.first_response_at, ticket.last_activity_at or created,
-            ticket.last_escalation_at, ticket.first_response_missed_notified,
+            ticket.last_escalation_at, ticket.first_response_missed_notified, ticket.fix_provided_at,
         ))
 
     def recompute(self, ticket: Ticket) -> None:

@@ -15,9 +15,21 @@ from supportbot.domain.people import ChannelKind, Directory, Place, Sender
 from supportbot.domain.secret_detection import SecretScan, find_secrets, scan
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import DeskError, NotAllowed
-from supportbot.services import actions, dead_letters, intake, metrics, queries, reactions, web_access
+from supportbot.services import (
+    actions,
+    dead_letters,
+    intake,
+    metrics,
+    queries,
+    reactions,
+    reporter_buttons,
+    triage,
+    web_access,
+)
+from supportbot.services import faq as faq_service
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
+from supportbot.services.digest import DigestPlan, show_digest
 from supportbot.services.handling import Recording, message_key, press_key
 from supportbot.services.oncall import OnCallCommands
 from supportbot.services.ports import ButtonPress, DuplicateMessage, IncomingMessage, Reply, TicketEvent
@@ -42,9 +54,10 @@ REPORTS = (cmd.Report, cmd.DeclareEmergency)
 class Desk:
     """Turns platform events into ticket changes and queued messages; refusals come back as Replies."""
 
-    def __init__(self, deps: Deps, *, oncall: OnCallCommands | None = None) -> None:
+    def __init__(self, deps: Deps, *, oncall: OnCallCommands | None = None, digest: DigestPlan | None = None) -> None:
         self.deps = deps
         self.oncall = oncall  # None when no rotation is configured
+        self.digest = digest or DigestPlan()  # /digest's week starts on the day of the weekly digest's slot
 
     def place(self, platform: str, chat_id: int) -> Place | None:
         """What a chat is for, or None when it is not configured."""
@@ -143,12 +156,22 @@ class Desk:
                 return Reply(queries.help_text(sender, place))
             case cmd.Faq(key=str() as key):
                 return await self.faq(key, msg, reply_ticket, deps=deps)
+            case cmd.Faq(key=None):
+                return faq_service.topics(deps, sender)
+            case cmd.SetPriority():
+                return await triage.set_priority(deps, command, sender)
+            case cmd.SetProduct():
+                return await triage.set_product(deps, command, sender)
+            case cmd.ShowBacklog():
+                return await triage.show_backlog(deps, command, sender, place=place)
             case cmd.ShowOnCall() | cmd.Handoff() | cmd.Keep():
                 if self.oncall is None:
                     return Reply(texts.NO_ROTATION, ok=False)
                 return await self.oncall.run(command, sender, uow=deps.uow)
             case cmd.ShowStats():
                 return await metrics.show_stats(deps, command, sender)
+            case cmd.ShowDigest():
+                return await show_digest(deps, self.digest, command, msg)
             case cmd.SendBoardLink():
                 return await web_access.send_board_link(deps, msg)
             case _ if isinstance(command, TICKET_ACTIONS):
@@ -180,7 +203,7 @@ class Desk:
     async def faq(self, key: str, msg: IncomingMessage, reply_ticket: int | None, *, deps: Deps | None = None) -> Reply:
         """Answer from the FAQ; in a ticket's conversation it is the team's response on that ticket."""
         deps = deps or self.deps
-        answer = queries.faq_answer(deps, key, msg.sender)
+        answer = faq_service.answer(deps, key, msg.sender)
         if reply_ticket is not None:
             now = deps.clock.now()
             async with deps.uow() as uow:
@@ -192,11 +215,12 @@ class Desk:
         return Reply(answer, ticket_number=reply_ticket)
 
     async def press_button(self, press: ButtonPress) -> Reply:
-        """A card button: the same as its command, for the team only."""
+        """A card button: the same as its command, for the team only; a reporter's button (reporter_buttons),
+        for the ticket's reporter and the team."""
         make = BUTTON_COMMANDS.get(press.action)
-        if make is None:
+        if make is None and not reporter_buttons.handles(press.action):
             return Reply(texts.BUTTON_INVALID, ok=False, ephemeral=True)
-        if not press.sender.is_team:
+        if make is not None and not press.sender.is_team:
             return Reply(texts.NOT_A_TEAM_MEMBER, ok=False, ephemeral=True)
         deps = self.deps
         key = press_key(press)
@@ -206,6 +230,8 @@ class Desk:
                 return Reply(texts.BUTTON_ALREADY_HANDLED, ok=False, ephemeral=True)
             deps = replace(self.deps, uow=recording)
         try:
+            if make is None:
+                return await reporter_buttons.press(deps, press)
             return await actions.act(deps, make(press.ticket_number), press.sender,
                                      Origin(press.platform, press.chat_id))
         except DeskError as err:

@@ -1,4 +1,5 @@
-"""The sweep: every ticket whose promise is broken gets its escalation notice, once per level."""
+"""The sweep: every ticket whose promise is broken gets its escalation notice, once per level; a 🟡 ticket whose
+reporter never answered is resolved as fixed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from supportbot.domain import texts
 from supportbot.domain.people import Person
 from supportbot.domain.sla import is_due
 from supportbot.domain.tickets import Ticket
-from supportbot.services import reactions
+from supportbot.services import confirmation, reactions
 from supportbot.services.context import Deps
 from supportbot.services.ports import OnCallLookup, UnitOfWork
 
@@ -46,27 +47,39 @@ class Sweeper:
                 first = False
                 claimed = await uow.tickets.claim_due(now, self.batch)
                 effects = reactions.Effects()
+                expired: list[Ticket] = []
                 for ticket in claimed:
-                    self._escalate(ticket, now)
+                    if self._escalate(ticket, now):
+                        expired.append(ticket)
+                        continue
                     effects.extend(reactions.follow(deps, ticket, texts.BOT_ACTOR))
                 # One statement each for the whole batch: per-statement cost, not the rules, dominates a sweep.
-                await uow.tickets.save_clocks(claimed)
+                await uow.tickets.save_clocks([t for t in claimed if t not in expired] if expired else claimed)
                 await reactions.write(deps, uow, [], effects)
+                for ticket in expired:  # few: each is resolved as any change is, with its cards and messages
+                    await confirmation.expire(deps, uow, ticket.stored_id, now)
                 await uow.commit()
-            written += len(effects.history)
+            written += len(effects.history) + len(expired)
             if len(claimed) < self.batch:
                 return written
             if not any(t.next_due_at is None or t.next_due_at > now for t in claimed):
                 # Claiming again would return the same stuck tickets forever; the log names them.
                 return written
 
-    def _escalate(self, ticket: Ticket, now: datetime) -> None:
-        """Fire what the ticket owes at `now`: the ticket records each notice, the reactions write it."""
+    def _escalate(self, ticket: Ticket, now: datetime) -> bool:
+        """Fire what the ticket owes at `now`: the ticket records each notice, the reactions write it.
+
+        True when what is due is the end of a 🟡 ticket's wait for its reporter: the caller resolves it."""
         deadlines = self.deps.clocks.deadlines
         for firings in range(MAX_FIRINGS_PER_TICKET + 1):
             due = deadlines(ticket)
             kind = due.next_kind
             if kind is None or not is_due(due, now):
+                break
+            if kind.resolves:
+                # Resolved apart from the batch; after a notice of this round, by the next sweep.
+                if firings == 0:
+                    return True
                 break
             if firings == MAX_FIRINGS_PER_TICKET:
                 log.error("ticket #%s is still due at %s after %s notices", ticket.number, now.isoformat(), firings)
@@ -74,6 +87,7 @@ class Sweeper:
             ticket.escalate(kind.value, now, repeats=kind.repeats)
         # Stored as the last round left it, which also repairs an instant stored under an older policy.
         ticket.next_due_at = due.next_due
+        return False
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from supportbot.domain import texts
 from supportbot.domain.intake import Classification, classify, extract_report, looks_like_security, title_from
@@ -10,7 +11,7 @@ from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.secret_detection import SecretScan
 from supportbot.domain.ticket_states import Severity
 from supportbot.domain.tickets import Ticket
-from supportbot.services import reactions
+from supportbot.services import faq, reactions, satisfaction
 from supportbot.services.context import Deps
 from supportbot.services.outbox import DirectMessage, MessageLink, OutboxItem
 from supportbot.services.ports import IncomingMessage, TicketEvent, UnitOfWork
@@ -29,14 +30,16 @@ async def find_ticket(uow: UnitOfWork, msg: IncomingMessage) -> Ticket | None:
 
 
 def guess_product(deps: Deps, place: Place, text: str) -> str | None:
-    """The place's product, or for the emergency channel a product named in the text."""
+    """The place's product; elsewhere (the emergency channel, a private /report) the one product the text
+    names by key or name as whole words, and None when it names none or several: the on-call engineer
+    then sets it with /product, which calls that product's owners in."""
     if place.product:
         return place.product
     words = text.casefold()
-    for product in deps.directory.products:
-        if product.key.casefold() in words.split() or product.name.casefold() in words:
-            return product.key
-    return None
+    named = {product.key for product in deps.directory.products
+             if any(re.search(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", words)
+                    for word in (product.key, product.name))}
+    return named.pop() if len(named) == 1 else None
 
 
 async def receive(deps: Deps, msg: IncomingMessage, place: Place, *, scanned: SecretScan | None = None) -> Ticket | None:
@@ -90,6 +93,7 @@ async def open_ticket(
     await uow.tickets.add(ticket)
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id, "report", msg.thread_id))
     await reactions.react(deps, uow, ticket, msg.sender.name)
+    await faq.suggest(deps, uow, ticket)  # after the acknowledgement, in the same conversation
     return ticket
 
 
@@ -109,6 +113,8 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     await uow.messages.add(MessageLink(msg.platform, msg.chat_id, msg.message_id, ticket.stored_id,
                                        "follow_up", msg.thread_id))
     now = deps.clock.now()
+    if not msg.sender.is_team and await satisfaction.take_comment(deps, uow, ticket, msg.sender, found.redacted, now):
+        return ticket  # the reporter's word on how it went, not a new turn of the conversation
     ticket.record_activity(now, by_team=msg.sender.is_team)
     if not msg.sender.is_team and ticket.missing:
         still = set(extract_report(f"{ticket.body}\n{msg.text}", has_attachment=msg.has_attachment).missing())
@@ -116,6 +122,7 @@ async def follow_up(deps: Deps, uow: UnitOfWork, msg: IncomingMessage, ticket: T
     # In a team or security chat a secret is not taken out of view, but history never keeps it.
     await uow.events.add(TicketEvent(ticket.stored_id, now, msg.sender.name, message_kind(msg, place),
                                      title_from(found.redacted, 120)))
+    await faq.solved_by_reporter(deps, uow, ticket, msg.sender, found.redacted, now)
     await reactions.react(deps, uow, ticket, msg.sender.name)
     return ticket
 

@@ -118,12 +118,14 @@ class Notifier:
 
     def say(self, *, platform: str, chat_id: int, text: str, ticket: Ticket | None = None,
             reply_to: int | None = None, thread_id: int | None = None, mentions: Sequence[Mention] = (),
-            dedupe: str | None = None, direct: DirectMessage | None = None) -> OutboxItem:
-        """A plain message (`direct`: for one user privately, said in the chat when that fails)."""
+            dedupe: str | None = None, direct: DirectMessage | None = None,
+            buttons: CardButtons | None = None) -> OutboxItem:
+        """A plain message (`direct`: for one user privately, said in the chat when that fails; `buttons`:
+        buttons under it, such as the reporter's)."""
         return OutboxItem(
             platform=platform, chat_id=chat_id, kind=OutboxKind.MESSAGE, text=text,
             ticket_id=ticket.id if ticket else None, reply_to=reply_to, thread_id=thread_id,
-            mentions=tuple(mentions), dedupe_key=dedupe, payload=direct, created_at=self.now(),
+            mentions=tuple(mentions), dedupe_key=dedupe, payload=direct or buttons, created_at=self.now(),
         )
 
     def delete(self, *, platform: str, chat_id: int, message_id: int, ticket: Ticket | None = None,
@@ -134,14 +136,15 @@ class Notifier:
                           payload=DeleteMessage(message_id), created_at=self.now())
 
     def to_ticket(self, ticket: Ticket, text: str, *, mentions: Sequence[Mention] = (),
-                  dedupe: str | None = None) -> list[OutboxItem]:
-        """A message in the ticket's own conversation (its thread, or a reply to the report)."""
+                  dedupe: str | None = None, buttons: CardButtons | None = None) -> list[OutboxItem]:
+        """A message in the ticket's own conversation (its thread, or a reply to the report); a security
+        ticket's goes to the security chats only."""
         if ticket.security:
-            return self.to_security(text, ticket=ticket, mentions=mentions, dedupe=dedupe)
+            return self.to_security(text, ticket=ticket, mentions=mentions, dedupe=dedupe, buttons=buttons)
         return [self.say(
             platform=ticket.source_platform, chat_id=ticket.source_chat_id, text=text, ticket=ticket,
             reply_to=None if ticket.thread_id else ticket.source_message_id, thread_id=ticket.thread_id,
-            mentions=mentions, dedupe=f"{dedupe}:ticket" if dedupe else None,
+            mentions=mentions, dedupe=f"{dedupe}:ticket" if dedupe else None, buttons=buttons,
         )]
 
     def to_team(self, text: str, *, ticket: Ticket | None = None, mentions: Sequence[Mention] = (),
@@ -152,8 +155,8 @@ class Notifier:
                 for platform, chat_id in sorted(self.directory.team_chats.items())]
 
     def to_security(self, text: str, *, ticket: Ticket | None = None, mentions: Sequence[Mention] = (),
-                    dedupe: str | None = None) -> list[OutboxItem]:
+                    dedupe: str | None = None, buttons: CardButtons | None = None) -> list[OutboxItem]:
         """A message for the security chat on every platform that has one."""
         return [self.say(platform=platform, chat_id=chat_id, text=text, ticket=ticket, mentions=mentions,
-                         dedupe=f"{dedupe}:security:{platform}" if dedupe else None)
+                         dedupe=f"{dedupe}:security:{platform}" if dedupe else None, buttons=buttons)
                 for platform, chat_id in sorted(self.directory.security_chats.items())]

@@ -10,6 +10,7 @@ from typing import Protocol
 from supportbot.domain.metrics import PeriodFigures
 from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Person, Sender
+from supportbot.domain.satisfaction import Rating
 from supportbot.domain.tickets import Ticket
 from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem
 from supportbot.services.web_ports import BoardViews, OpsViews, PublicViews, WebAccessRepository
@@ -41,7 +42,7 @@ class ButtonPress:
     message_id: int
     sender: Sender
     ticket_number: int
-    action: str  # take | in_progress | fix_provided | resolved
+    action: str  # a card button (take | in_progress | fix_provided | resolved) or a reporter's (texts.feedback)
     at: datetime
     event_id: str | None = None  # the platform's id of this press, when it may be delivered again
 
@@ -102,8 +103,13 @@ class TicketRepository(Protocol):
     async def save_clocks(self, claimed: Sequence[Ticket]) -> None: ...  # next due, escalation level and marks
     async def open_numbers(self, prefix: str = "", limit: int = 25) -> Sequence[tuple[int, str]]: ...
     async def count_open(self, product: str | None = None, security: bool = False) -> int: ...
-    async def period_figures(self, start: datetime, *, end: datetime | None = None, product: str | None = None,
-                             security: bool = False, resolving_first_responses: Sequence[str] = ()) -> PeriodFigures: ...
+    # Open tickets by priority (p1 first, untriaged last), then oldest first; security ones only when asked.
+    async def backlog(self, *, product: str | None = None, security: bool = False,
+                      limit: int = 50) -> Sequence[Ticket]: ...
+    async def period_figures(self, start: datetime, *, end: datetime | None = None, now: datetime | None = None,
+                             product: str | None = None, security: bool = False,
+                             resolving_first_responses: Sequence[str] = ()) -> PeriodFigures: ...
+    async def count_open_at(self, at: datetime, product: str | None = None, security: bool = False) -> int: ...
 
 
 class EventRepository(Protocol):
@@ -133,6 +139,13 @@ class OutboxRepository(Protocol):
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
     async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None: ...  # not a try
     async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None: ...
+
+
+class RatingRepository(Protocol):
+    """Reporters' ratings of resolved tickets, one per ticket."""
+
+    async def of(self, ticket_id: int) -> Rating | None: ...
+    async def save(self, rating: Rating) -> None: ...  # adds it, or updates the ticket's rating in place
 
 
 class HandoffRepository(Protocol):
@@ -165,6 +178,32 @@ class DeadLetterRepository(Protocol):
                          error: str | None = None) -> None: ...
 
 
+@dataclass(frozen=True)
+class TicketLine:
+    """A ticket as a digest lists it: number, title, product, and the instant the list is about (when it was
+    opened, or when its promise was first broken) with what happened then."""
+
+    number: int
+    title: str
+    product: str | None
+    at: datetime
+    detail: str = ""
+
+
+class DigestViews(Protocol):
+    """What the weekly digest and the morning summary read (security tickets only when asked)."""
+
+    # When each ticket of the product (all when None) opened in [start, end) was opened, and when each one
+    # resolved in it (and not reopened since) was resolved.
+    async def opened_and_resolved(self, start: datetime, end: datetime, *, product: str | None,
+                                  security: bool) -> tuple[list[datetime], list[datetime]]: ...
+    # Tickets with an escalation in [start, end), at their first one there (detail: its kind), oldest first.
+    async def breaches(self, start: datetime, end: datetime, *, product: str | None,
+                       security: bool) -> Sequence[TicketLine]: ...
+    # Open normal tickets without a priority, oldest first (at: opened), up to `limit`; and how many there are.
+    async def untriaged(self, *, product: str | None, limit: int) -> tuple[Sequence[TicketLine], int]: ...
+
+
 class OutboxSink(Protocol):
     async def add(self, item: OutboxItem) -> None: ...
 
@@ -187,10 +226,12 @@ class UnitOfWork(Protocol):
     keeps: KeepRepository
     handled: HandledRepository
     dead_letters: DeadLetterRepository
+    ratings: RatingRepository
     web: WebAccessRepository
     public: PublicViews
     board: BoardViews
     ops: OpsViews
+    digest: DigestViews
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -1,4 +1,4 @@
-"""Read-only answers: a ticket's card and history, ticket lists, help, FAQ."""
+"""Read-only answers: a ticket's card and history, ticket lists, help (the FAQ's are in services/faq.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import datetime
 from supportbot.domain import commands as cmd
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import ChannelKind, Place, Sender
+from supportbot.domain.sla import EscalationKind
 from supportbot.domain.tickets import NotAllowed, Ticket
+from supportbot.services import satisfaction
 from supportbot.services.context import Deps
 from supportbot.services.ports import Reply, TicketEvent
 from supportbot.services.tickets_access import load
@@ -46,18 +48,23 @@ async def show_ticket(deps: Deps, number: int | None, sender: Sender, *, place: 
         if ticket.security and shared(place):
             raise NotAllowed(texts.SECURITY_TICKET_PRIVATE.format(number=ticket.number))
         history = await uow.events.for_ticket(ticket.stored_id)
-    return Reply(render_ticket(deps, ticket, history), ticket_number=ticket.number)
+        rating = await satisfaction.rating_line(uow, ticket)
+    return Reply(render_ticket(deps, ticket, history, rating=rating), ticket_number=ticket.number)
 
 
-def render_ticket(deps: Deps, ticket: Ticket, history: Sequence[TicketEvent]) -> str:
-    """Card, clocks and full history of one ticket."""
+def render_ticket(deps: Deps, ticket: Ticket, history: Sequence[TicketEvent], *, rating: str | None = None) -> str:
+    """Card, clocks, the reporter's rating (`rating`, when given) and full history of one ticket."""
     fmt = deps.clocks.calendar.format_local
     lines = [deps.notifier.card(ticket), texts.REPORTED_BY.format(
         name=ticket.reporter_name, platform=ticket.source_platform, when=fmt(ticket.created_at))]
+    if rating:
+        lines.append(rating)
     deadlines = deps.clocks.deadlines(ticket)
     if ticket.first_response_at:
         lines.append(texts.FIRST_RESPONSE_AT.format(when=fmt(ticket.first_response_at)))
-    if deadlines.next_escalation_at and deadlines.next_kind:
+    if deadlines.next_kind is EscalationKind.CONFIRMATION_EXPIRED and deadlines.next_escalation_at:
+        lines.append(texts.CONFIRM_CLOCK.format(when=fmt(deadlines.next_escalation_at)))
+    elif deadlines.next_escalation_at and deadlines.next_kind:
         lines.append(texts.NEXT_ESCALATION_AT.format(
             kind=deadlines.next_kind.value.replace("_", " "), when=fmt(deadlines.next_escalation_at)))
     lines.append(texts.HISTORY_HEAD)
@@ -94,12 +101,3 @@ def help_text(sender: Sender, place: Place | None) -> str:
     intro = "" if sender.is_team else texts.HELP_INTRO
     return intro + head + "\n" + "\n".join(lines)
 
-
-def faq_answer(deps: Deps, key: str, sender: Sender) -> str:
-    """The FAQ entry for key, or the list of known keys."""
-    permissions.require_team(sender, "faq")
-    answer = deps.faq.get(key.casefold())
-    if answer is None:
-        known = ", ".join(sorted(deps.faq)) or texts.NO_FAQ_KEYS
-        raise NotAllowed(texts.NO_FAQ_ENTRY.format(key=key, known=known))
-    return answer

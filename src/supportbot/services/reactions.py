@@ -4,13 +4,23 @@ clocks, card edits and messages, written in the caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from supportbot.domain import texts
+from supportbot.domain import metrics, texts
 from supportbot.domain.sla import EscalationKind
-from supportbot.domain.ticket_changes import Escalated, FirstResponded, SeverityChanged, TicketChange, TicketOpened
-from supportbot.domain.ticket_states import Severity
+from supportbot.domain.ticket_changes import (
+    Escalated,
+    FirstResponded,
+    ProductChanged,
+    Responded,
+    SeverityChanged,
+    StatusChanged,
+    TicketChange,
+    TicketOpened,
+)
+from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
-from supportbot.services import announcements
+from supportbot.services import announcements, feedback_asks
 from supportbot.services.context import Deps
 from supportbot.services.outbox import OutboxItem
 from supportbot.services.ports import TicketEvent, UnitOfWork
@@ -23,11 +33,13 @@ class Effects:
     history: list[TicketEvent] = field(default_factory=list)
     messages: list[OutboxItem] = field(default_factory=list)
     cards_stale: bool = False
+    rate: list[Ticket] = field(default_factory=list)  # resolved: their reporters may be asked "How did we do?"
 
     def extend(self, other: Effects) -> None:
         self.history += other.history
         self.messages += other.messages
         self.cards_stale = self.cards_stale or other.cards_stale
+        self.rate += [ticket for ticket in other.rate if ticket not in self.rate]
 
 
 def follow(deps: Deps, ticket: Ticket, actor: str) -> Effects:
@@ -39,6 +51,10 @@ def follow(deps: Deps, ticket: Ticket, actor: str) -> Effects:
     effects = Effects()
     if not changes or not all(isinstance(change, Escalated) for change in changes):
         deps.clocks.recompute(ticket)
+        # Kept once answered, for the metrics' on-time first responses (a raised severity moves it).
+        due = deps.clocks.first_response_due(ticket)
+        if due is not None and ticket.first_response_due_at != due:
+            ticket.first_response_due_at = due
     for change in changes:
         effects.extend(_effects_of(deps, ticket, change, actor))
     return effects
@@ -52,12 +68,28 @@ def _effects_of(deps: Deps, ticket: Ticket, change: TicketChange, actor: str) ->
         case FirstResponded(at=at, how=how):
             # The card stops showing the first-response deadline.
             return Effects([TicketEvent(ticket.stored_id, at, actor, "first_response", how)], cards_stale=True)
+        case Responded(at=at, since=since):
+            _count_response(deps, ticket, since, at)
+            return Effects()
         case Escalated(at=at, kind=kind, level=level):
             return Effects([TicketEvent(ticket.stored_id, at, texts.BOT_ACTOR, "escalation", kind)],
                            announcements.escalated(deps, ticket, EscalationKind(kind), level, at))
         case SeverityChanged(at=at, new=Severity.EMERGENCY):
             return Effects(messages=announcements.announce(deps, ticket, at), cards_stale=True)
+        case StatusChanged(new=Status.FIX_PROVIDED):
+            return Effects(messages=feedback_asks.confirmation_asked(deps, ticket), cards_stale=True)
+        case StatusChanged(new=Status.RESOLVED):
+            return Effects(cards_stale=True, rate=[ticket])
+        case ProductChanged(old=old):
+            return Effects(messages=announcements.moved(deps, ticket, old, actor), cards_stale=True)
     return Effects(cards_stale=True)  # status, assignee, PRs, severity, the report's text: all on the card
+
+
+def _count_response(deps: Deps, ticket: Ticket, since: datetime, at: datetime) -> None:
+    """Add a wait the team ended to the ticket's response figures: business time for a normal ticket."""
+    wait = at - since if ticket.severity is Severity.EMERGENCY else deps.clocks.calendar.business_between(since, at)
+    ticket.responses += 1
+    ticket.response_wait_us += metrics.micros(max(wait, timedelta(0)))
 
 
 async def react(deps: Deps, uow: UnitOfWork, ticket: Ticket, actor: str) -> None:
@@ -67,11 +99,14 @@ async def react(deps: Deps, uow: UnitOfWork, ticket: Ticket, actor: str) -> None
 
 
 async def write(deps: Deps, uow: UnitOfWork, stale: list[Ticket], effects: Effects) -> None:
-    """Store the history lines and messages, then re-render the cards of `stale` tickets."""
+    """Store the history lines and messages, then re-render the cards of `stale` tickets; a resolved
+    ticket's reporter is then asked for a rating, under the card that now says 🟢."""
     await uow.events.add_many(effects.history)
     await uow.outbox.add_many(effects.messages)
     for ticket in stale:
         await deps.notifier.refresh_cards(uow, ticket)
+    for ticket in effects.rate:
+        await feedback_asks.rating_asked(deps, uow, ticket)
 
 
 def _first_cards(deps: Deps, ticket: Ticket) -> list[OutboxItem]:

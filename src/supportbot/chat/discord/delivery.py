@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -24,6 +25,7 @@ from supportbot.services.outbox import (
     OutboxItem,
     OutboxKind,
     PermanentFailure,
+    Photo,
     PlatformDown,
     RetryLater,
 )
@@ -113,6 +115,8 @@ class DiscordDelivery:
                 return await self._send_direct(item, item.payload)
             if item.kind is OutboxKind.CARD:
                 return await self._send_card(item)
+            if item.kind is OutboxKind.PHOTO:
+                return await self._send_photo(item)
             return await self._send_message(item)
 
     async def edit(self, item: OutboxItem, card: MessageLink) -> None:
@@ -198,8 +202,25 @@ class DiscordDelivery:
     async def _send_message(self, item: OutboxItem) -> Delivered:
         where = self._target(item)
         tagged = render.handles(item.mentions, self.people)
+        options: dict[str, Any] = dict(allowed_mentions=render.allowed_mentions(tagged), nonce=nonce(item))
+        view = render.card_view(item.payload)  # a question to a reporter carries their buttons
+        if view is not None:
+            options["view"] = view
         sent = await self._messageable(where.channel_id).send(
             render.message_content(item.text, tagged),
+            reference=where.reference,  # type: ignore[arg-type]  # None is send()'s default; the overloads omit it
+            **options)
+        return Delivered(sent.id, item.chat_id, where.thread_id)
+
+    async def _send_photo(self, item: OutboxItem) -> Delivered:
+        """An image as the message's attachment (multipart: payload_json and files[0]), the text above it."""
+        if not isinstance(item.payload, Photo):
+            raise PermanentFailure("a photo carries no image")
+        where = self._target(item)
+        tagged = render.handles(item.mentions, self.people)
+        sent = await self._messageable(where.channel_id).send(
+            render.message_content(item.text, tagged) or None,
+            file=discord.File(io.BytesIO(item.payload.png), filename=item.payload.filename),
             reference=where.reference,  # type: ignore[arg-type]  # None is send()'s default; the overloads omit it
             allowed_mentions=render.allowed_mentions(tagged), nonce=nonce(item))
         return Delivered(sent.id, item.chat_id, where.thread_id)

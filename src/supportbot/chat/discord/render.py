@@ -22,7 +22,7 @@ ELLIPSIS = "…"
 WARNING = "⚠️ "  # before a refusal
 BUTTON_INVALID = "That button is no longer valid."
 CUSTOM_ID_PREFIX = "sb"
-_CUSTOM_ID = re.compile(r"sb:([1-9][0-9]{0,9}):([a-z_]{1,32})")
+_CUSTOM_ID = re.compile(r"sb:([1-9][0-9]{0,9}):([a-z][a-z0-9_]{0,31})")
 
 STATUS_COLOURS = {
     Status.RECEIVED: discord.Colour(0xE74C3C),  # red
@@ -34,6 +34,8 @@ NEUTRAL_COLOUR = discord.Colour(0x95A5A6)
 BUTTON_STYLES = {
     "take": discord.ButtonStyle.primary,
     "resolved": discord.ButtonStyle.success,
+    "confirm_fixed": discord.ButtonStyle.success,
+    "still_broken": discord.ButtonStyle.danger,
 }
 
 
@@ -77,19 +79,19 @@ def parse_custom_id(value: object) -> tuple[int, str] | None:
 
 
 def card_view(payload: OutboxPayload) -> discord.ui.View | None:
-    """A card's buttons (CardButtons); None for none.
+    """A card's buttons, or a reporter's under a question (CardButtons); None for none.
 
     The view is stopped before it is sent: presses of every card, old or new, are handled by the
     adapter's interaction handler, so discord.py need not keep one view per message in memory."""
     if not isinstance(payload, CardButtons):
         return None
     number = payload.ticket_number
-    actions = [a for a in payload.actions if a in texts.BUTTON_LABELS]
-    if not actions:
+    labelled = [(a, label) for a in payload.actions if (label := texts.button_label(a)) is not None]
+    if not labelled:
         return None
     view = discord.ui.View(timeout=None)
-    for action in actions:
-        view.add_item(discord.ui.Button(label=texts.BUTTON_LABELS[action], custom_id=custom_id(number, action),
+    for action, label in labelled:
+        view.add_item(discord.ui.Button(label=label, custom_id=custom_id(number, action),
                                         style=BUTTON_STYLES.get(action, discord.ButtonStyle.secondary)))
     view.stop()
     return view

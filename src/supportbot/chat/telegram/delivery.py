@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InputFile, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -36,6 +36,7 @@ from supportbot.services.outbox import (
     OutboxItem,
     OutboxKind,
     PermanentFailure,
+    Photo,
     PlatformDown,
     RetryLater,
 )
@@ -44,6 +45,10 @@ from supportbot.services.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
+MAX_CAPTION_LENGTH = 1024  # a photo's caption, counted like a message's text
+# Calls that post something new: Telegram cannot tell a repeated one from another, so one that timed out
+# after it went out is not repeated.
+POSTS = frozenset({"sendMessage", "sendPhoto"})
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REPLY_MAX_WAIT = 5.0  # a command's answer waits this long at most for a free slot, then goes anyway
 REPLY_TRIES = 3
@@ -93,12 +98,15 @@ class TelegramPlatform:
                          item.chat_id)
             return await self._send(item, item.chat_id, tr.message_pieces(direct.fallback_text or item.text),
                                     reply_to=None, thread_id=item.thread_id)
+        if item.kind is OutboxKind.PHOTO:
+            return await self._send_photo(item)
         if item.kind is OutboxKind.CARD:
             pieces = [tr.truncate(tr.message_pieces(item.text, item.mentions, people=self.people, headline=True))]
             return await self._send(item, item.chat_id, pieces[0], reply_to=item.reply_to, thread_id=item.thread_id,
                                     markup=tr.keyboard(item.payload), whole=True)
+        # A question to a reporter carries their buttons (under its last part).
         return await self._send(item, item.chat_id, tr.message_pieces(item.text, item.mentions, people=self.people),
-                                reply_to=item.reply_to, thread_id=item.thread_id)
+                                reply_to=item.reply_to, thread_id=item.thread_id, markup=tr.keyboard(item.payload))
 
     async def edit(self, item: OutboxItem, card: MessageLink) -> None:
         """Re-render one card in place; an unchanged card is fine, a vanished one is final."""
@@ -182,6 +190,18 @@ class TelegramPlatform:
         del self._delivered_parts[key]
         return Delivered(done[0], chat_id=chat_id, thread_id=thread_id)
 
+    async def _send_photo(self, item: OutboxItem) -> Delivered:
+        """An image (sendPhoto, uploaded as multipart) with the row's text as its caption."""
+        if not isinstance(item.payload, Photo):
+            raise PermanentFailure("a photo carries no image")
+        photo = item.payload
+        caption = tr.render(tr.truncate(tr.message_pieces(item.text, item.mentions, people=self.people),
+                                        MAX_CAPTION_LENGTH))
+        message = await self._call("sendPhoto", item.chat_id, lambda: self.bot.send_photo(
+            item.chat_id, InputFile(photo.png, filename=photo.filename), caption=caption or None,
+            parse_mode=ParseMode.HTML, message_thread_id=item.thread_id, reply_parameters=_reply(item.reply_to)))
+        return Delivered(message.message_id, chat_id=item.chat_id, thread_id=item.thread_id)
+
     async def _call(self, method: str, chat_id: int, call: Callable[[], Awaitable[Any]], *, ok_if: str = "",
                     limited: bool = True) -> Any:
         """One Bot API call, counted by the limiter; its error becomes RetryLater (429), PlatformDown (5xx,
@@ -200,11 +220,11 @@ class TelegramPlatform:
             detail = f" (the group is now {err.new_chat_id}: update the config)" if isinstance(err, ChatMigrated) else ""
             raise PermanentFailure(f"{method} to chat {chat_id}: {err.message}{detail}") from None
         except TimedOut as err:
-            if isinstance(err.__cause__, UNSENT) or method != "sendMessage":
+            if isinstance(err.__cause__, UNSENT) or method not in POSTS:
                 # Nothing went out, or doing it twice shows nothing twice (an edit, a delete): try again.
                 raise PlatformDown(f"{method} to chat {chat_id}: timed out") from None
             # The request went out and the answer did not come back: Telegram may have taken it, and
-            # sendMessage has no idempotency key, so sending again could show it twice.
+            # a post has no idempotency key, so sending again could show it twice.
             raise MaybeDelivered(f"{method} to chat {chat_id}: timed out after the request went out") from None
         except NetworkError as err:  # 5xx, connection errors
             raise PlatformDown(f"{method} to chat {chat_id}: {err.message}") from None

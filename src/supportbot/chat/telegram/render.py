@@ -19,7 +19,7 @@ MAX_CALLBACK_DATA = 64  # bytes
 ELLIPSIS = "…"
 WARNING = "⚠️ "
 BUTTONS_PER_ROW = 2
-_CALLBACK = re.compile(r"t:([1-9][0-9]{0,9}):([a-z_]{1,32})")
+_CALLBACK = re.compile(r"t:([1-9][0-9]{0,9}):([a-z][a-z0-9_]{0,31})")
 
 
 # --- callback data -------------------------------------------------------------
@@ -43,15 +43,18 @@ def parse_callback(data: object) -> tuple[int, str] | None:
 
 
 def keyboard(payload: OutboxPayload) -> InlineKeyboardMarkup | None:
-    """A card's buttons (CardButtons); None for none."""
+    """A card's buttons, or a reporter's under a question (CardButtons); None for none.
+
+    The reporter's answers (✅ ❌, or 1-5) share one row; the card's go two by two."""
     if not isinstance(payload, CardButtons):
         return None
     number = payload.ticket_number
-    actions = [a for a in payload.actions if a in texts.BUTTON_LABELS]
-    if not actions:
+    labelled = [(a, label) for a in payload.actions if (label := texts.button_label(a)) is not None]
+    if not labelled:
         return None
-    buttons = [InlineKeyboardButton(texts.BUTTON_LABELS[a], callback_data=callback_data(number, a)) for a in actions]
-    return InlineKeyboardMarkup([buttons[i:i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)])
+    buttons = [InlineKeyboardButton(label, callback_data=callback_data(number, a)) for a, label in labelled]
+    per_row = BUTTONS_PER_ROW if any(a in texts.BUTTON_LABELS for a, _ in labelled) else len(buttons)
+    return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
 
 
 # --- pieces of a message ---------------------------------------------------------

@@ -1,9 +1,13 @@
 """Every sentence the bot says, in one place; adapters only add markup, mentions and buttons.
 
 Split by audience: tickets (reporters and the team), oncall (escalations, shifts), operator (the desk's own
-running), board (signing in to the team board and working it). Every text stays reachable as `texts.NAME`."""
+running), board (signing in to the team board and working it), triage (priorities, products, the backlog,
+the FAQ), digest (the weekly digest and the morning summary). Every text stays reachable as `texts.NAME`."""
 
 from supportbot.domain.texts.board import *  # noqa: F403
+from supportbot.domain.texts.digest import *  # noqa: F403
+from supportbot.domain.texts.feedback import *  # noqa: F403
 from supportbot.domain.texts.oncall import *  # noqa: F403
 from supportbot.domain.texts.operator import *  # noqa: F403
 from supportbot.domain.texts.tickets import *  # noqa: F403
+from supportbot.domain.texts.triage import *  # noqa: F403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from supportbot.domain.texts.feedback import button_label_of, sub_state_words
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, Ticket
 
@@ -19,6 +20,11 @@ BUTTON_LABELS = {
 BUTTON_ACTIONS = tuple(BUTTON_LABELS)
 
 
+def button_label(action: str) -> str | None:
+    """The label of a card button or of a reporter's button (texts.feedback); None for no button."""
+    return BUTTON_LABELS.get(action) or button_label_of(action)
+
+
 def button_target(number: str, action: str) -> tuple[int, str] | None:
     """(ticket number, action) of a card button from the parts a client sent back, or None.
 
@@ -26,7 +32,7 @@ def button_target(number: str, action: str) -> tuple[int, str] | None:
     if not number.isascii() or not number.isdigit() or len(number) > 10:
         return None
     ticket = int(number)
-    if not 1 <= ticket <= MAX_TICKET_NUMBER or action not in BUTTON_ACTIONS:
+    if not 1 <= ticket <= MAX_TICKET_NUMBER or button_label(action) is None:
         return None
     return ticket, action
 
@@ -122,8 +128,15 @@ DELETE_FAILED = "⚠️ Could not delete message {message_id} in chat {chat_id} 
 
 
 def marker_line(ticket: Ticket) -> str:
-    """'🔴 Ticket #12 received' style headline."""
-    return f"{ticket.status.marker} Ticket #{ticket.number} {ticket.status.label}"
+    """'🔴 Ticket #12 received' style headline ('⭕️ Ticket #12 in progress · PR in review' with a sub-state)."""
+    return f"{ticket.status.marker} Ticket #{ticket.number} {status_words(ticket)}"
+
+
+def status_words(ticket: Ticket) -> str:
+    """'in progress · PR in review': the status' label, and the sub-state while in progress."""
+    if ticket.status is Status.IN_PROGRESS and ticket.sub_state:
+        return f"{ticket.status.label} · {sub_state_words(ticket.sub_state)}"
+    return ticket.status.label
 
 
 def severity_words(severity: Severity) -> str:
@@ -143,6 +156,8 @@ def card_text(
 ) -> str:
     """The ticket card: headline with its marker, product, severity, owner, PRs, and what is due."""
     lines = [f"{marker_line(ticket)} — {product_name or 'no product'} · {severity_words(ticket.severity)}"]
+    if ticket.priority:
+        lines[0] += f" · {ticket.priority.label}"
     if ticket.security:
         lines[0] += " · 🛡 security"
     lines.append(ticket.title)
@@ -187,13 +202,16 @@ def ticket_list(rows: Iterable[str], where: str) -> str:
 
 
 def list_row(ticket: Ticket, *, age: str, shared: bool = False) -> str:
-    """One ticket in a list: marker, number, severity, product, owner, title.
+    """One ticket in a list: marker, number, severity, priority (once triaged), product, owner, title.
 
     In a chat others read (`shared`), a security ticket shows no title."""
     who = f" · {ticket.assignee}" if ticket.assignee else ""
+    if ticket.status is Status.IN_PROGRESS and ticket.sub_state:  # what it waits on: '· PR in review'
+        who = f" · {sub_state_words(ticket.sub_state)}{who}"
+    priority = f" {ticket.priority.label}" if ticket.priority else ""
     title = SECURITY_LIST_TITLE if shared and ticket.security else ticket.title
     return (
-        f"{ticket.status.marker} #{ticket.number} {ticket.severity.icon} [{ticket.product or '-'}] "
+        f"{ticket.status.marker} #{ticket.number} {ticket.severity.icon}{priority} [{ticket.product or '-'}] "
         f"{title}{who} · {age}"
     )
 
