@@ -57,8 +57,9 @@ def populate(fake: FakeTelegram) -> None:
 
 
 def config_text(tmp: Path, fake: FakeTelegram, *, emergency: str = "1h", telegram_extra: str = "",
-                more_court_chats: tuple[int, ...] = (), now: datetime | None = None) -> str:
-    """The bot's config for this fake; the on-call rotation started an hour before `now` (Alice's shift)."""
+                more_court_chats: tuple[int, ...] = (), now: datetime | None = None, extra: str = "") -> str:
+    """The bot's config for this fake; the on-call rotation started an hour before `now` (Alice's shift);
+    `extra` is added at the end (more sections, such as [faq])."""
     court_chats = ", ".join(str(c) for c in (COURT, *more_court_chats))
     now = now or datetime.now(UTC)
     starts = (now - timedelta(hours=1)).isoformat(timespec="seconds")
@@ -121,6 +122,7 @@ telegram_chats = [{EMERGENCY}]
 [security]
 disclosure_url = "https://example.org/security"
 telegram_chat = {SECURITY}
+{extra}
 """
 
 

@@ -40,7 +40,7 @@ async def test_report_acknowledged_then_moved_by_buttons_and_commands(telegram, 
     assert {c["command"] for c in fake.commands({"type": "all_private_chats"})} == anyone
     for chat_id in (TEAM, SECURITY):
         team_menu = {c["command"] for c in fake.commands({"type": "chat", "chat_id": chat_id})}
-        assert {"take", "status", "resolve", "tickets", "handoff"} | anyone <= team_menu
+        assert {"take", "status", "resolve", "tickets", "handoff", "priority", "product", "backlog"} | anyone <= team_menu
 
     report = await bot.say(COURT, DAVE, REPORT)
     ack = bot.shows(COURT, "Ticket #1")

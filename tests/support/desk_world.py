@@ -15,6 +15,7 @@ from support.fake_chat import FakeChat
 from support.fake_uow import FakeStore
 from supportbot.chat.outbox_sender import OutboxSender
 from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.faq import FaqEntry
 from supportbot.domain.oncall import Rotation
 from supportbot.domain.people import Directory, Person, Product, Role, Sender
 from supportbot.domain.sla import Policy
@@ -78,7 +79,8 @@ class DeskWorld:
         self.rewire(Deps(
             uow=self.store, clock=clock, directory=DIRECTORY, clocks=clocks,
             notifier=Notifier(DIRECTORY, clocks, clock=clock), disclosure_url=DISCLOSURE_URL,
-            faq={"gas": "Raise the gas limit by 20% and retry."},
+            faq={"gas": FaqEntry("gas", "Raise the gas limit by 20% and retry.", "Out of gas",
+                                 ("out of gas", "gas limit"))},
         ))
         self.ids = itertools.count(1)  # one numbering for people's and the bot's messages, as in a chat
         self.chat = FakeChat(PLATFORM, ids=self.ids)

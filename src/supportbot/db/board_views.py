@@ -18,7 +18,7 @@ from supportbot.services.web_ports import BoardCard, BoardFilter
 _COLUMNS = (tickets.c.number, tickets.c.title, tickets.c.product, tickets.c.severity, tickets.c.status,
             tickets.c.assignee, tickets.c.security, tickets.c.created_at, tickets.c.next_due_at,
             tickets.c.first_response_at, tickets.c.first_response_missed_notified, tickets.c.last_escalation_at,
-            tickets.c.resolved_at)
+            tickets.c.resolved_at, tickets.c.priority)
 
 
 def _narrowed(query: sa.Select[tuple[object, ...]], wanted: BoardFilter) -> sa.Select[tuple[object, ...]]:
@@ -65,4 +65,5 @@ def _card(row: sa.Row[tuple[object, ...]]) -> BoardCard:
         status=str(row.status.value), assignee=row.assignee, security=row.security, created_at=row.created_at,
         next_due_at=row.next_due_at, answered=row.first_response_at is not None,
         first_response_missed=bool(owed and row.status is not Status.RESOLVED), resolved_at=row.resolved_at,
+        priority=row.priority.value if row.priority else None,
     )

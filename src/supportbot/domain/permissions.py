@@ -7,6 +7,7 @@ from supportbot.domain.tickets import NotAllowed, Ticket
 
 TEAM_ONLY = frozenset({
     "tickets", "status", "take", "assign", "pr", "note", "severity", "resolve", "keep", "faq", "stats", "dashboard",
+    "priority", "product", "backlog",
 })
 
 
@@ -44,6 +45,16 @@ def can_act(sender: Sender, ticket: Ticket) -> bool:
 def can_reopen(sender: Sender, ticket: Ticket) -> bool:
     """The team may reopen any ticket it can act on; a reporter their own."""
     return can_act(sender, ticket) or is_reporter(sender, ticket)
+
+
+# Triage (/priority) is the product side's call: owners, engineers and admins, not a security-only member.
+TRIAGERS = frozenset({Role.OWNER, Role.ENGINEER, Role.ADMIN})
+
+
+def can_triage(sender: Sender) -> bool:
+    """True for the team members who may set a ticket's priority: owners, engineers and admins."""
+    person = sender.person
+    return person is not None and bool(TRIAGERS & person.roles)
 
 
 def can_hand_off(sender: Sender, on_call: str | None) -> bool:

@@ -81,6 +81,21 @@ def escalated(deps: Deps, ticket: Ticket, kind: EscalationKind, level: int, now:
     return items
 
 
+def moved(deps: Deps, ticket: Ticket, old_product: str | None, actor: str) -> list[OutboxItem]:
+    """A ticket moved to another product: the team chat hears it with the new product's owners, tagged for an
+    emergency (the on-call engineer giving an emergency its product calls its owner in), named otherwise. A
+    security ticket's move is told to the security chat alone, without tags."""
+    owners = deps.directory.owners_of(ticket.product)
+    old = deps.directory.product(old_product) if old_product else None
+    new_name = deps.notifier.product_name(ticket) or str(ticket.product)
+    tagged = ticket.severity is Severity.EMERGENCY and not ticket.security
+    text = texts.product_moved_notice(ticket, actor=actor, old_name=old.name if old else old_product,
+                                      new_name=new_name, owners=[o.name for o in owners], tagged=tagged)
+    if ticket.security:
+        return deps.notifier.to_security(text, ticket=ticket)
+    return deps.notifier.to_team(text, ticket=ticket, mentions=mentions_of(owners) if tagged else ())
+
+
 def escalation_tags(deps: Deps, ticket: Ticket, kind: EscalationKind, now: datetime) -> tuple[Mention, ...]:
     """Who a notice tags: the on-call team for emergencies, else the product owners (security: its team)."""
     directory = deps.directory

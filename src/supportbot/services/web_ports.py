@@ -65,6 +65,7 @@ class BoardCard:
     answered: bool  # a team member has responded
     first_response_missed: bool  # the first response was due and is still owed
     resolved_at: datetime | None
+    priority: str | None = None  # p1-p4 once triaged
 
 
 class BoardViews(Protocol):

@@ -17,7 +17,7 @@ from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.command_parser import parse_command
 from supportbot.domain.people import Sender
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
 from supportbot.services.desk import Desk
 from supportbot.services.ports import IncomingMessage, Reply
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 TicketNo = app_commands.Range[int, 1, MAX_TICKET_NUMBER]
 # Reads are answered to the caller alone; team actions and FAQ answers are for the channel to see.
-READS = frozenset({"ticket", "tickets", "help", "oncall", "stats", "dashboard"})
+READS = frozenset({"ticket", "tickets", "backlog", "help", "oncall", "stats", "dashboard"})
 NOT_HERE = "I only work in the support channels."
 WHICH_TICKET = "Which ticket? Give its number, or use the command in the ticket's thread."
 TICKET_HELP = "Ticket number (inside a ticket's thread, that ticket by default)"
@@ -36,6 +36,7 @@ REOPEN_CHOICES = [Choice(name=f"{s.marker} {s.label}", value=s.value) for s in S
 SEVERITY_CHOICES = [Choice(name=texts.severity_words(s), value=s.value) for s in Severity]
 RESOLUTION_CHOICES = [Choice(name=texts.resolution_words(r), value=r.value) for r in Resolution]
 PERIOD_CHOICES = [Choice(name=p, value=p) for p in cmd.PERIODS]
+PRIORITY_CHOICES = [Choice(name=p.label, value=p.value) for p in Priority]
 
 
 class Host(Protocol):
@@ -123,7 +124,7 @@ def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     at = _Commands(tree, host, open_tickets, people=_names(lambda: [p.name for p in host.desk.directory.people]),
                    products=_names(lambda: [p.key for p in host.desk.directory.products]),
                    faq_keys=_names(host.desk.faq_keys))
-    for add in (_add_reports_and_reads, _add_ticket_work, _add_ticket_outcomes, _add_shifts_and_answers):
+    for add in (_add_reports_and_reads, _add_ticket_work, _add_ticket_outcomes, _add_triage, _add_shifts_and_answers):
         add(at)
 
     @tree.error
@@ -237,8 +238,34 @@ def _add_ticket_outcomes(at: _Commands) -> None:
             pick(ticket, c, "reopen"), Status(to) if to else Status.RECEIVED), ticket, to)
 
 
+def _add_triage(at: _Commands) -> None:
+    """/priority, /product, /backlog."""
+
+    @at.command("priority")
+    @app_commands.describe(ticket=TICKET_HELP)
+    @app_commands.choices(priority=PRIORITY_CHOICES)
+    @app_commands.autocomplete(ticket=at.open_tickets)
+    async def priority(interaction: discord.Interaction, priority: str, ticket: TicketNo | None = None) -> None:
+        await run(at.host, interaction, "priority", lambda c: cmd.SetPriority(
+            pick(ticket, c, "priority"), Priority(priority)), ticket, priority)
+
+    @at.command("product")
+    @app_commands.describe(product="Product key", ticket=TICKET_HELP)
+    @app_commands.autocomplete(product=at.products, ticket=at.open_tickets)
+    async def product(interaction: discord.Interaction, product: str, ticket: TicketNo | None = None) -> None:
+        await run(at.host, interaction, "product", lambda c: cmd.SetProduct(
+            pick(ticket, c, "product"), product.strip().lower()), ticket, product)
+
+    @at.command("backlog")
+    @app_commands.describe(product="Product key (all products when left out)")
+    @app_commands.autocomplete(product=at.products)
+    async def backlog(interaction: discord.Interaction, product: str | None = None) -> None:
+        await run(at.host, interaction, "backlog", lambda _: cmd.ShowBacklog(
+            product.strip().lower() if product else None), product)
+
+
 def _add_shifts_and_answers(at: _Commands) -> None:
-    """/oncall, /handoff, /keep, /faq, /stats, /dashboard, /help."""
+    """/oncall, /handoff, /keep, /faq, /stats, /digest, /dashboard, /help."""
 
     @at.command("oncall")
     async def oncall(interaction: discord.Interaction) -> None:
@@ -257,10 +284,10 @@ def _add_shifts_and_answers(at: _Commands) -> None:
         await run(at.host, interaction, "keep", lambda c: cmd.Keep(pick(ticket, c, "keep")), ticket)
 
     @at.command("faq")
-    @app_commands.describe(key="FAQ entry")
+    @app_commands.describe(key="FAQ entry (none: the list of topics)")
     @app_commands.autocomplete(key=at.faq_keys)
-    async def faq(interaction: discord.Interaction, key: str) -> None:
-        await run(at.host, interaction, "faq", lambda _: cmd.Faq(key.strip().lower()), key)
+    async def faq(interaction: discord.Interaction, key: str | None = None) -> None:
+        await run(at.host, interaction, "faq", lambda _: cmd.Faq(key.strip().lower() if key else None), key)
 
     @at.command("stats")
     @app_commands.choices(period=PERIOD_CHOICES)
@@ -269,6 +296,14 @@ def _add_shifts_and_answers(at: _Commands) -> None:
                     period: str | None = None) -> None:
         await run(at.host, interaction, "stats", lambda _: cmd.ShowStats(
             product.strip().lower() if product else None, period or cmd.DEFAULT_PERIOD), product, period)
+
+    # Answered in the channel, not to the caller alone: the chart follows there as an attachment.
+    @at.command("digest")
+    @app_commands.describe(product="Product key (all products when left out)")
+    @app_commands.autocomplete(product=at.products)
+    async def digest(interaction: discord.Interaction, product: str | None = None) -> None:
+        await run(at.host, interaction, "digest", lambda _: cmd.ShowDigest(
+            product.strip().lower() if product else None), product)
 
     @at.command("dashboard")
     async def dashboard(interaction: discord.Interaction) -> None:
