@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from support.desk_world import COURT, TEAM, DeskWorld, open_report
+from support.desk_world import COURT, PLATFORM, TEAM, DeskWorld, open_report, sender
 from supportbot.domain import texts
 from supportbot.domain.faq import FaqEntry
 from supportbot.domain.ticket_states import Resolution, Status
-from supportbot.services.outbox import OutboxKind
+from supportbot.services.outbox import CardButtons, OutboxKind
+from supportbot.services.ports import ButtonPress, Reply
 
 GAS_REPORT = "On the court page my vote transaction ran out of gas twice"
 STAKE = FaqEntry("stake", "Unstake first, wait one epoch, then stake again.", "Staking errors",
@@ -69,6 +70,8 @@ async def test_a_report_matching_an_entry_gets_it_after_the_acknowledgement(worl
     assert card.kind is OutboxKind.CARD and hint.kind is OutboxKind.MESSAGE
     assert hint.text == texts.FAQ_SUGGESTION.format(title="Out of gas", answer="Raise the gas limit by 20% and retry.")
     assert hint.reply_to == report and "reply \"solved\"" in hint.text
+    assert hint.payload == CardButtons(1, (texts.FAQ_SOLVED_ACTION,))
+    assert texts.button_label(texts.FAQ_SOLVED_ACTION) == "✅ This solved it"
     assert history(world)[-1] == ("supportbot", "faq_suggested", "gas")
     assert world.ticket().first_response_at is None  # the bot's hint is not the team's response
 
@@ -159,3 +162,45 @@ async def test_a_solved_ticket_is_reopened_as_usual(world: DeskWorld) -> None:
 
     assert reply.ok and world.ticket().status is Status.RECEIVED
     assert (await world.command("Bob", "/ticket 1", chat_id=TEAM)).text.count("solved by FAQ gas") == 1
+
+
+# --- "✅ This solved it" ---------------------------------------------------------------------------------
+
+
+async def press(world: DeskWorld, who: str, hint: int) -> Reply:
+    return await world.desk.press_button(ButtonPress(PLATFORM, COURT, hint, sender(who), 1, texts.FAQ_SOLVED_ACTION,
+                                                     world.clock.now()))
+
+
+async def test_the_reporters_button_under_the_suggestion_resolves_it_as_answered(world: DeskWorld) -> None:
+    _, hint = await suggested(world)
+
+    reply = await press(world, "dave", hint)
+
+    assert reply.ok and reply.text == texts.SOLVED_BY_FAQ_REPLY.format(number=1)
+    assert (world.ticket().status, world.ticket().resolution) == (Status.RESOLVED, Resolution.ANSWERED)
+    assert history(world)[-1] == ("dave", "resolve", "answered: solved by FAQ gas")
+    [edit] = world.queued(OutboxKind.EDIT_CARD)
+    assert edit.text.startswith("🟢 Ticket #1 resolved")
+
+
+@pytest.mark.parametrize("who", ["erin", "Bob"])
+async def test_only_the_reporter_may_press_it(world: DeskWorld, who: str) -> None:
+    _, hint = await suggested(world)
+    before = world.store.snapshot()
+
+    reply = await press(world, who, hint)
+
+    assert not reply.ok and world.ticket().status is Status.RECEIVED
+    assert world.store.snapshot()["tickets"] == before["tickets"]
+
+
+async def test_pressed_after_the_team_provided_a_fix_it_changes_nothing(world: DeskWorld) -> None:
+    _, hint = await suggested(world)
+    await world.command("Bob", "/status 1 fix_provided")
+
+    reply = await press(world, "dave", hint)
+
+    assert not reply.ok and reply.text == texts.FAQ_SOLVED_TOO_LATE.format(number=1, marker="🟡",
+                                                                           label="fix provided")
+    assert world.ticket().status is Status.FIX_PROVIDED

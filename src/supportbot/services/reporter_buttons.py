@@ -11,7 +11,7 @@ from functools import partial
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import Sender
 from supportbot.domain.tickets import NotAllowed, Ticket
-from supportbot.services import confirmation, satisfaction
+from supportbot.services import confirmation, faq, satisfaction
 from supportbot.services.context import Deps
 from supportbot.services.ports import ButtonPress, Reply, UnitOfWork
 
@@ -21,6 +21,7 @@ Answer = Callable[[Deps, UnitOfWork, Ticket, Sender, datetime], Awaitable[str]]
 REPORTER_ACTIONS: dict[str, Answer] = {
     "confirm_fixed": confirmation.confirm_fixed,
     "still_broken": confirmation.still_broken,
+    "faq_solved": faq.solved_by_button,
     **{f"rate_{score}": partial(satisfaction.rate, score=score) for score in range(1, 6)},
 }
 

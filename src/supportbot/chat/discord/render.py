@@ -36,6 +36,7 @@ BUTTON_STYLES = {
     "resolved": discord.ButtonStyle.success,
     "confirm_fixed": discord.ButtonStyle.success,
     "still_broken": discord.ButtonStyle.danger,
+    "faq_solved": discord.ButtonStyle.success,
 }
 
 

@@ -10,6 +10,7 @@ from supportbot.domain.ticket_states import SUB_STATES
 REPORTER_BUTTON_LABELS = {
     "confirm_fixed": "✅ Fixed for me",
     "still_broken": "❌ Still broken",
+    "faq_solved": "✅ This solved it",  # under an FAQ suggestion (texts.triage)
     **{f"rate_{score}": str(score) for score in range(1, 6)},
 }
 CONFIRM_ACTIONS = ("confirm_fixed", "still_broken")
@@ -53,6 +54,7 @@ MAX_COMMENT = 1000
 
 # Sub-states of ⭕️ in progress.
 SUB_STATE_UNCHANGED = "Ticket #{number} is already in progress · {words}."
+SUB_STATE_IN_PROGRESS_ONLY = "A sub-state goes with in_progress only."
 
 
 _UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "bd": "business day"}

@@ -28,11 +28,14 @@ FAQ_TOPIC_LINE = "• {key} — {title}"
 FAQ_TOPICS_TEAM_HINT = "In a ticket's conversation, /faq <key> answers with one."
 NO_FAQ_TOPICS = "There are no FAQ topics yet."
 FAQ_ANSWER_TEAM_ONLY = "Only the support team can answer with /faq <key>; /faq alone lists the topics."
+FAQ_SOLVED_ACTION = "faq_solved"  # the reporter's button under a suggestion (its label: texts.feedback)
 FAQ_SUGGESTION = (
     "💡 This may help: {title} — {answer}\n"
-    "If it solves your problem, reply \"solved\" to this message and I will close the ticket. "
-    "If not, the team will get back to you as usual."
+    "If it solves your problem, press the button below or reply \"solved\" to this message and I will close "
+    "the ticket. If not, the team will get back to you as usual."
 )
+FAQ_SOLVED_REPORTER_ONLY = "Only the reporter of ticket #{number} can say the FAQ solved it."
+FAQ_SOLVED_TOO_LATE = "Ticket #{number} is {marker} {label} now; the team has taken it from there."
 SOLVED_BY_FAQ_DETAIL = "solved by FAQ {key}"  # the resolution's history line
 SOLVED_BY_FAQ_REPLY = (
     "🟢 Ticket #{number} resolved as answered: glad that helped! If the problem comes back, /reopen {number}."
