@@ -197,10 +197,12 @@ def db_current(config: Path | None = ConfigOption) -> None:
 
 
 from supportbot.cli_dead_letters import register as register_dead_letters  # noqa: E402  (parked events)
+from supportbot.cli_report import register as register_report  # noqa: E402  (metrics and export)
 from supportbot.cli_tickets import register  # noqa: E402  (the ticket commands live beside)
 
 register(app, _settings, ConfigOption)
 register_dead_letters(app, _settings, ConfigOption)
+register_report(app, _settings, ConfigOption)
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ async def test_the_page_shows_the_stats_figures_and_a_bar_per_day(web_world: Web
     response = await web_world.client.get("/board/metrics?product=court&period=week")
     assert response.status == 200
     page = await response.text()
-    assert "Issues opened</th><td>4 (0.6 a day)" in page and "Backlog (open now)</th><td>3" in page
+    assert "Issues opened</th><td>4 (0.6 a day)" in page and "Backlog (open at the end)</th><td>3" in page
     [stats] = await world_stats(web_world)
     for line in stats.splitlines()[1:]:  # the same figures as /stats, line by line
         what, _, value = line.strip().partition(": ")

@@ -123,6 +123,15 @@ tickets = sa.Table(
     sa.Column("sub_state", sa.String(20)),
     sa.Column("fix_provided_at", UTCDateTime),
     sa.Column("fix_provided_by", sa.String(200)),
+    # The metrics' figures, recorded as things happen (see Ticket): the reporter's unanswered wait, the
+    # responses that ended such waits and their sum, the first response's deadline, the reopenings.
+    sa.Column("awaiting_since", UTCDateTime),
+    sa.Column("responses", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("response_wait_us", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("first_response_due_at", UTCDateTime),
+    sa.Column("reopens", sa.Integer, nullable=False, server_default="0"),
+    # Linked GitHub pull requests and issues and their state in words (migration 0010).
+    sa.Column("github_links", sa.JSON, nullable=False, server_default="{}"),
     sa.Index("ix_tickets_reporter", "reporter_platform", "reporter_id"),
     sa.Index("ix_tickets_status", "status", "created_at", "number"),
 )
@@ -154,7 +163,8 @@ RESOLUTION_US = MicrosBetween(tickets.c.resolved_at, tickets.c.created_at)
 # The spans are read from the index (SQLite; PostgreSQL computes them again from the columns it includes).
 sa.Index("ix_tickets_period", tickets.c.created_at, tickets.c.security, tickets.c.product, tickets.c.status,
          tickets.c.resolution, tickets.c.interactions, tickets.c.resolved_at, tickets.c.first_response_how,
-         FIRST_RESPONSE_US, RESOLUTION_US, postgresql_include=["first_response_at"])
+         tickets.c.severity, tickets.c.first_response_at, tickets.c.first_response_due_at, tickets.c.responses,
+         tickets.c.response_wait_us, tickets.c.reopens, FIRST_RESPONSE_US, RESOLUTION_US)
 sa.Index("ix_tickets_first_response", FIRST_RESPONSE_US, tickets.c.created_at, tickets.c.security, tickets.c.product,
          postgresql_include=["first_response_at"])
 # Only open tickets with a clock are ever looked up by due time.
@@ -265,6 +275,42 @@ ratings = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_ratings_rated_at", "rated_at"),
 )
+
+# GitHub pull requests and issues linked to tickets, with what was last seen of each (its state, the ETag of
+# the last answer, a PR's merge commit), looked up by repository and number when GitHub says one changed.
+github_refs = sa.Table(
+    "github_refs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # pull | issue
+    sa.Column("repo", sa.String(200), nullable=False),
+    sa.Column("repo_key", sa.String(200), nullable=False),  # lower case: GitHub's names ignore case
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20)),
+    sa.Column("review", sa.String(20)),
+    sa.Column("merge_commit_sha", sa.String(64)),
+    sa.Column("etag", sa.String(200)),
+    sa.UniqueConstraint("ticket_id", "kind", "repo_key", "number", name="uq_github_refs_link"),
+    sa.Index("ix_github_refs_item", "repo_key", "number", "kind"),
+)
+
+# GitHub calls waiting to be made outside the desk's transactions (fetch a linked PR, open an issue, check a
+# deployment), tried again with back-off while GitHub is down or rate-limiting.
+github_calls = sa.Table(
+    "github_calls", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE")),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # pending | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("next_try_at", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+)
+sa.Index("ix_github_calls_pending", github_calls.c.next_try_at,
+         postgresql_where=github_calls.c.status == "pending", sqlite_where=github_calls.c.status == "pending")
 
 # Platform events that could not be handled after a short retry: parked with the error, raw as
 # received, so one bad event never holds up the others and nothing a user sent is lost.

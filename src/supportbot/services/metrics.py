@@ -41,10 +41,15 @@ async def figures_for(
     """Every playbook metric of a product (all when None) over the tickets opened from start (included) to
     end (excluded); security tickets only when `security` (the caller checked who may see them). /stats,
     the report, the board's metrics page and the digest all read their figures here."""
+    now = deps.clock.now()
     async with deps.uow() as uow:
         # Added up where the tickets are stored: a year of them never comes into memory.
         figures = await uow.tickets.period_figures(
-            start, end=end, product=product, security=security,
+            start, end=end, now=now, product=product, security=security,
             resolving_first_responses=RESOLVING_FIRST_RESPONSES)
-        backlog = await uow.tickets.count_open(product, security=security)
+        # The backlog at the end of the span: open now, for a span up to now.
+        if end >= now:
+            backlog = await uow.tickets.count_open(product, security=security)
+        else:
+            backlog = await uow.tickets.count_open_at(end, product, security=security)
     return metrics.summarize(figures, backlog, start=start, end=end)

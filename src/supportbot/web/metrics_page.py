@@ -52,16 +52,7 @@ async def metrics_page(request: web.Request) -> web.Response:
 
 def _lines(m: metrics.Metrics) -> list[tuple[str, str]]:
     """The /stats figures as (what, value) rows, spelled as /stats spells them."""
-    return [
-        ("Issues opened", f"{m.opened} ({m.per_day:.1f} a day)"),
-        ("Backlog (open now)", str(m.backlog)),
-        ("First response time", f"median {metrics.span(m.first_response_median)}, "
-                                f"average {metrics.span(m.first_response_mean)} ({m.answered} answered)"),
-        ("First response resolution rate", metrics.percent(m.first_response_resolution_rate)),
-        ("Average resolution time", metrics.span(m.resolution_mean)),
-        ("Interactions per issue", "—" if m.interactions_mean is None else f"{m.interactions_mean:.1f}"),
-        ("Issue resolution rate", f"{metrics.percent(m.resolution_rate)} ({m.resolved} resolved)"),
-    ]
+    return metrics.lines(m)
 
 
 def register(app: web.Application) -> None:
