@@ -15,7 +15,13 @@ from typing import Any, Literal
 from pydantic import ValidationError, model_validator
 
 from supportbot.config_env import Problems, error_lines, with_environment
-from supportbot.config_playbook import ConfirmationConfig, DigestConfig, SatisfactionConfig
+from supportbot.config_playbook import (
+    ConfirmationConfig,
+    DigestConfig,
+    FaqEntryConfig,
+    GithubConfig,
+    SatisfactionConfig,
+)
 from supportbot.config_sections import (  # noqa: F401  (the sections are part of this module's contract)
     DEFAULT_DATABASE_URL,
     WEEKDAYS,
@@ -42,6 +48,8 @@ from supportbot.config_sections import (  # noqa: F401  (the sections are part o
 EMPTY_ROTATION = "the [oncall] section needs at least one person in the rotation (leave the section out for none)"
 CHAT_IN_TWO_ROLES = "{where} {chat} is already {role}; one chat, one role, or its tickets show to the wrong people"
 SHARED_PERSON_ID = "{id} is also {other}'s; each person needs their own id, since ids decide who is on the team"
+DIGEST_CHAT_TAKEN = ("{where} {chat} is {role}; a digest lists tickets by title, so it goes to the team chat or "
+                     "a private chat only")
 
 
 class Settings(Section):
@@ -63,12 +71,14 @@ class Settings(Section):
     confirmation: ConfirmationConfig = ConfirmationConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()
     digest: DigestConfig = DigestConfig()
-    faq: dict[str, str] = {}
+    github: GithubConfig | None = None  # absent: no GitHub link-up
+    faq: dict[str, str | FaqEntryConfig] = {}  # key = "answer", or [faq.key] with answer, title, keywords
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        problems = [*self._unresolved_names(), *self._shared_person_ids(), *self._chats_in_two_roles()]
+        problems = [*self._unresolved_names(), *self._shared_person_ids(), *self._chats_in_two_roles(),
+                    *self._digest_chats_exposed()]
         # An absent [oncall] section means "no rotation"; a given one without people is a mistake.
         if "oncall" in self.model_fields_set and not self.oncall.rotation:
             problems.append(("oncall.rotation", EMPTY_ROTATION))
@@ -124,6 +134,19 @@ class Settings(Section):
             if first != role:
                 where = "Telegram chat" if platform == "telegram" else "Discord channel"
                 yield key, CHAT_IN_TWO_ROLES.format(where=where, chat=chat, role=first)
+
+    def _digest_chats_exposed(self) -> Iterator[tuple[str, str]]:
+        # A product's digest chat may be the team chat or one of its own; any other role's audience would
+        # read the team's figures and ticket titles (a support channel is public).
+        roles = {(platform, chat): role for platform, chat, _, role in self._chat_roles() if chat is not None}
+        team = {("telegram", self.oncall.team_telegram_chat), ("discord", self.oncall.team_discord_channel)}
+        for product in self.products:
+            for key, platform, chat in (("digest_telegram_chat", "telegram", product.digest_telegram_chat),
+                                        ("digest_discord_channel", "discord", product.digest_discord_channel)):
+                role = roles.get((platform, chat)) if chat is not None else None
+                if role is not None and (platform, chat) not in team:
+                    where = "Telegram chat" if platform == "telegram" else "Discord channel"
+                    yield f"products.{product.key}.{key}", DIGEST_CHAT_TAKEN.format(where=where, chat=chat, role=role)
 
     @property
     def telegram_enabled(self) -> bool:

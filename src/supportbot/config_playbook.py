@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from urllib.parse import urlsplit
 
-from supportbot.config_sections import DurationField, Section, WallClock
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+
+from supportbot.config_sections import DurationField, Section, WallClock, is_placeholder
 from supportbot.domain.digest_schedule import ScheduleError, parse_when
 from supportbot.domain.faq import FaqEntry
 from supportbot.domain.ticket_states import Resolution
@@ -67,3 +69,35 @@ def faq_entries(faq: dict[str, str | FaqEntryConfig]) -> dict[str, FaqEntry]:
                FaqEntry(key.casefold(), value.answer, value.title, tuple(w for w in value.keywords if w.strip()))
                for key, value in faq.items()]
     return {entry.key: entry for entry in entries}
+
+
+GITHUB_PLACEHOLDER = "looks like a placeholder, not a real {what}: set the real one (here or in {variable})"
+
+
+class GithubConfig(Section):
+    """The GitHub link-up: pull requests and issues follow tickets. Present → on; each product lists its
+    repositories in `[[products]] github_repos`. Without a webhook secret the linked PRs are polled."""
+
+    token: SecretStr | None = None  # or env GITHUB_TOKEN
+    api_base_url: str = "https://api.github.com"  # GitHub Enterprise: https://host/api/v3; tests: a local fake
+    webhook_secret: SecretStr | None = None  # or env GITHUB_WEBHOOK_SECRET; unset: polling instead
+    poll_interval: WallClock = "5m"
+    timeout: WallClock = "10s"  # one GitHub call at most this long; the desk never waits on it
+
+    @field_validator("token", "webhook_secret")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        field = info.field_name
+        variable = "GITHUB_TOKEN" if field == "token" else "GITHUB_WEBHOOK_SECRET"
+        if value is not None and is_placeholder(value.get_secret_value()):
+            what = "GitHub token" if field == "token" else "GitHub webhook secret"
+            raise ValueError(GITHUB_PLACEHOLDER.format(what=what, variable=variable))
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("an absolute http(s) URL, e.g. https://api.github.com")
+        return value.rstrip("/")

@@ -250,6 +250,12 @@ class ProductConfig(Section):
     owners: list[str] = []
     telegram_chats: list[int] = []
     discord_channels: list[int] = []
+    # Where the owners get this product's weekly digest and morning summary (else the team chat): the team
+    # chat or a private chat, never a support channel, since the digest lists tickets by title.
+    digest_telegram_chat: int | None = None
+    digest_discord_channel: int | None = None
+    # GitHub repositories ("org/repo") whose pull requests and issues may be linked to this product's tickets.
+    github_repos: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]] = []
 
 
 class EmergencyConfig(Section):

@@ -46,7 +46,8 @@ async def prepare_database(app: App) -> None:
 
 
 def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = lambda: None) -> list:
-    """The scheduler's jobs: one outbox flush per platform, and the escalation sweep."""
+    """The scheduler's jobs: one outbox flush per platform, the escalation sweep, the shift reminder, the weekly
+    digest and the morning summary."""
     every = app.settings.scheduler.outbox_interval.as_timedelta()
     jobs = [(f"outbox-{s.platform.name}", s.flush, every) for s in senders]
     if app.sweeper is not None:
@@ -60,6 +61,11 @@ def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = 
         jobs.append(("sweep", sweep, app.settings.scheduler.sweep_interval.as_timedelta()))
         if app.reminder is not None:
             jobs.append(("shift-reminder", app.reminder.remind, timedelta(minutes=1)))
+        # Checked every minute; each goes out once at or after its time (a bot down then sends it when back).
+        if app.digest is not None:
+            jobs.append(("weekly-digest", app.digest.send_due, timedelta(minutes=1)))
+        if app.morning is not None:
+            jobs.append(("morning-summary", app.morning.send_due, timedelta(minutes=1)))
     return jobs
 
 

@@ -453,7 +453,7 @@ class FakeDiscord:
         tail = request.match_info["tail"]
         path = "/" + re.sub(r"^v\d+/", "", tail)
         entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.query),
-                                 "json": None, "files": [], "status": None, "at": time.time()}
+                                 "json": None, "files": [], "file_fields": [], "status": None, "at": time.time()}
         with self.world.lock:
             self._requests.append(entry)
         try:
@@ -462,6 +462,7 @@ class FakeDiscord:
             resp = _json(400, {"message": "The request body contains invalid JSON.", "code": 50109})
         else:
             entry["json"], entry["files"] = payload, [f["filename"] for f in files]
+            entry["file_fields"] = [f["field"] for f in files]  # files[0], files[1]... as discord.py names them
             resp = await self._dispatch_rest(request, path, payload, files)
         entry["status"] = resp.status
         return resp
@@ -1522,6 +1523,11 @@ class FakeDiscord:
         with self.world.lock:
             return _copy([r for r in self._requests
                           if substring is None or substring in f"{r['method']} {r['path']}"])
+
+    def attachment(self, url: str) -> bytes | None:
+        """The bytes of an uploaded attachment, by the URL its message gives."""
+        with self.world.lock:
+            return self.world.files.get(url.split("/attachments/", 1)[-1])
 
     def is_connected(self) -> bool:
         with self.world.lock:

@@ -209,6 +209,9 @@ class FakeTelegram(TelegramState):
             elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 form = await request.post()
                 raw.update({k: v for k, v in form.items() if isinstance(v, str)})
+                # Uploaded files (sendPhoto's photo): their name, type and bytes.
+                raw.update({k: {"filename": v.filename, "content_type": v.content_type, "data": v.file.read()}
+                            for k, v in form.items() if isinstance(v, web.FileField)})
         return _normalise(raw)
 
     async def _get_updates(self, params: dict) -> list:
@@ -400,6 +403,17 @@ class FakeTelegram(TelegramState):
         with self.lock:
             return copy.deepcopy([self._view(k, r) for k, r in self.messages.items()
                                   if r["from_bot"] and r["kind"] == "text" and chat_id in (None, k[0])])
+
+    def bot_photos(self, chat_id: int | None = None) -> list[dict]:
+        """The photos the bot sent, oldest first: chat, message id, caption, the PhotoSize and the uploaded bytes."""
+        with self.lock:
+            return copy.deepcopy([
+                {"chat_id": k[0], "message_id": k[1], "caption": r["msg"].get("caption"),
+                 "caption_entities": r["msg"].get("caption_entities", []), "photo": r["msg"]["photo"][-1],
+                 "thread_id": r["msg"].get("message_thread_id"), "filename": r["meta"].get("filename"),
+                 "data": r["meta"].get("data"), "sent_at": r["sent_at"]}
+                for k, r in self.messages.items()
+                if r["from_bot"] and r["kind"] == "photo" and not r["deleted"] and chat_id in (None, k[0])])
 
     def messages_in(self, chat_id: int) -> list[dict]:
         """Every message of a chat, users' and bot's, as the Bot API would render them."""

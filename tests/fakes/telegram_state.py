@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 
 MAX_TEXT = 4096
-SEND_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
+MAX_CAPTION = 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SEND_METHODS = frozenset({"sendmessage", "sendphoto", "editmessagetext", "editmessagereplymarkup"})
 NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
@@ -203,6 +205,20 @@ def parse_text(text, parse_mode=None, entities=None, *, what: str = "message tex
                 taken.append((start, end))
     ents.sort(key=lambda e: (e["offset"], -e["length"]))
     return plain, ents
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG or JPEG upload; anything else is refused as Telegram refuses it."""
+    if data.startswith(PNG_SIGNATURE) and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(data):
+            marker, length = data[index + 1], int.from_bytes(data[index + 2:index + 4], "big")
+            if marker in (0xC0, 0xC2):
+                return int.from_bytes(data[index + 7:index + 9], "big"), int.from_bytes(data[index + 5:index + 7], "big")
+            index += 2 + length
+    raise bad("IMAGE_PROCESS_FAILED")
 
 
 def check_markup(markup):
@@ -448,6 +464,32 @@ class TelegramState:
             link_preview_options=p.get("link_preview_options"))
         self.messages[(chat["json"]["id"], msg["message_id"])]["meta"] = {
             k: p.get(k) for k in ("parse_mode", "disable_notification", "link_preview_options", "protect_content")}
+        return msg
+
+    def api_sendphoto(self, p):
+        """A photo uploaded in a multipart request (a file id or URL names a photo Telegram knows: not here)."""
+        chat = self._sendable(p)
+        upload = p.get("photo")
+        if upload is None:
+            raise bad("there is no photo in the request")
+        if not isinstance(upload, dict):
+            raise bad("wrong file identifier/HTTP URL specified")
+        width, height = _image_size(upload["data"])
+        caption, entities = parse_text(p.get("caption") or "", p.get("parse_mode"), p.get("caption_entities"),
+                                       what="message caption") if p.get("caption") else ("", [])
+        if len(caption.encode("utf-16-le")) // 2 > MAX_CAPTION:
+            raise bad("message caption is too long")
+        rp = p.get("reply_parameters") or {}
+        file_id = f"AgAC{len(self.messages):06d}"
+        photo = [{"file_id": file_id, "file_unique_id": file_id[-8:], "width": width, "height": height,
+                  "file_size": len(upload["data"])}]
+        msg = self._new_message(
+            chat, self.bot_user, kind="photo", reply_to=rp.get("message_id", p.get("reply_to_message_id")),
+            thread_id=p.get("message_thread_id"), photo=photo, caption=caption or None, caption_entities=entities,
+            reply_markup=check_markup(p.get("reply_markup")),
+            allow_missing_reply=rp.get("allow_sending_without_reply", p.get("allow_sending_without_reply", False)))
+        self.messages[(chat["json"]["id"], msg["message_id"])]["meta"] = {
+            "parse_mode": p.get("parse_mode"), "filename": upload["filename"], "data": upload["data"]}
         return msg
 
     def _editable(self, p, what="edit") -> dict:

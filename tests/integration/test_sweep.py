@@ -81,7 +81,8 @@ async def seed_due_emergencies(app: App, count: int) -> None:
 def test_the_app_schedules_the_sweep_and_the_shift_reminder(app: App) -> None:
     assert isinstance(app.sweeper, Sweeper)
     jobs = {name: every for name, _, every in periodic_jobs(app, [])}
-    assert jobs == {"sweep": timedelta(seconds=15), "shift-reminder": timedelta(minutes=1)}
+    assert jobs == {"sweep": timedelta(seconds=15), "shift-reminder": timedelta(minutes=1),
+                    "weekly-digest": timedelta(minutes=1), "morning-summary": timedelta(minutes=1)}
 
 
 async def test_an_emergency_escalates_once_per_level(app: App, clock) -> None:

@@ -267,7 +267,7 @@ class OutboxSender:
     def _at_most_once(self, item: OutboxItem) -> bool:
         """A new message on a platform that cannot tell a repeated send from a new one (Telegram):
         repeating it after an unknown outcome could show it twice. Edits and deletes are safe to repeat."""
-        return item.kind in (OutboxKind.MESSAGE, OutboxKind.CARD) and not getattr(
+        return item.kind in (OutboxKind.MESSAGE, OutboxKind.CARD, OutboxKind.PHOTO) and not getattr(
             self.platform, "resends_safely", False)
 
     def _down_reason(self) -> str:

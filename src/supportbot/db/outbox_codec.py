@@ -5,10 +5,11 @@ read back too: the extra keys are ignored and a role mention becomes the team me
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
-from supportbot.services.outbox import CardButtons, DeleteMessage, DirectMessage, Mention, OutboxPayload
+from supportbot.services.outbox import CardButtons, DeleteMessage, DirectMessage, Mention, OutboxPayload, Photo
 
 
 def encode_mentions(mentions: Sequence[Mention]) -> list[dict[str, Any]]:
@@ -30,6 +31,9 @@ def encode_payload(payload: OutboxPayload) -> dict[str, Any]:
             return {"direct_to": user_id, "fallback_text": fallback, **({"forget_text": True} if forget else {})}
         case DeleteMessage(message_id=message_id):
             return {"message_id": message_id}
+        case Photo(png=png, filename=filename):
+            # A chart is tens of kilobytes: kept in the row's JSON, so it commits with the row.
+            return {"photo_png": base64.b64encode(png).decode("ascii"), "filename": filename}
     return {}
 
 
@@ -42,4 +46,6 @@ def decode_payload(stored: dict[str, Any] | None) -> OutboxPayload:
                              forget_text=bool(data.get("forget_text")))
     if data.get("message_id") is not None:
         return DeleteMessage(int(data["message_id"]))
+    if data.get("photo_png") is not None:
+        return Photo(base64.b64decode(data["photo_png"]), str(data.get("filename") or "chart.png"))
     return None

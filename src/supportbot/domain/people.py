@@ -72,6 +72,7 @@ class Product:
     name: str
     owners: tuple[str, ...] = ()
     chats: dict[str, tuple[int, ...]] = field(default_factory=dict)  # platform -> chat ids
+    digest_chats: dict[str, int] = field(default_factory=dict)  # platform -> the owners' digest chat
 
 
 @dataclass(frozen=True)

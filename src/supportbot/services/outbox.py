@@ -14,6 +14,7 @@ class OutboxKind(str, enum.Enum):
     CARD = "card"  # the ticket card with its buttons (the acknowledgement is one)
     EDIT_CARD = "edit_card"  # re-render every card of the ticket in place
     DELETE = "delete"  # remove a message that exposed a secret
+    PHOTO = "photo"  # an image (the digest's chart) with its text as the caption
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,23 @@ class DeleteMessage:
     message_id: int
 
 
-OutboxPayload = CardButtons | DirectMessage | DeleteMessage | None
+@dataclass(frozen=True)
+class Photo:
+    """A PNG image to post, under the row's text as its caption."""
+
+    png: bytes
+    filename: str = "chart.png"
+
+
+OutboxPayload = CardButtons | DirectMessage | DeleteMessage | Photo | None
 
 
 @dataclass
 class OutboxItem:
     """A message the desk has decided to send; stored in the same transaction as the change.
 
-    CARD and EDIT_CARD carry CardButtons, DELETE a DeleteMessage, a MESSAGE for one user a DirectMessage."""
+    CARD and EDIT_CARD carry CardButtons, DELETE a DeleteMessage, PHOTO a Photo, a MESSAGE for one user a
+    DirectMessage."""
 
     platform: str
     chat_id: int
