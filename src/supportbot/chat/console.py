@@ -40,14 +40,15 @@ HELP = (
     "  /in <place>      move to a product key, 'emergency', 'team' or 'security'\n"
     "  >>N <text>       reply to message N (a follow-up on its ticket)\n"
     "  /click N <button> press a button under message N: take, in_progress, fix_provided, resolved on a card;\n"
-    "                   confirm_fixed, still_broken or rate_1 … rate_5 under a question to the reporter\n"
+    "                   confirm_fixed, still_broken or rate_1 … rate_5 under a question to the reporter;\n"
+    "                   faq_solved under an FAQ suggestion\n"
     "  /where           who and where you are; /quit (or end of input) to leave\n"
     "Everything else starting with / is a supportbot command: /help lists them."
 )
 NO_SUCH_MESSAGE = "⚠️ There is no message #{number} here; nothing was posted."
 NOT_A_CARD = "Message #{number} here is not a ticket card."
 CLICK_USAGE = ("Usage: /click <message number> <take|in_progress|fix_provided|resolved|confirm_fixed|still_broken|"
-               "rate_1 … rate_5>")
+               "rate_1 … rate_5|faq_solved>")
 LINE_FAILED = "⚠️ That line could not be handled ({error}); the session goes on with the next one."
 # Message ids are stored as signed 64-bit integers: a larger number names no message.
 MAX_MESSAGE_ID = 2**63 - 1
