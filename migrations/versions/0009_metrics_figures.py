@@ -53,8 +53,9 @@ def spans() -> list[sa.TextClause]:
 def an_hour_after(column: str) -> str:
     if op.get_bind().dialect.name == "postgresql":
         return f"{column} + interval '1 hour'"
-    # As UTCDateTime stores it on SQLite, 'YYYY-MM-DD HH:MM:SS.ffffff': datetime() drops the fraction.
-    return f"datetime({column}, '+1 hour') || substr({column}, 20)"
+    # As UTCDateTime stores it on SQLite, 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds moved on (datetime()
+    # would round a fraction), the fraction kept as it was.
+    return f"datetime(substr({column}, 1, 19), '+1 hour') || substr({column}, 20)"
 
 
 def upgrade() -> None:
