@@ -19,6 +19,7 @@ from supportbot.db.tables import outbox
 from supportbot.domain import commands as cmd
 from supportbot.domain.digest_schedule import parse_when, reported_week
 from supportbot.domain.people import Sender
+from supportbot.domain.satisfaction import Rating
 from supportbot.runtime import periodic_jobs
 from supportbot.services.digest import DigestPlan, WeeklyDigest, build
 from supportbot.services.morning_summary import MorningSummary
@@ -95,6 +96,12 @@ async def seed_fortnight(desk: Desk) -> None:
     await desk.report(paris(12, 4, 16), 5)  # #5, its first response due Mon 7 Dec 16:00: not late yet
     await desk.report(paris(12, 6, 23, 30), 6)  # #6, Sunday night in Paris (22:30 UTC): still this week
     await desk.report(paris(12, 7, 0, 30), 7)  # #7, Monday 00:30 in Paris but Sunday 23:30 UTC: next week
+    # Ratings given this week: #3 a 5 (happy), #1 a 2; none the week before.
+    async with desk.app.database() as uow:
+        for number, score, at in ((3, 5, paris(11, 30, 13)), (1, 2, paris(12, 2, 11))):
+            ticket = await uow.tickets.by_number(number)
+            await uow.ratings.save(Rating(ticket.stored_id, score, at, at))
+        await uow.commit()
 
 
 @pytest.fixture
@@ -111,13 +118,16 @@ async def test_the_weeks_figures_against_the_week_before_worked_out_by_hand(desk
 
     lines = digest.text.splitlines()
     assert lines[0] == "📬 Weekly digest: Mon 30 Nov – Sun 6 Dec, against the week before"
-    assert lines[1:7] == [
+    assert lines[1:9] == [
         "Issues opened: 5 (week before: 1)",  # #2-#6 (#6 on Sunday night in Paris; #7 is Monday's); #1
         "Resolved (whenever opened): 2 (week before: 0)",  # #3 on Monday, #1 on Wednesday
         "Backlog at the end: 4 (week before: 1)",  # #2, #4, #5, #6 open at Monday 00:00; #1 a week earlier
         "First response time (median): 1h 15m (week before: 1h 00m)",  # (30m + 2h) / 2; #1's 1h
         "Average resolution time: 2h 00m (week before: 8d 0h)",  # #3 only; #1 opened the week before
         "Resolution rate of the week's issues: 20% (week before: 100%)",  # 1 of 5; 1 of 1
+        # Due by Monday 09:00 or answered: #2 (late), #3 and #4 (on time); #5 and #6 not due yet. #1 on time.
+        "First responses on time: 67% (week before: 100%)",
+        "Satisfaction (CSAT: ratings of 4 or 5): 50% of 2 rating(s) (week before: —)",  # the 5 of the 5 and 2
     ]
     assert "⏰ Promises broken this week (2):" in lines
     broken = lines[lines.index("⏰ Promises broken this week (2):") + 1:][:2]

@@ -76,11 +76,14 @@ async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untria
     figures = [
         (texts.DIGEST_OPENED, str(this.opened), str(last.opened)),
         (texts.DIGEST_RESOLVED, str(sum(series.resolved)), str(_count(resolved, week.previous_start, week.start))),
-        (texts.DIGEST_BACKLOG, str(series.backlog[-1]), str(backlog_at(week.start, opened, resolved, open_now))),
+        (texts.DIGEST_BACKLOG, str(this.backlog), str(last.backlog)),
         (texts.DIGEST_FIRST_RESPONSE, metrics.span(this.first_response_median),
          metrics.span(last.first_response_median)),
         (texts.DIGEST_RESOLUTION_TIME, metrics.span(this.resolution_mean), metrics.span(last.resolution_mean)),
         (texts.DIGEST_RESOLUTION_RATE, metrics.percent(this.resolution_rate), metrics.percent(last.resolution_rate)),
+        (texts.DIGEST_ON_TIME, metrics.percent(this.first_response_on_time_rate),
+         metrics.percent(last.first_response_on_time_rate)),
+        (texts.DIGEST_SATISFACTION, _satisfaction(this), _satisfaction(last)),
     ]
     text = texts.digest_text(
         head, figures, [_breach_line(b) for b in breaches[:MAX_BREACHES_LISTED]], len(breaches),
@@ -118,6 +121,12 @@ def _count(instants: Sequence[datetime], start: datetime, end: datetime) -> int:
 def _since(instants: Sequence[datetime], start: datetime) -> int:
     """How many of the sorted instants fall at or after start."""
     return len(instants) - bisect_left(instants, start)
+
+
+def _satisfaction(figures: metrics.Metrics) -> str:
+    if not figures.ratings:
+        return metrics.percent(None)
+    return texts.DIGEST_SATISFACTION_VALUE.format(csat=metrics.percent(figures.csat), ratings=figures.ratings)
 
 
 def _breach_line(line: TicketLine) -> str:

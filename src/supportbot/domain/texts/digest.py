@@ -8,7 +8,7 @@ from datetime import date
 __all__ = [
     "DIGEST_BACKLOG", "DIGEST_BREACH_KINDS", "DIGEST_BREACHES", "DIGEST_CHART_CAPTION", "DIGEST_CHART_TITLE",
     "DIGEST_FIGURE", "DIGEST_FIRST_RESPONSE", "DIGEST_FOR", "DIGEST_HEAD", "DIGEST_MORE", "DIGEST_NO_BREACHES",
-    "DIGEST_NO_UNTRIAGED", "DIGEST_OPENED", "DIGEST_RESOLUTION_RATE", "DIGEST_RESOLUTION_TIME", "DIGEST_RESOLVED",
+    "DIGEST_NO_UNTRIAGED", "DIGEST_ON_TIME", "DIGEST_OPENED", "DIGEST_SATISFACTION", "DIGEST_SATISFACTION_VALUE", "DIGEST_RESOLUTION_RATE", "DIGEST_RESOLUTION_TIME", "DIGEST_RESOLVED",
     "DIGEST_SO_FAR_HEAD", "DIGEST_TICKET", "DIGEST_UNTRIAGED", "IMAGE_SAVED", "MORNING_FOR", "MORNING_SUMMARY",
     "MORNING_TICKET", "digest_day", "digest_text", "morning_summary",
 ]
@@ -22,6 +22,9 @@ DIGEST_BACKLOG = "Backlog at the end"
 DIGEST_FIRST_RESPONSE = "First response time (median)"
 DIGEST_RESOLUTION_TIME = "Average resolution time"
 DIGEST_RESOLUTION_RATE = "Resolution rate of the week's issues"
+DIGEST_ON_TIME = "First responses on time"
+DIGEST_SATISFACTION = "Satisfaction (CSAT: ratings of 4 or 5)"
+DIGEST_SATISFACTION_VALUE = "{csat} of {ratings} rating(s)"
 DIGEST_FIGURE = "{label}: {this} (week before: {last})"
 DIGEST_BREACHES = "⏰ Promises broken this week ({count}):"
 DIGEST_NO_BREACHES = "⏰ No promise broken this week."
