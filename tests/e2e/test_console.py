@@ -177,6 +177,6 @@ def test_a_click_on_no_card_here_says_so_and_changes_nothing(tmp_path: Path) -> 
 
     assert "Message #50 here is not a ticket card." in done
     assert "[court] supportbot: ⚠️ That button is no longer valid." in done
-    assert "Usage: /click <message number> <take|in_progress|fix_provided|resolved>" in done
+    assert "Usage: /click <message number> <take|in_progress|fix_provided|resolved|confirm_fixed|" in done
     assert "Message #2 here is not a ticket card." in done  # #2 is the card in court, not in the team chat
     assert "taken by Alice" not in done and "Assigned to" not in done.split("History:", 1)[0]

@@ -85,7 +85,9 @@ async def test_report_acknowledged_then_moved_by_buttons_and_commands(telegram, 
     assert final["text"].startswith("🟢") and final["buttons"] == [] and "Assigned to Alice" in final["text"]
     markers = [text.split()[0] for text in final["history"]]
     assert markers[0] == "🔴" and {"⭕️", "🟡", "🟢"} <= set(markers)
-    assert len([m for m in fake.bot_messages(COURT) if m["buttons"] or m["message_id"] == card]) == 1
+    others = [m for m in fake.bot_messages(COURT) if m["buttons"] and m["message_id"] != card]
+    # One card; the other buttons are the reporter's, under the questions on 🟡 and on 🟢.
+    assert [m["buttons"][0]["callback_data"] for m in others] == ["t:1:confirm_fixed", "t:1:rate_1"]
     assert not [m for m in fake.bot_messages(TEAM) if m["reply_to"] == ignored]
     assert len(fake.callback_answers()) == 3  # every press answered
 

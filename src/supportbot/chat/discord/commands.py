@@ -17,7 +17,7 @@ from supportbot.domain import commands as cmd
 from supportbot.domain import texts
 from supportbot.domain.command_parser import parse_command
 from supportbot.domain.people import Sender
-from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
+from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
 from supportbot.services.desk import Desk
 from supportbot.services.ports import IncomingMessage, Reply
@@ -37,6 +37,7 @@ SEVERITY_CHOICES = [Choice(name=texts.severity_words(s), value=s.value) for s in
 RESOLUTION_CHOICES = [Choice(name=texts.resolution_words(r), value=r.value) for r in Resolution]
 PERIOD_CHOICES = [Choice(name=p, value=p) for p in cmd.PERIODS]
 PRIORITY_CHOICES = [Choice(name=p.label, value=p.value) for p in Priority]
+SUB_STATE_CHOICES = [Choice(name=words, value=key) for key, words in SUB_STATES.items()]
 
 
 class Host(Protocol):
@@ -175,13 +176,18 @@ def _add_ticket_work(at: _Commands) -> None:
     """/status, /take, /assign, /pr, /note."""
 
     @at.command("status")
-    @app_commands.describe(ticket=TICKET_HELP, note="Why, for the history")
-    @app_commands.choices(status=STATUS_CHOICES)
+    @app_commands.describe(ticket=TICKET_HELP, note="Why, for the history",
+                           sub_state="What it waits on (in progress only)")
+    @app_commands.choices(status=STATUS_CHOICES, sub_state=SUB_STATE_CHOICES)
     @app_commands.autocomplete(ticket=at.open_tickets)
     async def status(interaction: discord.Interaction, status: str, ticket: TicketNo | None = None,
-                     note: str | None = None) -> None:
-        await run(at.host, interaction, "status", lambda c: cmd.SetStatus(
-            pick(ticket, c, "status"), Status(status), note or ""), ticket, status, note)
+                     note: str | None = None, sub_state: str | None = None) -> None:
+        def build(context: int | None) -> cmd.Command:
+            if sub_state and Status(status) is not Status.IN_PROGRESS:
+                raise cmd.CommandError(texts.SUB_STATE_IN_PROGRESS_ONLY, cmd.usage_for("status"))
+            return cmd.SetStatus(pick(ticket, context, "status"), Status(status), note or "", sub_state or None)
+
+        await run(at.host, interaction, "status", build, ticket, status, sub_state, note)
 
     @at.command("take")
     @app_commands.describe(ticket=TICKET_HELP)
