@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from supportbot.db.tables import OPEN, RESOLVED, tickets
+from supportbot.domain import texts
 from supportbot.domain.ticket_states import Status
 from supportbot.services.web_ports import BoardCard, BoardFilter
 
 _COLUMNS = (tickets.c.number, tickets.c.title, tickets.c.product, tickets.c.severity, tickets.c.status,
             tickets.c.assignee, tickets.c.security, tickets.c.created_at, tickets.c.next_due_at,
             tickets.c.first_response_at, tickets.c.first_response_missed_notified, tickets.c.last_escalation_at,
-            tickets.c.resolved_at, tickets.c.priority)
+            tickets.c.resolved_at, tickets.c.priority, tickets.c.sub_state)
 
 
 def _narrowed(query: sa.Select[tuple[object, ...]], wanted: BoardFilter) -> sa.Select[tuple[object, ...]]:
@@ -66,4 +67,5 @@ def _card(row: sa.Row[tuple[object, ...]]) -> BoardCard:
         next_due_at=row.next_due_at, answered=row.first_response_at is not None,
         first_response_missed=bool(owed and row.status is not Status.RESOLVED), resolved_at=row.resolved_at,
         priority=row.priority.value if row.priority else None,
+        sub_state=texts.sub_state_words(row.sub_state) if row.status is Status.IN_PROGRESS else "",
     )

@@ -63,6 +63,12 @@ async def take_comment(deps: Deps, uow: UnitOfWork, ticket: Ticket, sender: Send
     return True
 
 
+async def rating_of(deps: Deps, ticket: Ticket) -> str | None:
+    """The ticket's rating as its page shows it, read in a transaction of its own; None while it is not rated."""
+    async with deps.uow() as uow:
+        return await rating_line(uow, ticket)
+
+
 async def rating_line(uow: UnitOfWork, ticket: Ticket) -> str | None:
     """'Rating: 4/5 — "quick, thanks"' for the ticket's card and page, or None while it is not rated."""
     rating = await uow.ratings.of(ticket.stored_id)

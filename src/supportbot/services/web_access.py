@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import Person, Sender
+from supportbot.domain.ticket_states import Status
 from supportbot.domain.tickets import NotAllowed, Ticket
 from supportbot.services.context import Deps
 from supportbot.services.outbox import DirectMessage
@@ -132,6 +133,8 @@ def countdown(card: BoardCard, now: datetime) -> Countdown:
     if card.next_due_at is None:
         return Countdown("", False)
     what = texts.NEXT_ESCALATION if card.answered else texts.FIRST_RESPONSE
+    if card.answered and card.status == Status.FIX_PROVIDED.value:  # waiting for the reporter, not the team
+        what = texts.CLOSES_AS_FIXED
     left = (card.next_due_at - now).total_seconds()
     if left <= 0:
         return Countdown(texts.OVERDUE.format(what=what, span=span(left)), True)

@@ -66,6 +66,7 @@ class BoardCard:
     first_response_missed: bool  # the first response was due and is still owed
     resolved_at: datetime | None
     priority: str | None = None  # p1-p4 once triaged
+    sub_state: str = ""  # what an in-progress ticket waits on, in words ("PR in review"); "" when none
 
 
 class BoardViews(Protocol):

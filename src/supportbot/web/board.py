@@ -13,7 +13,7 @@ from aiohttp import web
 from supportbot.domain import texts
 from supportbot.domain.people import Directory, Person
 from supportbot.domain.ticket_states import Resolution, Severity, Status
-from supportbot.services import web_access
+from supportbot.services import satisfaction, web_access
 from supportbot.services.web_ports import BoardCard, BoardFilter
 from supportbot.web import auth, board_actions, signin
 from supportbot.web.server import CONTEXT, render
@@ -127,6 +127,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     flash = board_actions.read_flash(request)
     response = render(
         request, "board/ticket.html", person=person, ticket=ticket, history=history, flash=flash,
+        rating=await satisfaction.rating_of(deps, ticket), status_words=texts.status_words(ticket),
         local=deps.clocks.calendar.format_local, deadlines=deps.clocks.deadlines(ticket),
         people=[p.name for p in deps.directory.people], statuses=list(Status), severities=list(Severity),
         resolutions=list(Resolution), csrf=auth.csrf_token(request))

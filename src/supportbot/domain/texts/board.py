@@ -27,6 +27,7 @@ MISSING_FIELD = "Give {what}; nothing was changed."
 # The SLA countdown on a card ({what}: first response or next escalation; {span}: e.g. "2h 5m").
 FIRST_RESPONSE = "first response"
 NEXT_ESCALATION = "next escalation"
+CLOSES_AS_FIXED = "closes as fixed"  # 🟡: the reporter has not answered yet
 DUE_IN = "{what} in {span}"
 OVERDUE = "breached: {what} was due {span} ago"
 FIRST_RESPONSE_OWED = "breached: first response overdue · next escalation in {span}"
