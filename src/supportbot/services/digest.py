@@ -71,8 +71,8 @@ async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untria
     series = day_series(week, ends, opened, resolved, open_now)
     known = deps.directory.product(product) if product else None
     where = texts.DIGEST_FOR.format(product=known.name if known else product) if product else ""
-    first, final = texts.digest_day(week.days[0]), texts.digest_day(week.days[-1])
-    head = (texts.DIGEST_SO_FAR_HEAD if so_far else texts.DIGEST_HEAD).format(where=where, first=first, last=final)
+    days = texts.digest_days(week.days)
+    head = (texts.DIGEST_SO_FAR_HEAD if so_far else texts.DIGEST_HEAD).format(where=where, days=days)
     figures = [
         (texts.DIGEST_OPENED, str(this.opened), str(last.opened)),
         (texts.DIGEST_RESOLVED, str(sum(series.resolved)), str(_count(resolved, week.previous_start, week.start))),
@@ -91,7 +91,7 @@ async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untria
     title = texts.DIGEST_CHART_TITLE.format(where=where)
     # Drawing takes a moment (matplotlib's first import about a second): the bot goes on meanwhile.
     chart = await asyncio.to_thread(chart_png, series, title=title)
-    return Digest(text, chart, texts.DIGEST_CHART_CAPTION.format(where=where, first=first, last=final), series)
+    return Digest(text, chart, texts.DIGEST_CHART_CAPTION.format(where=where, days=days), series)
 
 
 def day_series(week: DigestWeek, ends: Sequence[datetime], opened: Sequence[datetime],

@@ -38,12 +38,13 @@ def chart_png(series: DaySeries, *, title: str) -> bytes:
     axes.bar([p + width / 2 for p in positions], series.resolved, width, label="resolved", color=RESOLVED_COLOUR)
     axes.plot(list(positions), series.backlog, marker="o", label="backlog (open at day's end)", color=BACKLOG_COLOUR)
     axes.set_xticks(list(positions), [f"{day:%a}\n{day.day} {day:%b}" for day in series.days])
+    axes.set_xlim(-0.6, max(len(series.days), 7) - 0.4)  # a week's width even for the first days of one
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     highest = max((*series.opened, *series.resolved, *series.backlog), default=0)
     axes.set_ylim(0, max(1, highest) * 1.3)  # room above the highest for the legend
     axes.set_ylabel("tickets")
     axes.set_title(title)
-    axes.legend(loc="upper left", fontsize="small")
+    axes.legend(loc="upper right", fontsize="small")
     axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     out = io.BytesIO()

@@ -10,11 +10,11 @@ __all__ = [
     "DIGEST_FIGURE", "DIGEST_FIRST_RESPONSE", "DIGEST_FOR", "DIGEST_HEAD", "DIGEST_MORE", "DIGEST_NO_BREACHES",
     "DIGEST_NO_UNTRIAGED", "DIGEST_ON_TIME", "DIGEST_OPENED", "DIGEST_SATISFACTION", "DIGEST_SATISFACTION_VALUE", "DIGEST_RESOLUTION_RATE", "DIGEST_RESOLUTION_TIME", "DIGEST_RESOLVED",
     "DIGEST_SO_FAR_HEAD", "DIGEST_TICKET", "DIGEST_UNTRIAGED", "IMAGE_SAVED", "MORNING_FOR", "MORNING_SUMMARY",
-    "MORNING_TICKET", "digest_day", "digest_text", "morning_summary",
+    "MORNING_TICKET", "digest_day", "digest_days", "digest_text", "morning_summary",
 ]
 
-DIGEST_HEAD = "📬 Weekly digest{where}: {first} – {last}, against the week before"
-DIGEST_SO_FAR_HEAD = "📬 Digest{where}, this week so far: {first} – {last}, against the whole week before"
+DIGEST_HEAD = "📬 Weekly digest{where}: {days}, against the week before"
+DIGEST_SO_FAR_HEAD = "📬 Digest{where}, this week so far: {days}, against the whole week before"
 DIGEST_FOR = " for {product}"  # a product's digest; the team's covers every product and says nothing
 DIGEST_OPENED = "Issues opened"
 DIGEST_RESOLVED = "Resolved (whenever opened)"
@@ -38,7 +38,7 @@ DIGEST_UNTRIAGED = "🗂 Untriaged (no priority yet), oldest first ({count} open
 DIGEST_NO_UNTRIAGED = "🗂 Every open ticket has a priority."
 DIGEST_TICKET = "#{number} {title} — {detail}"
 DIGEST_MORE = "… and {count} more"
-DIGEST_CHART_CAPTION = "📈 Opened and resolved per day, with the backlog{where}: {first} – {last}"
+DIGEST_CHART_CAPTION = "📈 Opened and resolved per day, with the backlog{where}: {days}"
 DIGEST_CHART_TITLE = "Opened and resolved per day{where}"
 IMAGE_SAVED = "🖼 image saved: {path}"
 
@@ -50,6 +50,12 @@ MORNING_TICKET = "#{number} {title} — {age} old"
 def digest_day(day: date) -> str:
     """A day as the digest names it: 'Mon 30 Nov'."""
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def digest_days(days: Sequence[date]) -> str:
+    """The days a digest covers: 'Mon 30 Nov – Sun 6 Dec', or 'Mon 7 Dec' for one."""
+    first, last = digest_day(days[0]), digest_day(days[-1])
+    return first if first == last else f"{first} – {last}"
 
 
 def digest_text(head: str, figures: Sequence[tuple[str, str, str]], breaches: Sequence[str], breach_count: int,
