@@ -33,6 +33,9 @@ from supportbot.services.context import Deps
 from supportbot.services.desk import Desk
 from supportbot.services.digest import DigestPlan, WeeklyDigest
 from supportbot.services.escalation import Sweeper
+from supportbot.services.github_calls import GithubLink
+from supportbot.services.github_ports import GithubApi
+from supportbot.services.github_sync import GithubPlan
 from supportbot.services.health import Health
 from supportbot.services.morning_summary import MorningSummary
 from supportbot.services.notify import Notifier
@@ -170,6 +173,7 @@ class App:
     reminder: ShiftReminder | None = None  # the end-of-shift job, when a rotation is configured
     digest: WeeklyDigest | None = None  # the weekly digest's job, unless [digest] is off
     morning: MorningSummary | None = None  # the owners' morning summary's job, unless [digest] is off
+    github: GithubLink | None = None  # the GitHub link-up's calls and polling, with a [github] section
     telemetry: Telemetry = field(default_factory=Telemetry)  # the adapters' API errors and handling times
     webhook_mount: WebhookMount | None = None  # set by web_server when the Telegram webhook shares its address
 
@@ -193,13 +197,41 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     plan = DigestPlan(parse_when(settings.digest.when), settings.digest.top_untriaged)
     on = settings.digest.enabled
     digest, morning = (WeeklyDigest(deps, plan), MorningSummary(deps)) if on else (None, None)
+    github = github_link(settings, deps)
+    if github is not None:
+        health.link("github", github.state)
+    github_plan = github.plan if github else None
     if roster is None:
-        return App(settings, database, deps, Desk(deps, digest=plan), platforms, health, sweeper=Sweeper(deps),
-                   digest=digest, morning=morning)
+        return App(settings, database, deps, Desk(deps, digest=plan, github=github_plan), platforms, health,
+                   sweeper=Sweeper(deps), digest=digest, morning=morning, github=github)
     reminder = ShiftReminder(deps, roster, remind_before=settings.oncall.remind_before.as_timedelta())
-    desk = Desk(deps, oncall=OnCallCommands(deps, roster), digest=plan)
+    desk = Desk(deps, oncall=OnCallCommands(deps, roster), digest=plan, github=github_plan)
     return App(settings, database, deps, desk, platforms, health, sweeper=Sweeper(deps), reminder=reminder,
-               digest=digest, morning=morning)
+               digest=digest, morning=morning, github=github)
+
+
+def github_plan(settings: Settings) -> GithubPlan | None:
+    """The [github] section as the services take it; None when it is absent."""
+    conf = settings.github
+    if conf is None:
+        return None
+    web = settings.web
+    return GithubPlan(repos={p.key: tuple(p.github_repos) for p in settings.products},
+                      webhook=bool(conf.webhook_secret and conf.webhook_secret.get_secret_value()),
+                      tracker_url=web.public_url if web.enabled and web.public_tracker else "")
+
+
+def github_link(settings: Settings, deps: Deps, api: GithubApi | None = None) -> GithubLink | None:
+    """The GitHub link-up on its REST client (or `api`, in tests); None without a [github] section."""
+    plan, conf = github_plan(settings), settings.github
+    if plan is None or conf is None:
+        return None
+    if api is None:
+        from supportbot.github_link.rest_client import GithubOptions, RestClient
+
+        token = conf.token.get_secret_value() if conf.token else None
+        api = RestClient(GithubOptions(conf.api_base_url, token, conf.timeout.as_timedelta().total_seconds()))
+    return GithubLink(deps, plan, api)
 
 
 @asynccontextmanager
@@ -213,10 +245,13 @@ async def opened(settings: Settings, *, clock: Clock | None = None) -> AsyncIter
         await app.database.dispose()
 
 
-def console_chat(app: App, write: Callable[[str], None], ids: itertools.count[int], *, echo: bool) -> ConsoleChat:
-    """The console chat on the app's desk, with its outbox sender writing to `write`."""
+def console_chat(app: App, write: Callable[[str], None], ids: itertools.count[int], *, echo: bool,
+                 images: Path | None = None) -> ConsoleChat:
+    """The console chat on the app's desk, with its outbox sender writing to `write` (and images to `images`,
+    by default beside the database)."""
     places = console_chat_ids(app.settings)
-    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids, files=image_folder(app.settings))
+    platform = ConsolePlatform(write, {v: k for k, v in places.items()}, ids,
+                               files=images or image_folder(app.settings))
     return ConsoleChat(app.desk, outbox_sender(app, platform), places, write, ids, echo=echo, telemetry=app.telemetry)
 
 
@@ -297,7 +332,18 @@ def web_extras(app: App) -> dict[str, Any]:
     """What /healthz and /metrics read besides the database: the runtime's health view, the adapters' counters."""
     from supportbot.web import ops
 
-    return {ops.HEALTH: app.health, ops.TELEMETRY: app.telemetry}
+    extras: dict[str, Any] = {ops.HEALTH: app.health, ops.TELEMETRY: app.telemetry}
+    conf, link = app.settings.github, app.github
+    if conf is not None and link is not None and conf.webhook_secret and conf.webhook_secret.get_secret_value():
+        from supportbot.services import github_events
+        from supportbot.web import github_webhook
+
+        async def handle(event: str, delivery: str, payload: dict[str, Any]) -> str:
+            return await github_events.on_delivery(link.deps, link.plan, event=event, delivery=delivery,
+                                                   payload=payload)
+
+        extras[github_webhook.GITHUB] = github_webhook.GithubWebhook(conf.webhook_secret.get_secret_value(), handle)
+    return extras
 
 
 def shared_webhook(app: App) -> WebhookMount | None:

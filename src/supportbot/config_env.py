@@ -11,7 +11,10 @@ from pydantic_settings import EnvSettingsSource, SettingsError
 # Any key may come from the environment as SUPPORTBOT_<SECTION>__<KEY>; the three older names stay.
 ENV_PREFIX, ENV_DELIMITER = "SUPPORTBOT_", "__"
 OLDER_VARIABLES = {("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("discord", "token"): "DISCORD_BOT_TOKEN",
-                   ("database", "url"): "DATABASE_URL", ("web", "secret"): "SUPPORTBOT_WEB_SECRET"}
+                   ("database", "url"): "DATABASE_URL", ("web", "secret"): "SUPPORTBOT_WEB_SECRET",
+                   ("github", "token"): "GITHUB_TOKEN", ("github", "webhook_secret"): "GITHUB_WEBHOOK_SECRET"}
+# Variables that fill a key of a section the file has, never turn it on: GITHUB_TOKEN is often set for other tools.
+ONLY_WITH_SECTION = frozenset({"github"})
 ENV_SINGLE_UNDERSCORE = "not a setting; a key of [{section}] is set with two underscores: {suggestion}"
 ENV_DISAGREE = "{first} and {second} are both set, to different values; keep one"
 ENV_BAD_JSON = "not valid JSON"
@@ -57,6 +60,8 @@ def with_environment(model: type[BaseModel], raw: dict[str, Any], env: dict[str,
     problems: list[str] = []
     older: dict[str, Any] = {}
     for (section, key), variable in OLDER_VARIABLES.items():
+        if section in ONLY_WITH_SECTION and section not in raw:
+            continue
         if env.get(variable):  # empty means unset, as it always has
             older.setdefault(section, {})[key] = env[variable]
             origins[(section, key)] = variable

@@ -32,6 +32,8 @@ RESTART_MAX_WAIT = 60.0
 # Outbox flushes of one platform that may run at once: a new message goes out while an earlier flush
 # still waits on a slow send or records its outcomes.
 FLUSHES_AT_ONCE = 4
+# Queued GitHub calls (fetch a linked PR, open an issue) are looked at this often; each waits its back-off.
+GITHUB_CALLS_EVERY = timedelta(seconds=15)
 # A platform's state as /healthz reports it: connecting until its adapter started, then its outbox's breaker.
 PLATFORM_STATES = {BreakerState.CLOSED: "connected", BreakerState.OPEN: "down", BreakerState.HALF_OPEN: "probing"}
 
@@ -47,7 +49,7 @@ async def prepare_database(app: App) -> None:
 
 def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = lambda: None) -> list:
     """The scheduler's jobs: one outbox flush per platform, the escalation sweep, the shift reminder, the weekly
-    digest and the morning summary."""
+    digest and the morning summary, and the GitHub link-up's calls and polling."""
     every = app.settings.scheduler.outbox_interval.as_timedelta()
     jobs = [(f"outbox-{s.platform.name}", s.flush, every) for s in senders]
     if app.sweeper is not None:
@@ -66,6 +68,11 @@ def periodic_jobs(app: App, senders: list, *, after_sweep: Callable[[], None] = 
             jobs.append(("weekly-digest", app.digest.send_due, timedelta(minutes=1)))
         if app.morning is not None:
             jobs.append(("morning-summary", app.morning.send_due, timedelta(minutes=1)))
+    if app.github is not None:  # GitHub's calls, outside every desk transaction; polling without a webhook
+        jobs.append(("github-calls", app.github.run_due, GITHUB_CALLS_EVERY))
+        if not app.github.plan.webhook:
+            jobs.append(("github-poll", app.github.poll, app.settings.github.poll_interval.as_timedelta()
+                         if app.settings.github else timedelta(minutes=5)))
     return jobs
 
 
@@ -112,7 +119,14 @@ async def run_console(app: App, *, stream: Any = None, write: Callable[[str], No
             if started and web is not None:
                 await web.stop()
     finally:  # an open connection would keep the process alive after an error
+        await close_links(app)
         await app.database.dispose()
+
+
+async def close_links(app: App) -> None:
+    """Close the connections to outside services (GitHub's HTTP session)."""
+    if app.github is not None:
+        await app.github.api.close()
 
 
 async def run_platforms(app: App, adapters: Callable[[], list[Served]], *, web: WebServer | None = None) -> None:
@@ -128,6 +142,7 @@ async def run_platforms(app: App, adapters: Callable[[], list[Served]], *, web: 
     finally:
         if started and web is not None:
             await web.stop()
+        await close_links(app)
         await app.database.dispose()
 
 

@@ -19,6 +19,7 @@ from supportbot.domain.commands import (
     Handoff,
     Keep,
     ListTickets,
+    OpenIssue,
     Reopen,
     Report,
     Resolve,
@@ -80,6 +81,8 @@ PARSED = [
     ("/assign 7 @alice", Assign(7, "@alice")),
     ("/pr 7 " + PR, AttachPR(7, PR)),
     ("/pr 7 <" + PR + ">", AttachPR(7, PR)),
+    ("/issue 7", OpenIssue(7)),
+    ("/issue 7 kleros/kleros-v2", OpenIssue(7, "kleros/kleros-v2")),
     ("/note 7 user confirmed on mobile", AddNote(7, "user confirmed on mobile")),
     ("/severity 7 emergency", SetSeverity(7, Severity.EMERGENCY)),
     ("/severity 7 normal", SetSeverity(7, Severity.NORMAL)),
@@ -138,7 +141,8 @@ REFUSED = [
     "/reopen", "/reopen 7 resolved", "/reopen 7 fix_provided", "/reopen 7 please",
     "/oncall now", "/handoff", "/keep", "/faq a b", "/priority 12", "/priority 12 high",
     "/priority 12 p5", "/priority p1", "/product 12", "/product 12 court now", "/backlog a b", "/digest a b", "/stats a b", "/stats week month",
-    "/help me", "/dashboard now",
+    "/help me", "/dashboard now", "/issue", "/issue 7 court", "/issue 7 kleros/court now",
+    "/pr 7 https://github.com/kleros/court/issues/3", "/pr 7 https://gitlab.com/kleros/court/-/merge_requests/3",
 ]  # fmt: skip
 
 
@@ -234,7 +238,7 @@ def test_plain_text_is_no_command(text: str) -> None:
 def test_command_table_fits_help_and_registration() -> None:
     names = [spec.name for spec in COMMANDS]
     assert names == [
-        "report", "emergency", "ticket", "tickets", "status", "take", "assign", "pr", "note",
+        "report", "emergency", "ticket", "tickets", "status", "take", "assign", "pr", "issue", "note",
         "severity", "priority", "product", "backlog", "resolve", "reopen", "oncall", "handoff", "keep", "faq",
         "stats", "digest", "dashboard", "help",
     ]  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy.orm import configure_mappers
 from supportbot.db.board_views import SqlBoardViews
 from supportbot.db.digest_views import SqlDigestViews
 from supportbot.db.event_store import SqlDeadLetters, SqlHandled
+from supportbot.db.github_store import SqlGithub
 from supportbot.db.oncall_store import SqlHandoffs, SqlKeeps
 from supportbot.db.ops_views import SqlOpsViews
 from supportbot.db.outbox_store import SqlOutbox
@@ -23,7 +24,7 @@ from supportbot.db.ratings_store import SqlRatings
 from supportbot.db.repositories import SqlEvents, SqlMessages, SqlTickets
 from supportbot.db.tables import map_tables
 from supportbot.db.web_store import SqlWebAccess
-from supportbot.services import ports, web_ports
+from supportbot.services import github_ports, ports, web_ports
 
 
 class InlineSqliteConnection(aiosqlite.Connection):
@@ -112,6 +113,7 @@ class SqlUnitOfWork:
         self.board: web_ports.BoardViews = SqlBoardViews(self.session)
         self.ops: web_ports.OpsViews = SqlOpsViews(self.session)
         self.digest: ports.DigestViews = SqlDigestViews(self.session)
+        self.github: github_ports.GithubRepository = SqlGithub(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

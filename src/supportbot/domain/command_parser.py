@@ -22,6 +22,7 @@ from supportbot.domain.commands import (
     Handoff,
     Keep,
     ListTickets,
+    OpenIssue,
     Reopen,
     Report,
     Resolve,
@@ -39,7 +40,9 @@ from supportbot.domain.commands import (
     Take,
     usage_for,
 )
+from supportbot.domain.github_links import LinkKind, parse_link
 from supportbot.domain.secret_detection import find_secrets
+from supportbot.domain.texts.github import PR_ISSUE_LINK, PR_NOT_A_PULL
 from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
 
@@ -80,6 +83,7 @@ _HEAD = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 _TICKET_ID = re.compile(r"#?([0-9]+)")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?", re.IGNORECASE)
 _LONG_HEX = re.compile(r"[0-9a-fA-F]{20}")
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 ECHO_LIMIT = 30
 
 
@@ -217,7 +221,20 @@ def _attach_pr(a: _Args) -> Command:
         raise a.fail("Give the pull request's link.")
     if not _URL.fullmatch(url):
         raise a.fail(f"{_echo(url)} is not an http(s) link.")
+    ref = parse_link(url)  # only pull requests: an issue or any other link is refused, GitHub linked or not
+    if ref is not None and ref.kind is LinkKind.ISSUE:
+        raise a.fail(PR_ISSUE_LINK)
+    if ref is None:
+        raise a.fail(PR_NOT_A_PULL.format(link=_echo(url)))
     return a.done(AttachPR(number, url))
+
+
+def _open_issue(a: _Args) -> Command:
+    number = a.number()
+    repo = a.pop() if a.raw else None
+    if repo is not None and not _REPO.fullmatch(repo):
+        raise a.fail(f"{_echo(repo)} is not a repository (org/repo).")
+    return a.done(OpenIssue(number, repo))
 
 
 def _status(a: _Args) -> Command:
@@ -256,6 +273,7 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "take": lambda a: a.done(Take(a.number())),
     "assign": lambda a: a.done(Assign(a.number(), a.word_or_fail("the person to assign"))),
     "pr": _attach_pr,
+    "issue": _open_issue,
     "note": lambda a: AddNote(a.number(hash_only_on_reply=True), a.text("the note")),
     "severity": lambda a: a.done(SetSeverity(a.number(), a.required(_SEVERITY_WORDS, "a level"))),
     "priority": lambda a: a.done(SetPriority(a.number(), a.required(_PRIORITY_WORDS, "a priority (p1 to p4)"))),

@@ -31,6 +31,7 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*row) for row in (
     ("take", "/take <id>", "team", "Assign a ticket to yourself"),
     ("assign", "/assign <id> <person>", "team", "Assign a ticket to someone"),
     ("pr", "/pr <id> <url>", "team", "Attach a pull request"),
+    ("issue", "/issue <id> [org/repo]", "team", "Open a GitHub issue from a ticket"),
     ("note", "/note <id> <text>", "team", "Add an internal note"),
     ("severity", "/severity <id> <emergency|normal>", "team", "Re-triage a ticket's severity"),
     ("priority", "/priority <id> <p1|p2|p3|p4>", "team", "Triage a ticket: p1 first"),
@@ -121,6 +122,14 @@ class Assign(Command):
 class AttachPR(Command):
     number: int
     url: str
+
+
+@dataclass(frozen=True)
+class OpenIssue(Command):
+    """/issue: a GitHub issue made from the ticket, in `repo` or its product's repository."""
+
+    number: int
+    repo: str | None = None
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,15 @@ class PullRequestAttached:
 
 
 @dataclass(frozen=True)
+class GithubLinkChanged:
+    """A linked GitHub pull request or issue changed on GitHub (its card line says so), or was linked."""
+
+    at: datetime
+    url: str
+    words: str
+
+
+@dataclass(frozen=True)
 class SeverityChanged:
     """Raised to an emergency (a fresh escalation level, so its opening tags go out again) or lowered."""
 
@@ -110,4 +119,5 @@ class Escalated:
 
 
 TicketChange = (TicketOpened | FirstResponded | StatusChanged | Assigned | PullRequestAttached | SeverityChanged
-                | ReportEdited | Escalated | Responded | PriorityChanged | ProductChanged | SubStateChanged)
+                | ReportEdited | Escalated | Responded | PriorityChanged | ProductChanged | SubStateChanged
+                | GithubLinkChanged)

@@ -9,6 +9,7 @@ from supportbot.domain.ticket_changes import (
     Assigned,
     Escalated,
     FirstResponded,
+    GithubLinkChanged,
     PriorityChanged,
     ProductChanged,
     PullRequestAttached,
@@ -118,6 +119,9 @@ class Ticket:
     response_wait_us: int = 0
     first_response_due_at: datetime | None = None
     reopens: int = 0
+    # Linked GitHub pull requests and issues (by link) with their state in words ("open, in review"), as
+    # the card shows them; a PR link is in pr_links too.
+    github_links: dict[str, str] = field(default_factory=dict)
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -233,6 +237,14 @@ class Ticket:
             return False
         self.pr_links = [*self.pr_links, url]
         self.changes.append(PullRequestAttached(at, url))
+        return True
+
+    def note_github(self, url: str, words: str, at: datetime) -> bool:
+        """Link a GitHub pull request or issue, or say how it stands now; False when the card says so already."""
+        if self.github_links.get(url) == words:
+            return False
+        self.github_links = {**self.github_links, url: words}  # a new dict: storage sees the change
+        self.changes.append(GithubLinkChanged(at, url, words))
         return True
 
     def set_severity(self, severity: Severity, at: datetime) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +13,16 @@ from supportbot.domain.ticket_states import Status
 from supportbot.domain.tickets import NotAllowed, Ticket
 from supportbot.services import reactions
 from supportbot.services.context import Deps
-from supportbot.services.ports import Reply, TicketEvent
+from supportbot.services.ports import Reply, TicketEvent, UnitOfWork
 from supportbot.services.tickets_access import load
 
 # The commands that change one ticket, each naming it by number.
 TicketAction = (cmd.SetStatus | cmd.Take | cmd.Assign | cmd.AttachPR | cmd.AddNote | cmd.SetSeverity | cmd.Resolve
                 | cmd.Reopen)
+
+
+# What a caller adds to an action's transaction, given the unit of work and the changed ticket.
+Also = Callable[[UnitOfWork, Ticket], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,9 @@ class Origin:
     chat_id: int
 
 
-async def act(deps: Deps, command: TicketAction, sender: Sender, origin: Origin) -> Reply:
-    """Apply a ticket-changing command in one transaction with its history and messages."""
+async def act(deps: Deps, command: TicketAction, sender: Sender, origin: Origin, *, also: Also | None = None) -> Reply:
+    """Apply a ticket-changing command in one transaction with its history and messages; `also` adds to
+    that transaction what a caller keeps beside the ticket (a GitHub link), before the reactions."""
     now = deps.clock.now()
     async with deps.uow() as uow:
         if isinstance(command, cmd.Reopen):
@@ -40,6 +46,8 @@ async def act(deps: Deps, command: TicketAction, sender: Sender, origin: Origin)
             permissions.require_team(sender, _name(command))
             ticket = await load(uow, command.number, sender)
         text, detail = _apply(deps, ticket, command, sender, now)
+        if also is not None:
+            await also(uow, ticket)
         kind = _name(command)
         await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, kind, detail))
         if not isinstance(command, cmd.AddNote):

@@ -18,6 +18,7 @@ from supportbot.domain.tickets import DeskError, NotAllowed
 from supportbot.services import (
     actions,
     dead_letters,
+    github_sync,
     intake,
     metrics,
     queries,
@@ -30,6 +31,7 @@ from supportbot.services import faq as faq_service
 from supportbot.services.actions import Origin
 from supportbot.services.context import Deps
 from supportbot.services.digest import DigestPlan, show_digest
+from supportbot.services.github_sync import GithubPlan
 from supportbot.services.handling import Recording, message_key, press_key
 from supportbot.services.oncall import OnCallCommands
 from supportbot.services.ports import ButtonPress, DuplicateMessage, IncomingMessage, Reply, TicketEvent
@@ -54,9 +56,11 @@ REPORTS = (cmd.Report, cmd.DeclareEmergency)
 class Desk:
     """Turns platform events into ticket changes and queued messages; refusals come back as Replies."""
 
-    def __init__(self, deps: Deps, *, oncall: OnCallCommands | None = None, digest: DigestPlan | None = None) -> None:
+    def __init__(self, deps: Deps, *, oncall: OnCallCommands | None = None, digest: DigestPlan | None = None,
+                 github: GithubPlan | None = None) -> None:
         self.deps = deps
         self.oncall = oncall  # None when no rotation is configured
+        self.github = github  # None without a [github] section: /pr stores any PR link, /issue is refused
         self.digest = digest or DigestPlan()  # /digest's week starts on the day of the weekly digest's slot
 
     def place(self, platform: str, chat_id: int) -> Place | None:
@@ -174,6 +178,13 @@ class Desk:
                 return await show_digest(deps, self.digest, command, msg)
             case cmd.SendBoardLink():
                 return await web_access.send_board_link(deps, msg)
+            case cmd.AttachPR() if self.github is not None:
+                return await github_sync.attach_pr(deps, self.github, command, sender,
+                                                   Origin(msg.platform, msg.chat_id))
+            case cmd.OpenIssue():
+                if self.github is None:
+                    return Reply(texts.GITHUB_OFF, ok=False)
+                return await github_sync.open_issue(deps, self.github, command, sender)
             case _ if isinstance(command, TICKET_ACTIONS):
                 return await actions.act(deps, command, sender, Origin(msg.platform, msg.chat_id))
         raise NotAllowed(texts.NOT_AVAILABLE_HERE)

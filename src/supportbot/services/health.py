@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from supportbot.services.ports import Clock, UnitOfWorkFactory
@@ -35,6 +35,7 @@ class Health:
         self.last_sweep_at: datetime | None = None
         self._platforms: dict[str, Callable[[], str]] = {
             name: (lambda: CONSOLE) if name == CONSOLE else (lambda: CONNECTING) for name in sorted(platforms)}
+        self._links: dict[str, Callable[[], str]] = {}
 
     def swept(self) -> None:
         """The sweep has just run to the end."""
@@ -48,6 +49,14 @@ class Health:
         """Each platform's state now."""
         return {name: state() for name, state in self._platforms.items()}
 
+    def link(self, name: str, state: Callable[[], str]) -> None:
+        """Report an outside service the desk links to (GitHub) by asking `state` at each check; its being
+        down is reported, never a problem of the desk's (nothing waits on it)."""
+        self._links[name] = state
+
+    def link_states(self) -> dict[str, str]:
+        return {name: state() for name, state in self._links.items()}
+
 
 @dataclass(frozen=True)
 class HealthReport:
@@ -59,6 +68,7 @@ class HealthReport:
     oldest_pending_seconds: float | None
     platforms: dict[str, str]
     problems: tuple[str, ...]
+    links: dict[str, str] = field(default_factory=dict)  # outside services (GitHub): ok, unreachable, ...
 
     def as_json(self) -> dict[str, object]:
         """The report as JSON values (`problems` only when there are some)."""
@@ -67,6 +77,8 @@ class HealthReport:
             "outbox": {"pending": self.outbox_pending, "oldest_pending_seconds": self.oldest_pending_seconds},
             "platforms": self.platforms,
         }
+        if self.links:
+            body["links"] = self.links
         if self.problems:
             body["problems"] = list(self.problems)
         return body
@@ -99,7 +111,7 @@ async def check(uow: UnitOfWorkFactory, health: Health) -> HealthReport:
     return HealthReport(
         database=database, last_sweep_seconds_ago=None if last is None else round(since_sweep, 3),
         outbox_pending=pending, oldest_pending_seconds=None if oldest is None else round(oldest, 3),
-        platforms=health.platform_states(), problems=tuple(problems))
+        platforms=health.platform_states(), problems=tuple(problems), links=health.link_states())
 
 
 async def _backlog(uow: UnitOfWorkFactory) -> OutboxBacklog:

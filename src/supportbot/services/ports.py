@@ -12,6 +12,7 @@ from supportbot.domain.oncall import Handoff
 from supportbot.domain.people import Person, Sender
 from supportbot.domain.satisfaction import Rating
 from supportbot.domain.tickets import Ticket
+from supportbot.services.github_ports import GithubRepository
 from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem
 from supportbot.services.web_ports import BoardViews, OpsViews, PublicViews, WebAccessRepository
 
@@ -232,6 +233,7 @@ class UnitOfWork(Protocol):
     board: BoardViews
     ops: OpsViews
     digest: DigestViews
+    github: GithubRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -88,7 +88,7 @@ async def security_headers(request: web.Request, handler: Callable[[web.Request]
 
 def make_app(ctx: WebContext, *, extra_routes: Callable[[web.Application], None] | None = None) -> web.Application:
     """The application with every route; `extra_routes` mounts another's (the Telegram webhook)."""
-    from supportbot.web import board, ops, public
+    from supportbot.web import board, github_webhook, ops, public
 
     app = web.Application(middlewares=[security_headers], client_max_size=1024 * 1024)
     app[CONTEXT] = ctx
@@ -96,6 +96,7 @@ def make_app(ctx: WebContext, *, extra_routes: Callable[[web.Application], None]
     ops.register(app)
     public.register(app)
     board.register(app)
+    github_webhook.register(app)  # answers 404 unless [github] has a webhook secret
     if extra_routes is not None:
         extra_routes(app)
     return app

@@ -7,6 +7,7 @@ the FAQ), digest (the weekly digest and the morning summary). Every text stays r
 from supportbot.domain.texts.board import *  # noqa: F403
 from supportbot.domain.texts.digest import *  # noqa: F403
 from supportbot.domain.texts.feedback import *  # noqa: F403
+from supportbot.domain.texts.github import *  # noqa: F403
 from supportbot.domain.texts.oncall import *  # noqa: F403
 from supportbot.domain.texts.operator import *  # noqa: F403
 from supportbot.domain.texts.tickets import *  # noqa: F403

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from supportbot.domain.texts.feedback import button_label_of, sub_state_words
+from supportbot.domain.texts.github import github_lines
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, Ticket
 
@@ -163,7 +164,7 @@ def card_text(
     lines.append(ticket.title)
     if ticket.assignee:
         lines.append(f"Assigned to {ticket.assignee}")
-    lines.extend(f"PR: {url}" for url in ticket.pr_links)
+    lines.extend(github_lines(ticket))  # "PR #1234 (open, in review): <link>", GitHub issues
     if ticket.status is Status.RESOLVED and ticket.resolution:
         lines.append(f"Resolution: {resolution_words(ticket.resolution)}")
     elif ticket.status is Status.RECEIVED and ticket.missing:

@@ -1,0 +1,1 @@
+"""The GitHub adapter: the REST client behind services.github_ports.GithubApi."""
