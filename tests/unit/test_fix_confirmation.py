@@ -167,3 +167,14 @@ async def test_moving_by_the_card_button_asks_too_and_records_who(world: DeskWor
 
     assert world.ticket().fix_provided_by == "Alice"
     assert len(questions(world, texts.CONFIRM_ACTIONS)) == 1
+
+
+async def test_one_sweep_resolves_every_expired_ticket_batch_after_batch(world: DeskWorld) -> None:
+    for n in range(1, 4):
+        await world.post(f"reporter{n}", COURT, f"Stake button {n} fails on the court page")
+        await world.command("Bob", f"/status {n} fix_provided")
+    world.clock.set(THURSDAY_10_PARIS)
+
+    assert await Sweeper(world.deps, batch=2).sweep() == 3
+
+    assert [t.status for t in world.store.tickets] == [Status.RESOLVED] * 3

@@ -56,10 +56,12 @@ class Sweeper:
                 # One statement each for the whole batch: per-statement cost, not the rules, dominates a sweep.
                 await uow.tickets.save_clocks([t for t in claimed if t not in expired] if expired else claimed)
                 await reactions.write(deps, uow, [], effects)
+                resolved = 0
                 for ticket in expired:  # few: each is resolved as any change is, with its cards and messages
-                    await confirmation.expire(deps, uow, ticket.stored_id, now)
+                    resolved += await confirmation.expire(deps, uow, ticket.stored_id, now)
+                    ticket.next_due_at = None  # the copy, for the check below: this one is settled
                 await uow.commit()
-            written += len(effects.history) + len(expired)
+            written += len(effects.history) + resolved
             if len(claimed) < self.batch:
                 return written
             if not any(t.next_due_at is None or t.next_due_at > now for t in claimed):
