@@ -42,6 +42,7 @@ _PLACEHOLDER_PARTS = ("replaceme", "changeme", "yourtoken", "yoursecret", "yourp
                       "yourtelegram", "tokenhere", "secrethere", "passwordhere", "placeholder")
 _TEMPLATE = re.compile(r"<.*>|\{.*\}|\$\{.*\}|\[.*\]|%.*%", re.DOTALL)
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_GITHUB_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 def is_placeholder(value: str) -> bool:
@@ -255,7 +256,15 @@ class ProductConfig(Section):
     digest_telegram_chat: int | None = None
     digest_discord_channel: int | None = None
     # GitHub repositories ("org/repo") whose pull requests and issues may be linked to this product's tickets.
-    github_repos: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]] = []
+    github_repos: list[str] = []
+
+    @field_validator("github_repos")
+    @classmethod
+    def _org_and_repo(cls, value: list[str]) -> list[str]:
+        for repo in value:
+            if not _GITHUB_REPO.fullmatch(repo):
+                raise ValueError(f"{repo!r} is not a GitHub repository: write it as org/repo, e.g. kleros/kleros-v2")
+        return value
 
 
 class EmergencyConfig(Section):
