@@ -32,6 +32,9 @@ from supportbot.services.ports import IncomingMessage, Reply, TicketLine
 # Broken promises listed by ticket; a bad week says how many more there were.
 MAX_BREACHES_LISTED = 10
 CHART_FILENAME = "digest.png"
+# A long digest goes out in parts of whole lines, each under the smallest platform limit (Discord's 2,000
+# characters; Telegram's 4,096).
+PART_LENGTH = 1900
 
 
 @dataclass(frozen=True)
@@ -138,16 +141,31 @@ def _untriaged_line(line: TicketLine, now: datetime) -> str:
     return texts.MORNING_TICKET.format(number=line.number, title=line.title, age=metrics.span(now - line.at))
 
 
+def text_parts(text: str, limit: int = PART_LENGTH) -> list[str]:
+    """The text cut between lines into parts of at most `limit` characters (a longer line is cut short)."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in (line[:limit] for line in text.split("\n")):
+        if parts[-1] and size + 1 + len(line) > limit:
+            parts.append([])
+            size = -1
+        parts[-1].append(line)
+        size += 1 + len(line)
+    return ["\n".join(lines) for lines in parts]
+
+
 def digest_items(deps: Deps, digest: Digest, *, platform: str, chat_id: int, dedupe: str | None = None,
-                 thread_id: int | None = None, reply_to: int | None = None) -> list[OutboxItem]:
-    """The digest's text, then its chart, for one chat (in this order: a chat's rows go in queue order)."""
+                 thread_id: int | None = None, skip_parts: int = 0) -> list[OutboxItem]:
+    """The digest's text, then its chart, for one chat (in this order: a chat's rows go in queue order);
+    `skip_parts` leaves out the first parts of the text (said already)."""
     now = deps.notifier.now()
-    text = deps.notifier.say(platform=platform, chat_id=chat_id, text=digest.text, thread_id=thread_id,
-                             reply_to=reply_to, dedupe=f"{dedupe}:text" if dedupe else None)
+    items = [deps.notifier.say(platform=platform, chat_id=chat_id, text=part, thread_id=thread_id,
+                               dedupe=f"{dedupe}:text:{n}" if dedupe else None)
+             for n, part in enumerate(text_parts(digest.text)) if n >= skip_parts]
     chart = OutboxItem(platform=platform, chat_id=chat_id, kind=OutboxKind.PHOTO, text=digest.caption,
                        thread_id=thread_id, payload=Photo(digest.chart, CHART_FILENAME),
                        dedupe_key=f"{dedupe}:chart" if dedupe else None, created_at=now)
-    return [text, chart]
+    return [*items, chart]
 
 
 class WeeklyDigest:
@@ -184,7 +202,7 @@ class WeeklyDigest:
                 return 0
             await uow.outbox.add_many(items)
             await uow.commit()
-        return len(items) // 2
+        return sum(item.kind is OutboxKind.PHOTO for item in items)  # one chart per chat
 
 
 async def show_digest(deps: Deps, plan: DigestPlan, command: cmd.ShowDigest, msg: IncomingMessage) -> Reply:
@@ -197,8 +215,10 @@ async def show_digest(deps: Deps, plan: DigestPlan, command: cmd.ShowDigest, msg
     product = known.key if known else None
     week = week_so_far(deps.clock.now(), plan.slot, deps.clocks.calendar.zone)
     digest = await build(deps, week, product=product, top_untriaged=plan.top_untriaged, so_far=True)
+    first, *_ = text_parts(digest.text)
     async with deps.uow() as uow:
-        await uow.outbox.add(digest_items(deps, digest, platform=msg.platform, chat_id=msg.chat_id,
-                                          thread_id=msg.thread_id)[1])
+        # The answer is the first part; what is left of a long digest, then the chart, follow in the chat.
+        await uow.outbox.add_many(digest_items(deps, digest, platform=msg.platform, chat_id=msg.chat_id,
+                                               thread_id=msg.thread_id, skip_parts=1))
         await uow.commit()
-    return Reply(digest.text)
+    return Reply(first)

@@ -10,6 +10,7 @@ from datetime import datetime
 from supportbot.domain import metrics, texts
 from supportbot.domain.digest_schedule import day_of, local_instant
 from supportbot.services.context import Deps
+from supportbot.services.digest import text_parts
 from supportbot.services.outbox import OutboxItem
 from supportbot.services.ports import TicketLine
 
@@ -65,12 +66,10 @@ class MorningSummary:
                 listed.append(texts.DIGEST_MORE.format(count=len(lines) - MAX_LISTED))
             text = texts.morning_summary(where, len(lines), listed)
             mentions = deps.notifier.owner_mentions(product.key if product else None)
-            dedupe = f"{key}:{product_key or '-'}"
-            chats = product.digest_chats if product and product.digest_chats else None
-            if chats is None:
-                items += deps.notifier.to_team(text, mentions=mentions, dedupe=dedupe)
-            else:
-                items += [deps.notifier.say(platform=platform, chat_id=chat_id, text=text, mentions=mentions,
-                                            dedupe=f"{dedupe}:{platform}")
+            chats = product.digest_chats if product and product.digest_chats else deps.directory.team_chats
+            for n, part in enumerate(text_parts(text)):  # the owners are tagged once, in the first part
+                items += [deps.notifier.say(platform=platform, chat_id=chat_id, text=part,
+                                            mentions=mentions if n == 0 else (),
+                                            dedupe=f"{key}:{product_key or '-'}:{platform}:{chat_id}:{n}")
                           for platform, chat_id in sorted(chats.items())]
         return items
