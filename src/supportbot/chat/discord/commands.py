@@ -85,6 +85,13 @@ async def run(host: Host, interaction: discord.Interaction, name: str,
     await answer(interaction, work(), private=name in READS)
 
 
+def _typed(text: str) -> cmd.Command:
+    """A command as the grammar reads it typed (its checks, its refusals)."""
+    parsed = parse_command(text.strip())
+    assert parsed is not None
+    return parsed
+
+
 def _attach_pr(number: int, url: str) -> cmd.Command:
     """The grammar checks the link, as for a typed /pr."""
     parsed = parse_command(f"/pr {number} {url}")
@@ -207,6 +214,13 @@ def _add_ticket_work(at: _Commands) -> None:
     @app_commands.autocomplete(ticket=at.open_tickets)
     async def pr(interaction: discord.Interaction, url: str, ticket: TicketNo | None = None) -> None:
         await run(at.host, interaction, "pr", lambda c: _attach_pr(pick(ticket, c, "pr"), url.strip()), ticket, url)
+
+    @at.command("issue")
+    @app_commands.describe(repo="GitHub repository (org/repo) when the product has several", ticket=TICKET_HELP)
+    @app_commands.autocomplete(ticket=at.open_tickets)
+    async def issue(interaction: discord.Interaction, ticket: TicketNo | None = None, repo: str | None = None) -> None:
+        await run(at.host, interaction, "issue",
+                  lambda c: _typed(f"/issue {pick(ticket, c, 'issue')} {(repo or '').strip()}"), ticket, repo)
 
     @at.command("note")
     @app_commands.describe(text="The note (the team only sees it)", ticket=TICKET_HELP)
