@@ -22,8 +22,9 @@ from supportbot.domain.people import Sender
 from supportbot.domain.satisfaction import Rating
 from supportbot.runtime import periodic_jobs
 from supportbot.services.digest import DigestPlan, WeeklyDigest, build
+from supportbot.services.digest_chart import chart_png
 from supportbot.services.morning_summary import MorningSummary
-from supportbot.services.outbox import OutboxKind, Photo
+from supportbot.services.outbox import Chart, OutboxKind
 from supportbot.services.ports import IncomingMessage
 from tests.unit.test_digest_chart import png_header
 
@@ -141,11 +142,13 @@ async def test_the_weeks_figures_against_the_week_before_worked_out_by_hand(desk
         "… and 2 more",
     ]
     # The chart's days are Paris days: opened, resolved, and open at each day's end (from #1 alone).
-    assert digest.series.days == tuple(date(2026, 11, 30 + n) if n < 1 else date(2026, 12, n) for n in range(7))
-    assert digest.series.opened == (2, 0, 1, 0, 1, 0, 1)
-    assert digest.series.resolved == (1, 0, 1, 0, 0, 0, 0)
-    assert digest.series.backlog == (2, 2, 2, 2, 3, 3, 4)
-    assert png_header(digest.chart) == (800, 450)
+    series = digest.chart.series
+    assert series.days == tuple(date(2026, 11, 30 + n) if n < 1 else date(2026, 12, n) for n in range(7))
+    assert series.opened == (2, 0, 1, 0, 1, 0, 1)
+    assert series.resolved == (1, 0, 1, 0, 0, 0, 0)
+    assert series.backlog == (2, 2, 2, 2, 3, 3, 4)
+    assert digest.chart.title == "Opened and resolved per day"
+    assert png_header(chart_png(series, title=digest.chart.title)) == (800, 450)
     assert digest.caption == "📈 Opened and resolved per day, with the backlog: Mon 30 Nov – Sun 6 Dec"
 
 
@@ -159,7 +162,7 @@ async def test_a_products_digest_counts_its_own_tickets_only(desk: Desk) -> None
     assert court.text.startswith("📬 Weekly digest for Court v2:") and "Issues opened: 5 (week before: 1)" in court.text
     assert "Issues opened: 0 (week before: 0)" in curate.text and "⏰ No promise broken this week." in curate.text
     assert curate.text.endswith("🗂 Every open ticket has a priority.")
-    assert curate.series.opened == (0,) * 7 and curate.series.backlog == (0,) * 7
+    assert curate.chart.series.opened == (0,) * 7 and curate.chart.series.backlog == (0,) * 7
 
 
 async def queued(database: Database) -> list[tuple[str, int, str, str, dict]]:
@@ -227,11 +230,12 @@ async def test_the_team_and_each_products_digest_chat_get_their_digest(migrated:
     ]
     assert rows[4][3].startswith("📬 Weekly digest for Court v2:")
     assert rows[5][3].startswith("📈 Opened and resolved per day, with the backlog for Court v2")
-    stored = rows[5][4]
-    assert stored["filename"] == "digest.png" and set(stored) == {"photo_png", "filename"}
+    stored = rows[5][4]  # the chart's figures, drawn when sent: a few hundred bytes, not a PNG
+    assert stored["filename"] == "digest.png" and set(stored) == {"chart", "filename"}
+    assert stored["chart"]["days"][0] == "2026-11-30" and len(str(stored)) < 1000
 
 
-async def test_a_photo_row_reads_back_with_its_image(migrated: Database, clock) -> None:
+async def test_a_chart_row_reads_back_with_its_figures(migrated: Database, clock) -> None:
     app = app_on(migrated, clock)
     clock.set(SLOT)
     await WeeklyDigest(app.deps).send_due()
@@ -239,7 +243,8 @@ async def test_a_photo_row_reads_back_with_its_image(migrated: Database, clock) 
     async with migrated() as uow:
         claimed = await uow.outbox.claim("console", clock.now(), clock.now(), 10, per_chat=10)
     photo = next(item for item in claimed if item.kind is OutboxKind.PHOTO)
-    assert isinstance(photo.payload, Photo) and png_header(photo.payload.png) == (800, 450)
+    assert isinstance(photo.payload, Chart) and photo.payload.filename == "digest.png"
+    assert photo.payload.series.days[-1] == date(2026, 12, 6) and photo.payload.series.backlog == (0,) * 7
 
 
 async def test_digest_shows_the_week_so_far_and_queues_its_chart_to_the_caller(desk: Desk) -> None:

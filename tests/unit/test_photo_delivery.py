@@ -19,7 +19,9 @@ from supportbot.chat.outbox_sender import SENDER_DIED, OutboxSender
 from supportbot.chat.telegram.delivery import MAX_CAPTION_LENGTH, TelegramPlatform
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.db.outbox_codec import decode_payload, encode_payload
+from supportbot.services.digest_chart import DaySeries
 from supportbot.services.outbox import (
+    Chart,
     MaybeDelivered,
     Mention,
     OutboxItem,
@@ -30,6 +32,7 @@ from supportbot.services.outbox import (
     RetryLater,
     Throttled,
 )
+from tests.unit.test_digest_chart import png_header
 from tests.unit.test_outbox_crash import HangingChat, kill_mid_send
 from tests.unit.test_telegram_delivery import GROUP, NoLimits, StubBot, timed_out
 
@@ -129,3 +132,18 @@ async def test_a_photo_in_flight_when_the_sender_died_is_not_sent_again_on_teleg
 
     assert restarted.sent == []  # the chart shows once, from before the kill
     assert store.outbox[0].status == "sent" and SENDER_DIED in store.outbox[0].last_error
+
+
+async def test_the_sender_draws_a_chart_row_into_a_png_when_it_sends_it(clock) -> None:
+    store = FakeStore()
+    series = DaySeries((dtm.date(2026, 11, 30), dtm.date(2026, 12, 1)), (2, 1), (0, 3), (4, 2))
+    await queue(store, photo_row(id=None, payload=Chart("Opened and resolved", series, "digest.png"),
+                                 created_at=clock.now()))
+    chat = FakeChat()
+
+    await OutboxSender(chat, uow=store, clock=clock).flush()
+
+    [sent] = chat.sent
+    assert isinstance(sent.payload, Photo) and sent.payload.filename == "digest.png"
+    assert png_header(sent.payload.png) == (800, 450)
+    assert isinstance(store.outbox[0].payload, Chart) and store.outbox[0].status == "sent"  # stored as figures

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
@@ -14,13 +14,16 @@ from supportbot.chat.outbox_folding import FOLD_MAX_ROWS, fold_run, outgoing
 from supportbot.chat.outbox_lanes import ChatHolds, Lanes, LaneSlots, lanes_of
 from supportbot.chat.outbox_outcomes import OutboxOutcomes
 from supportbot.services.after_delivery import AfterDelivery
+from supportbot.services.digest_chart import chart_png
 from supportbot.services.outbox import (
+    Chart,
     ChatPlatform,
     Delivered,
     MaybeDelivered,
     OutboxItem,
     OutboxKind,
     PermanentFailure,
+    Photo,
     PlatformDown,
     RetryLater,
     Throttled,
@@ -290,4 +293,13 @@ class OutboxSender:
             for card in cards:
                 await self.platform.edit(item, card)
             return None
+        if isinstance(item.payload, Chart):
+            item = await drawn(item, item.payload)
         return await self.platform.send(item)
+
+
+async def drawn(item: OutboxItem, chart: Chart) -> OutboxItem:
+    """A chart's row as the platform takes it: with the chart drawn into a PNG (in a thread: it takes a moment,
+    and the first drawing imports matplotlib)."""
+    png = await asyncio.to_thread(chart_png, chart.series, title=chart.title)
+    return replace(item, payload=Photo(png, chart.filename))

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from supportbot.services.outbox import CardButtons, DeleteMessage, DirectMessage, Mention, OutboxPayload, Photo
+from supportbot.services.digest_chart import DaySeries
+from supportbot.services.outbox import (
+    CardButtons,
+    Chart,
+    DeleteMessage,
+    DirectMessage,
+    Mention,
+    OutboxPayload,
+    Photo,
+)
 
 
 def encode_mentions(mentions: Sequence[Mention]) -> list[dict[str, Any]]:
@@ -32,8 +42,12 @@ def encode_payload(payload: OutboxPayload) -> dict[str, Any]:
         case DeleteMessage(message_id=message_id):
             return {"message_id": message_id}
         case Photo(png=png, filename=filename):
-            # A chart is tens of kilobytes: kept in the row's JSON, so it commits with the row.
+            # An image is tens of kilobytes: kept in the row's JSON, so it commits with the row.
             return {"photo_png": base64.b64encode(png).decode("ascii"), "filename": filename}
+        case Chart(title=title, series=series, filename=filename):
+            return {"chart": {"title": title, "days": [d.isoformat() for d in series.days],
+                              "opened": list(series.opened), "resolved": list(series.resolved),
+                              "backlog": list(series.backlog)}, "filename": filename}
     return {}
 
 
@@ -48,4 +62,9 @@ def decode_payload(stored: dict[str, Any] | None) -> OutboxPayload:
         return DeleteMessage(int(data["message_id"]))
     if data.get("photo_png") is not None:
         return Photo(base64.b64decode(data["photo_png"]), str(data.get("filename") or "chart.png"))
+    if isinstance(data.get("chart"), dict):
+        chart = data["chart"]
+        series = DaySeries(tuple(date.fromisoformat(d) for d in chart["days"]), tuple(chart["opened"]),
+                           tuple(chart["resolved"]), tuple(chart["backlog"]))
+        return Chart(str(chart["title"]), series, str(data.get("filename") or "chart.png"))
     return None

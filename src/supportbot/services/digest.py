@@ -6,7 +6,6 @@ that was down at the slot sends it when it is back. /digest shows the week so fa
 
 from __future__ import annotations
 
-import asyncio
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ from supportbot.domain.digest_schedule import (
 )
 from supportbot.domain.tickets import NotAllowed
 from supportbot.services.context import Deps
-from supportbot.services.digest_chart import DaySeries, chart_png
+from supportbot.services.digest_chart import DaySeries
 from supportbot.services.metrics import figures_for
-from supportbot.services.outbox import OutboxItem, OutboxKind, Photo
+from supportbot.services.outbox import Chart, OutboxItem, OutboxKind
 from supportbot.services.ports import IncomingMessage, Reply, TicketLine
 
 # Broken promises listed by ticket; a bad week says how many more there were.
@@ -47,12 +46,11 @@ class DigestPlan:
 
 @dataclass(frozen=True)
 class Digest:
-    """A digest as sent: its text, and its chart (drawn from `series`) with the chart's caption."""
+    """A digest as sent: its text, and its chart (drawn when sent) with the chart's caption."""
 
     text: str
-    chart: bytes
+    chart: Chart
     caption: str
-    series: DaySeries
 
 
 async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untriaged: int,
@@ -91,10 +89,8 @@ async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untria
     text = texts.digest_text(
         head, figures, [_breach_line(b) for b in breaches[:MAX_BREACHES_LISTED]], len(breaches),
         [_untriaged_line(t, now) for t in untriaged], untriaged_count)
-    title = texts.DIGEST_CHART_TITLE.format(where=where)
-    # Drawing takes a moment (matplotlib's first import about a second): the bot goes on meanwhile.
-    chart = await asyncio.to_thread(chart_png, series, title=title)
-    return Digest(text, chart, texts.DIGEST_CHART_CAPTION.format(where=where, days=days), series)
+    chart = Chart(texts.DIGEST_CHART_TITLE.format(where=where), series, CHART_FILENAME)
+    return Digest(text, chart, texts.DIGEST_CHART_CAPTION.format(where=where, days=days))
 
 
 def day_series(week: DigestWeek, ends: Sequence[datetime], opened: Sequence[datetime],
@@ -163,7 +159,7 @@ def digest_items(deps: Deps, digest: Digest, *, platform: str, chat_id: int, ded
                                dedupe=f"{dedupe}:text:{n}" if dedupe else None)
              for n, part in enumerate(text_parts(digest.text)) if n >= skip_parts]
     chart = OutboxItem(platform=platform, chat_id=chat_id, kind=OutboxKind.PHOTO, text=digest.caption,
-                       thread_id=thread_id, payload=Photo(digest.chart, CHART_FILENAME),
+                       thread_id=thread_id, payload=digest.chart,
                        dedupe_key=f"{dedupe}:chart" if dedupe else None, created_at=now)
     return [*items, chart]
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from supportbot.services.digest_chart import DaySeries
+
 
 class OutboxKind(str, enum.Enum):
     MESSAGE = "message"  # plain text, optionally with mentions
@@ -64,15 +66,25 @@ class Photo:
     filename: str = "chart.png"
 
 
-OutboxPayload = CardButtons | DirectMessage | DeleteMessage | Photo | None
+@dataclass(frozen=True)
+class Chart:
+    """A chart stored as its figures and drawn when the row is sent (a Photo to the platform): the row stays
+    small, and the change that queues it does not wait for the drawing."""
+
+    title: str
+    series: DaySeries
+    filename: str = "chart.png"
+
+
+OutboxPayload = CardButtons | DirectMessage | DeleteMessage | Photo | Chart | None
 
 
 @dataclass
 class OutboxItem:
     """A message the desk has decided to send; stored in the same transaction as the change.
 
-    CARD and EDIT_CARD carry CardButtons, DELETE a DeleteMessage, PHOTO a Photo, a MESSAGE for one user a
-    DirectMessage."""
+    CARD and EDIT_CARD carry CardButtons, DELETE a DeleteMessage, PHOTO a Photo or a Chart (drawn into a Photo
+    when sent), a MESSAGE for one user a DirectMessage."""
 
     platform: str
     chat_id: int
