@@ -24,7 +24,7 @@ REPORT = "Staking on the court page fails with 'execution reverted' since I chan
 
 
 async def test_a_suggested_faq_answer_that_worked_resolves_the_ticket_as_answered(telegram, telegram_bot):
-    fake, bot = telegram, await telegram_bot(extra=FAQ)
+    bot = await telegram_bot(extra=FAQ)
 
     topics = await bot.say(COURT, ERIN, "/faq")
     assert bot.answer_to(COURT, topics) == "FAQ topics:\n• gas — Gas\n• stake — Staking errors"
