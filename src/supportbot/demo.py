@@ -29,8 +29,16 @@ thanks!
 /take 1
 /status 1 in_progress
 /pr 1 https://github.com/kleros/kleros-v2/pull/1234
+/status 1 in_progress pr_review
 /status 1 fix_provided deployed to staging
-/resolve 1 fixed deployed to mainnet
+# The reporter is asked whether the fix works (#15), says so with its button, then rates it (#17) and adds a word.
+/in court
+/as dave
+/click 15 confirm_fixed
+/click 17 rate_5
+>>17 Quick and clear, thanks!
+/in team
+/as Alice
 /ticket 1
 # A reporter tries a team command.
 /in court
@@ -68,7 +76,11 @@ My juror rewards from the last session never arrived, account 0x5290840009852788
 /keep 4
 /handoff Alice going offline; #3 needs a Firefox repro
 /oncall
+# Carol, the products' owner, asks for the week so far as the weekly digest tells it, chart included.
+/as Carol
+/digest
 """
+DEMO_IMAGES = Path(tempfile.gettempdir()) / "supportbot-demo"
 # Short enough that the demo shows an emergency escalating within minutes of transcript.
 DEMO_EMERGENCY_POLICY = EmergencyPolicy(first_response="10m", escalate_every="10m")
 
@@ -96,7 +108,8 @@ async def run_demo(settings: Settings, write: Callable[[str], None] = print, scr
         })
         clock = DemoClock(DEMO_START)
         async with opened(settings, clock=clock) as app:
-            chat = console_chat(app, write, itertools.count(1), echo=True)
+            # The digest's chart outlives the demo's database: it goes to the temp folder, not beside it.
+            chat = console_chat(app, write, itertools.count(1), echo=True, images=DEMO_IMAGES)
             for line in io.StringIO(script):
                 line = line.rstrip("\n")
                 if line.startswith("# "):

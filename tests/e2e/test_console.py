@@ -58,7 +58,11 @@ def test_demo_plays_a_whole_ticket_lifecycle(tmp_path: Path) -> None:
                  "🟢 Ticket #1 resolved"):
         assert line in done.stdout
     assert "⚠️ Only the support team can use /take." in done.stdout
-    assert list(tmp_path.iterdir()) == []  # the demo's database is temporary
+    # The demo's database is temporary; the folder is also HOME, where matplotlib keeps its settings and
+    # font cache once the digest's chart is drawn.
+    assert [p.name for p in tmp_path.iterdir() if p.name not in (".config", ".cache")] == []
+    chart = re.search(r"🖼 image saved: (\S+\.png)", done.stdout)
+    assert "📬 Digest, this week so far: Mon 7 Dec" in done.stdout and chart and Path(chart.group(1)).is_file()
 
 
 def test_run_without_config_starts_the_console_chat(first_run) -> None:
