@@ -76,8 +76,12 @@ My juror rewards from the last session never arrived, account 0x5290840009852788
 /keep 4
 /handoff Alice going offline; #3 needs a Firefox repro
 /oncall
-# Carol, the products' owner, asks for the week so far as the weekly digest tells it, chart included.
+# Carol, the products' owner, triages what is still open and reads the backlog: p1 first, untriaged last.
 /as Carol
+/priority 4 p1
+/priority 3 p3
+/backlog
+# Carol asks for the week so far as the weekly digest tells it, chart included.
 /digest
 """
 DEMO_IMAGES = Path(tempfile.gettempdir()) / "supportbot-demo"
