@@ -1,6 +1,6 @@
 """A local fake of GitHub's REST API, answering as the real one does for the calls the desk makes:
 
-GET /repos/{o}/{r}/pulls/{n} and /pulls/{n}/reviews, GET and POST /repos/{o}/{r}/issues[/{n}],
+GET /repos/{o}/{r}/pulls/{n}, /pulls/{n}/reviews and /pulls/{n}/commits, GET and POST /repos/{o}/{r}/issues[/{n}],
 GET /repos/{o}/{r}/compare/{base}...{head}; an ETag on every GET and 304 for If-None-Match with the current
 one (not counted against the rate limit); X-RateLimit-Limit/Remaining/Reset on every answer; 403 with
 X-RateLimit-Remaining: 0 once the limit is spent, or 429 with Retry-After (a secondary limit); any status
@@ -33,6 +33,7 @@ class FakeGithub:
     pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     reviews: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    commits: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     contains: set[tuple[str, str, str]] = field(default_factory=set)  # (repo, head, commit): head has commit
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status) answered
     next_number: int = 100
@@ -40,11 +41,16 @@ class FakeGithub:
     # --- setting GitHub up, as people acting on it would ---
 
     def add_pull(self, repo: str, number: int, *, title: str = "Fix it", body: str = "", author: str = "dana",
-                 draft: bool = False) -> dict[str, Any]:
+                 draft: bool = False, association: str = "MEMBER", commits: tuple[str, ...] = ("Fix it",),
+                 ) -> dict[str, Any]:
         pull = {"number": number, "title": title, "body": body, "state": "open", "draft": draft, "merged": False,
                 "merged_at": None, "merged_by": None, "merge_commit_sha": None, "user": {"login": author},
-                "html_url": f"https://github.com/{repo}/pull/{number}", "head": {"sha": f"head{number:036d}"}}
+                "author_association": association, "html_url": f"https://github.com/{repo}/pull/{number}",
+                "head": {"sha": f"head{number:036d}"}}
         self.pulls[(repo.lower(), number)] = pull
+        self.commits[(repo.lower(), number)] = [
+            {"sha": f"{i:040d}", "commit": {"message": message, "author": {"name": author}}}
+            for i, message in enumerate(commits)]
         return pull
 
     def review(self, repo: str, number: int, who: str, state: str) -> None:
@@ -66,6 +72,7 @@ class FakeGithub:
         app = web.Application(middlewares=[self._gate])
         app.router.add_get("/repos/{owner}/{name}/pulls/{number:[0-9]+}", self._get_pull)
         app.router.add_get("/repos/{owner}/{name}/pulls/{number:[0-9]+}/reviews", self._get_reviews)
+        app.router.add_get("/repos/{owner}/{name}/pulls/{number:[0-9]+}/commits", self._get_commits)
         app.router.add_get("/repos/{owner}/{name}/issues/{number:[0-9]+}", self._get_issue)
         app.router.add_post("/repos/{owner}/{name}/issues", self._post_issue)
         app.router.add_get("/repos/{owner}/{name}/compare/{spec}", self._compare)
@@ -124,6 +131,11 @@ class FakeGithub:
         if self._key(request) not in self.pulls:
             raise web.HTTPNotFound()
         return self._json(request, self.reviews.get(self._key(request), []))
+
+    async def _get_commits(self, request: web.Request) -> web.Response:
+        if self._key(request) not in self.pulls:
+            raise web.HTTPNotFound()
+        return self._json(request, self.commits.get(self._key(request), []))
 
     async def _get_issue(self, request: web.Request) -> web.Response:
         issue = self.issues.get(self._key(request))

@@ -45,7 +45,7 @@ async def test_polling_finds_the_merge_and_moves_the_ticket(polled: GithubWorld)
 
     assert (await polled.ticket(1)).status is Status.FIX_PROVIDED
     assert await polled.poll() == 0  # merged: no longer followed
-    assert polled.fake.requests[-1][1].endswith("/reviews")
+    assert polled.fake.requests[-1][1].endswith("/commits")
 
 
 async def test_no_polling_with_a_webhook(world: GithubWorld) -> None:

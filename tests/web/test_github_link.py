@@ -147,6 +147,31 @@ async def test_a_pr_naming_the_ticket_links_itself_and_moves_it(world: GithubWor
     assert ticket.status is Status.IN_PROGRESS and ticket.sub_state == "pr_review"
 
 
+async def test_an_outsiders_pr_naming_the_ticket_changes_nothing(world: GithubWorld) -> None:
+    await world.say("/as Erin", "/in court", STUCK)
+    pull = world.fake.add_pull(REPO, 32, body="Fixes support#1", author="mallory", association="NONE")
+
+    await world.deliver("pull_request", pull_event("opened", pull, sender="mallory"))
+    await world.run_calls()
+
+    ticket = await world.ticket(1)
+    assert (ticket.status, ticket.pr_links) == (Status.RECEIVED, [])
+    assert world.fake.requests == []  # not even fetched
+
+
+async def test_a_commit_message_naming_the_ticket_links_its_pr(world: GithubWorld) -> None:
+    await world.say("/as Erin", "/in court", STUCK)
+    pull = world.fake.add_pull(REPO, 33, title="Stake button", commits=("Refactor", "Fixes support#1"))
+
+    status, answer = await world.deliver("pull_request", pull_event("opened", pull))
+    await world.run_calls()
+
+    assert status == 200 and "commits are fetched" in answer["ok"]
+    ticket = await world.ticket(1)
+    assert ticket.pr_links == [f"https://github.com/{REPO}/pull/33"]
+    assert ticket.status is Status.IN_PROGRESS and ticket.sub_state == "pr_review"
+
+
 async def test_from_received_to_resolved_by_github_events_alone(world: GithubWorld) -> None:
     await world.say("/as Erin", "/in court", STUCK)
     pull = world.fake.add_pull(REPO, 31, body="supportbot #1")

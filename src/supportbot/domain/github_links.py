@@ -99,6 +99,14 @@ class PullRequest:
     url: str = ""
     body: str = ""
     author: str | None = None
+    # The author is an owner, member or collaborator of the repository (GitHub's author_association): only
+    # such a PR links itself to the tickets its text names, or anyone could move a ticket by opening one.
+    trusted: bool = False
+    commit_messages: tuple[str, ...] = ()  # when fetched with its commits
+
+    def references(self) -> list[int]:
+        """The tickets its title, body or commit messages name; none for an outsider's PR."""
+        return ticket_references(self.title, self.body, *self.commit_messages) if self.trusted else []
 
     def words(self) -> str:
         """'open, in review', 'merged', 'draft'... as the card shows it after 'PR #12'."""
@@ -141,7 +149,11 @@ class IssueState:
     closed_by: str | None = None
 
 
-def pull_from(ref: GithubRef, data: dict[str, Any], *, review: Review = Review.IN_REVIEW) -> PullRequest:
+TRUSTED_AUTHORS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
+def pull_from(ref: GithubRef, data: dict[str, Any], *, review: Review = Review.IN_REVIEW,
+              commit_messages: tuple[str, ...] = ()) -> PullRequest:
     """A pull request from GitHub's JSON (the REST answer, or a webhook's `pull_request`)."""
     merged = bool(data.get("merged")) or bool(data.get("merged_at"))
     return PullRequest(
@@ -152,7 +164,8 @@ def pull_from(ref: GithubRef, data: dict[str, Any], *, review: Review = Review.I
         merged_by=(data.get("merged_by") or {}).get("login"),
         merge_commit_sha=data.get("merge_commit_sha") if merged else None,
         url=str(data.get("html_url") or ""), body=str(data.get("body") or ""),
-        author=(data.get("user") or {}).get("login"))
+        author=(data.get("user") or {}).get("login"), trusted=data.get("author_association") in TRUSTED_AUTHORS,
+        commit_messages=commit_messages)
 
 
 def issue_from(repo: str, data: dict[str, Any]) -> IssueState:

@@ -111,7 +111,9 @@ class RestClient:
             return Fetched(None, etag)
         _, reviews, _ = await self._call("GET", f"/repos/{ref.repo}/pulls/{ref.number}/reviews")
         pairs = [((r.get("user") or {}).get("login", ""), r.get("state", "")) for r in reviews or []]
-        return Fetched(pull_from(ref, data, review=review_state(pairs)), new_etag)
+        _, commits, _ = await self._call("GET", f"/repos/{ref.repo}/pulls/{ref.number}/commits")
+        messages = tuple(str((c.get("commit") or {}).get("message") or "") for c in commits or [])
+        return Fetched(pull_from(ref, data, review=review_state(pairs), commit_messages=messages), new_etag)
 
     async def issue(self, ref: GithubRef, *, etag: str | None = None) -> Fetched[IssueState]:
         status, data, new_etag = await self._call("GET", f"/repos/{ref.repo}/issues/{ref.number}", etag=etag)

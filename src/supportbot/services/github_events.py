@@ -18,7 +18,10 @@ from supportbot.services.github_sync import GithubPlan
 
 log = logging.getLogger(__name__)
 
-PULL_ACTIONS = frozenset({"opened", "reopened", "ready_for_review", "converted_to_draft", "closed", "edited"})
+PULL_ACTIONS = frozenset({"opened", "reopened", "ready_for_review", "converted_to_draft", "closed", "edited",
+                          "synchronize"})
+# New commits (or a new PR) may name a ticket in their messages, which the delivery does not carry.
+NEW_COMMITS = frozenset({"opened", "reopened", "ready_for_review", "synchronize"})
 ISSUE_ACTIONS = frozenset({"closed", "reopened"})
 
 
@@ -34,6 +37,8 @@ async def on_delivery(deps: Deps, plan: GithubPlan, *, event: str, delivery: str
         data = payload["pull_request"]
         pr = pull_from(GithubRef(configured, int(data.get("number") or payload.get("number") or 0)), data)
         changed = await github_sync.observe_pull(deps, pr, login=login, delivery=delivery)
+        if action in NEW_COMMITS and await github_sync.discover(deps, pr, delivery=delivery):
+            return f"pull request {pr.ref.label} {action}: its commits are fetched"
         return f"pull request {pr.ref.label} {action}: {changed} ticket(s) moved"
     if event == "issues" and action in ISSUE_ACTIONS and isinstance(payload.get("issue"), dict):
         if "pull_request" in payload["issue"]:  # GitHub sends PRs as issues too; the pull_request event has them

@@ -218,10 +218,9 @@ def _pull_move(ticket: Ticket, pr: PullRequest, old: str | None) -> cmd.SetStatu
 
 
 async def _link_referenced(deps: Deps, pr: PullRequest, *, login: str | None, delivery: str | None) -> None:
-    """'supportbot #12' or 'Fixes support#12' in the PR's title or body links it to ticket 12, as /pr would."""
-    from supportbot.domain.github_links import ticket_references
-
-    numbers = ticket_references(pr.title, pr.body)
+    """'supportbot #12' or 'Fixes support#12' in the PR's title, body or commit messages links it to ticket 12, as
+    /pr would: only a PR by the repository's owners, members or collaborators."""
+    numbers = pr.references()
     if not numbers or not pr.url:
         return
     async with deps.uow() as uow:
@@ -240,6 +239,22 @@ async def _link_referenced(deps: Deps, pr: PullRequest, *, login: str | None, de
                               github_sender(login or pr.author), FROM_GITHUB, also=link)
         except (DuplicateMessage, DeskError) as skipped:
             log.info("%s not linked to ticket #%s: %s", pr.ref.label, ticket.number, skipped)
+
+
+async def discover(deps: Deps, pr: PullRequest, *, delivery: str | None = None) -> bool:
+    """A trusted PR linked to no ticket and naming none in its text: fetch it with its commits, whose messages
+    may name one ('Fixes support#12'). True when the fetch was queued."""
+    if not pr.trusted or pr.references():
+        return False
+    try:
+        async with _recording(deps.uow, deps, f"github:{delivery}:discover" if delivery else None)() as uow:
+            if await uow.github.linked(pr.ref):
+                return False
+            await uow.github.queue(PendingCall(FETCH, _ref_payload(pr.ref)), deps.clock.now())
+            await uow.commit()
+    except DuplicateMessage:
+        return False
+    return True
 
 
 async def observe_issue(deps: Deps, issue: IssueState, *, login: str | None, delivery: str | None = None,

@@ -21,7 +21,7 @@ PR_NOT_A_PULL = "{link} is not a pull request link (https://github.com/<org>/<re
 PR_ISSUE_LINK = "That is a GitHub issue, not a pull request: give the PR's link (/issue opens an issue from a ticket)."
 PR_REPO_NOT_CONFIGURED = "{repo} is not a repository of any product here ({repos}); an admin adds it to github_repos."
 
-ISSUE_QUEUED = "Opening a GitHub issue in {repo} for ticket #{number}; its link follows here once GitHub answers."
+ISSUE_QUEUED = "Opening a GitHub issue in {repo} for ticket #{number}; the team chat gets its link once GitHub answers."
 ISSUE_OPENED = "🔗 GitHub issue {label} opened for ticket #{number}: {url}"
 ISSUE_ALREADY = "Ticket #{number} already has a GitHub issue: {url}"
 ISSUE_WHICH_REPO = "Which repository? Ticket #{number}'s product has several: {repos}."
