@@ -75,6 +75,19 @@ class GithubWorld:
         assert job is not None
         return changed
 
+    async def board_page(self, number: int, person: str = "Alice") -> str:
+        """The team board's page of a ticket, signed in as `person`."""
+        from supportbot.web.auth import COOKIE, start_session
+        from supportbot.web.server import CONTEXT
+
+        found = self.app.desk.directory.person(person)
+        assert found is not None
+        cookie = await start_session(self.client.server.app[CONTEXT], found)
+        self.client.session.cookie_jar.update_cookies({COOKIE: cookie})
+        response = await self.client.get(f"/board/tickets/{number}")
+        assert response.status == 200
+        return await response.text()
+
     async def ticket(self, number: int) -> Ticket:
         async with self.app.database() as uow:
             ticket = await uow.tickets.by_number(number)

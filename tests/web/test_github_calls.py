@@ -102,6 +102,7 @@ async def test_issue_opens_a_github_issue_linked_both_ways_and_its_closing_resol
     assert STUCK in issue["body"] and "http://127.0.0.1:8080/tickets/1" in issue["body"]
     assert "Erin" not in issue["body"] + issue["title"]  # never the reporter's handle
     assert "Issue #100 (open)" in "\n".join(await world.say("/ticket 1"))
+    assert f"https://github.com/{REPO}/issues/100</a> · open" in await world.board_page(1)
     assert any("GitHub issue kleros/court#100 opened for ticket #1" in line for line in world.printed)
 
     world.fake.close_issue(REPO, 100, by="erin-dev")

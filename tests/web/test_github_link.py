@@ -34,6 +34,7 @@ async def test_pr_of_a_configured_repo_is_fetched_and_the_card_says_how_it_stand
     assert "⭕️ Ticket #1 in progress · PR in review" in shown
     [moved] = [e for e in await world.history(1) if e.kind == "status"]
     assert (moved.actor, moved.detail) == ("GitHub (dana)", f"in_progress · PR in review: PR {REPO}#12")
+    assert f"{PR_URL}</a> · open, in review" in await world.board_page(1)
 
 
 async def test_a_review_decision_shows_on_the_card_when_fetched_again(world: GithubWorld) -> None:
