@@ -9,6 +9,7 @@ on demand (`fail_with`, e.g. 502) while GitHub is "down"; 404 for what does not 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ class FakeGithub:
     reset_at: int = 2_000_000_000  # epoch seconds of the limit's reset
     fail_with: int | None = None  # answer this status to everything (502: GitHub down)
     secondary_retry_after: int | None = None  # answer 429 with this Retry-After (secondary limit)
+    hang: asyncio.Event | None = None  # when set: no answer until the event is set (GitHub slow)
     pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     reviews: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
@@ -89,6 +91,8 @@ class FakeGithub:
         return response
 
     async def _answer(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.hang is not None:
+            await self.hang.wait()
         if self.fail_with is not None:
             return web.json_response({"message": "Server Error"}, status=self.fail_with)
         if self.token is not None and request.headers.get("Authorization") != f"Bearer {self.token}":

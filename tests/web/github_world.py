@@ -56,7 +56,7 @@ class GithubWorld:
         if secret is not None:
             headers["X-Hub-Signature-256"] = signature(secret, body)
         response = await self.client.post("/github/webhook", data=body, headers=headers)
-        answer = await response.json()
+        answer = await response.json() if response.content_type == "application/json" else {}
         await self.chat.flush()
         return response.status, answer
 

@@ -7,7 +7,16 @@ import pytest
 
 from supportbot.domain import texts
 from supportbot.domain.ticket_states import Resolution, Status
-from tests.web.github_world import PR_URL, REPO, GithubWorld, MakeWorld, make_github_world, pull_event  # noqa: F401
+from supportbot.web.github_webhook import signature
+from tests.web.github_world import (  # noqa: F401  (make_github_world: fixture)
+    PR_URL,
+    REPO,
+    SECRET,
+    GithubWorld,
+    MakeWorld,
+    make_github_world,
+    pull_event,
+)
 
 STUCK = "My stake is stuck since the upgrade on Chrome, the button does nothing"
 
@@ -196,3 +205,20 @@ async def test_from_received_to_resolved_by_github_events_alone(world: GithubWor
     await world.say("/as Carol", "/in team", f"/click {message} resolved")
     ticket = await world.ticket(1)
     assert (ticket.status, ticket.resolution) == (Status.RESOLVED, Resolution.FIXED)
+
+
+async def test_ping_is_answered_and_a_delivery_without_its_id_is_refused(world: GithubWorld) -> None:
+    assert (await world.deliver("ping", {"zen": "Keep it logically awesome."}))[0] == 200
+    body = b'{"action": "opened"}'
+
+    response = await world.client.post("/github/webhook", data=body, headers={
+        "X-GitHub-Event": "pull_request", "X-Hub-Signature-256": signature(SECRET, body)})
+    assert response.status == 400
+
+
+async def test_without_a_webhook_secret_there_is_no_webhook(make_github_world: MakeWorld) -> None:
+    polled = await make_github_world(webhook=False)
+
+    status, _ = await polled.deliver("ping", {})
+
+    assert status == 404
