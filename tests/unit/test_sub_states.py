@@ -13,6 +13,7 @@ from supportbot.domain.ticket_changes import SubStateChanged
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import DeskError, Ticket
 from supportbot.services.outbox import OutboxKind
+from supportbot.services.public_tracker import PublicEvent, PublicTicket, timeline
 
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -95,3 +96,13 @@ async def test_fix_provided_clears_the_sub_state_on_card_and_ticket(world: DeskW
     assert world.ticket().sub_state is None
     [card] = world.queued(OutboxKind.CARD)
     assert card.text.startswith("🟡 Ticket #1 fix provided —")
+
+
+def test_the_public_timeline_reads_a_status_line_with_its_sub_state() -> None:
+    public = PublicTicket(1, 7, "court", Severity.NORMAL, Status.IN_PROGRESS, None, "Staking fails", AT, None)
+    lines = [PublicEvent(1, 1, AT, "status", "in_progress · PR in review: PR org/repo#12 opened"),
+             PublicEvent(1, 2, AT, "status", "in_progress · not a sub-state"),
+             PublicEvent(1, 3, AT, "status", "fix_provided: deployed")]
+
+    assert [entry.text for entry in timeline(public, lines)[1:]] == [
+        "⭕️ in progress · PR in review", "⭕️ in progress", "🟡 fix provided"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from supportbot.domain import texts
 from supportbot.domain.people import Directory
 from supportbot.domain.secret_detection import redact
 from supportbot.domain.ticket_states import Resolution, Severity, Status
@@ -194,10 +195,12 @@ def timeline(ticket: PublicTicket, events: Sequence[PublicEvent]) -> list[Entry]
 def _entry(event: PublicEvent) -> Entry | None:
     """The public words for one history line; None for one it cannot read (nothing shown beats a guess)."""
     head = event.detail.split(":", 1)[0].strip()  # "in_progress: note": the note is the team's
+    head, _, waits_on = head.partition(" · ")  # "in_progress · PR in review": what it waits on is public
     text: str | None = None
     if event.kind == "status" and head in Status._value2member_map_:
         status = Status(head)
-        text = f"{status.marker} {status.label}"
+        known = waits_on in texts.SUB_STATE_WORDS and status is Status.IN_PROGRESS
+        text = f"{status.marker} {status.label}" + (f" · {waits_on}" if known else "")
     elif event.kind == "resolve" and head in Resolution._value2member_map_:
         text = f"{Status.RESOLVED.marker} resolved as {Resolution(head).value.replace('_', ' ')}"
     elif event.kind == "reopen" and head in Status._value2member_map_:

@@ -66,6 +66,9 @@ def duration_words(span: Duration) -> str:
     return f"{span.amount} {word}" + ("" if span.amount == 1 else "s")
 
 
+SUB_STATE_WORDS = frozenset(SUB_STATES.values())  # as cards and history lines say them
+
+
 def sub_state_words(key: str | None) -> str:
     """'PR in review' from pr_review; the key itself when unknown (a stored row of an older version)."""
     return SUB_STATES.get(key, key) if key else ""
