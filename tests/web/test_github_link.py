@@ -91,6 +91,20 @@ async def test_merge_moves_the_ticket_to_fix_provided_naming_the_pr_and_the_merg
     assert texts.button_label_of("confirm_fixed") in said  # the reporter is asked to confirm, as on any 🟡
 
 
+async def test_still_broken_after_a_merge_tags_the_assignee(world: GithubWorld) -> None:
+    await reported_and_linked(world)
+    world.fake.merge(REPO, 12)
+    await world.deliver("pull_request", pull_event("closed", world.fake.pulls[(REPO, 12)]))
+    [asked] = [line for line in world.printed if texts.button_label_of("still_broken") in line]
+    question = next(line for line in reversed(world.printed[:world.printed.index(asked)]) if line.startswith("["))
+    start = len(world.printed)
+
+    await world.say("/as Erin", "/in court", f"/click {question.split('#', 1)[1].split()[0]} still_broken")
+
+    assert (await world.ticket(1)).status is Status.IN_PROGRESS
+    assert any(line.startswith("[team]") and "@Alice" in line for line in world.printed[start:]), world.printed[start:]
+
+
 async def test_closed_unmerged_brings_it_back_to_in_progress_and_tells_the_assignee(world: GithubWorld) -> None:
     await reported_and_linked(world)
     world.fake.close(REPO, 12)

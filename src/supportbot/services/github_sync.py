@@ -140,13 +140,13 @@ async def issue_opened(deps: Deps, ticket_id: int, issue: IssueState) -> None:
 
 
 async def observe_pull(deps: Deps, pr: PullRequest, *, login: str | None, delivery: str | None = None,
-                       etag: str | None = None, only: int | None = None) -> int:
+                       etag: str | None = None) -> int:
     """A pull request as GitHub now has it: its tickets move along (⭕️ PR in review, 🟡 on merge, ⭕️ again when
     closed unmerged) and their cards say how it stands. Tickets its title or body names link themselves.
     Returns how many tickets changed. `delivery` (a webhook's) makes each ticket's change happen once."""
     await _link_referenced(deps, pr, login=login, delivery=delivery)
     async with deps.uow() as uow:
-        links = [s for s in await uow.github.linked(pr.ref) if only is None or s.id == only]
+        links = list(await uow.github.linked(pr.ref))
     changed = 0
     for stored in links:
         old = stored.state
@@ -179,6 +179,8 @@ async def _follow_pull(deps: Deps, stored: StoredRef, pr: PullRequest, old: str 
     async def note(uow: UnitOfWork, current: Ticket) -> None:
         await uow.github.save(stored)
         current.note_github(stored.url, pr.words(), deps.clock.now())
+        if command is not None and command.status is Status.FIX_PROVIDED and current.assignee:
+            current.fix_provided_by = current.assignee  # the person a reporter's "still broken" tags
         if closed:
             who = deps.directory.person(current.assignee) if current.assignee else None
             told.extend([mention_of(who)] if who else deps.notifier.owner_mentions(current.product))
