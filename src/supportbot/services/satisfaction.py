@@ -27,7 +27,8 @@ async def rate(deps: Deps, uow: UnitOfWork, ticket: Ticket, sender: Sender, now:
         rating = Rating(ticket.stored_id, score, now, now)
         reply, was_low = texts.RATED, False
     elif not rating.may_change(now, policy):
-        raise NotAllowed(texts.RATING_LOCKED.format(number=ticket.number, within=_within(deps)))
+        raise NotAllowed(texts.RATING_LOCKED.format(number=ticket.number,
+                                                    within=texts.wall_clock_words(policy.change_within)))
     elif rating.score == score:
         return texts.RATING_UNCHANGED.format(number=ticket.number, score=score)
     else:
@@ -82,8 +83,3 @@ def _low_rating_notice(deps: Deps, ticket: Ticket, rating: Rating, *, comment: s
     text = texts.LOW_RATING_NOTICE.format(number=ticket.number, title=ticket.title, score=rating.score,
                                           reporter=ticket.reporter_name, comment=texts.comment_suffix(comment))
     return deps.notifier.to_team(text, ticket=ticket, mentions=deps.notifier.owner_mentions(ticket.product))
-
-
-def _within(deps: Deps) -> str:
-    days = deps.satisfaction.change_within.days
-    return f"{days} day{'s' if days != 1 else ''}" if days else str(deps.satisfaction.change_within)

@@ -3,6 +3,8 @@ do?" rating on 🟢, and the team's notices about both."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from supportbot.domain.durations import Duration
 from supportbot.domain.ticket_states import SUB_STATES
 
@@ -67,6 +69,18 @@ def duration_words(span: Duration) -> str:
 
 
 SUB_STATE_WORDS = frozenset(SUB_STATES.values())  # as cards and history lines say them
+
+
+def wall_clock_words(span: timedelta) -> str:
+    """'7 days', '12 hours', '30 minutes': a wall-clock span in its largest whole unit."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size and seconds % size == 0:
+            return duration_words(Duration(seconds // size, _UNIT_KEYS[unit]))
+    return duration_words(Duration(max(seconds, 0), "s"))
+
+
+_UNIT_KEYS = {word: unit for unit, word in _UNIT_WORDS.items()}
 
 
 def sub_state_words(key: str | None) -> str:
