@@ -18,7 +18,7 @@ def confirmation_asked(deps: Deps, ticket: Ticket) -> list[OutboxItem]:
     is reached through the private route only, never in a public chat."""
     due = deps.clocks.deadlines(ticket)
     expires = due.next_escalation_at if due.next_kind is EscalationKind.CONFIRMATION_EXPIRED else None
-    when = deps.clocks.calendar.format_local(expires) if expires else "later"
+    when = deps.clocks.calendar.format_local(expires) if expires else texts.CONFIRM_WHEN_UNKNOWN
     template = texts.CONFIRM_ASK_SECURITY if ticket.security else texts.CONFIRM_ASK
     return deps.notifier.to_ticket(ticket, template.format(number=ticket.number, when=when),
                                    buttons=CardButtons(ticket.number, texts.CONFIRM_ACTIONS))

@@ -29,6 +29,7 @@ CONFIRM_ASK_SECURITY = (
     "🟡 A fix for security ticket #{number} has been provided. Once the reporter confirms it through the "
     "private route, press a button below. Without an answer it is closed as fixed on {when}."
 )
+CONFIRM_WHEN_UNKNOWN = "a later day"  # a first response still owed comes first: the closing day is not known yet
 CONFIRMED = "🟢 Ticket #{number} resolved as fixed: {actor} confirmed the fix. Thank you!"
 CONFIRMED_DETAIL = "fixed: confirmed by {actor}"
 STILL_BROKEN = "⭕️ Ticket #{number} is back in progress: {actor} says it is still broken. The team has been told."
