@@ -79,14 +79,18 @@ async def test_calls_wait_their_turn_and_are_given_up(app: App, clock) -> None:
         await uow.github.queue(PendingCall("open_issue", {"repo": "kleros/court"}, ticket_id), now)
         await uow.commit()
 
+    lease = timedelta(minutes=5)
     async with app.database() as uow:
-        first, second = await uow.github.due(now)
+        first, second = await uow.github.claim(now, lease)
+        await uow.commit()
+    async with app.database() as uow:
+        assert await uow.github.claim(now + timedelta(minutes=4), lease) == []  # claimed: left alone meanwhile
         await uow.github.retry(first.id, now + timedelta(minutes=1), "502")
         await uow.github.give_up(second.id, "401")
         await uow.commit()
     async with app.database() as uow:
-        assert await uow.github.due(now) == []
-        [later] = await uow.github.due(now + timedelta(minutes=1))
+        assert await uow.github.claim(now, lease) == []
+        [later] = await uow.github.claim(now + timedelta(minutes=1), lease)
         assert (later.attempts, later.last_error, later.payload) == (1, "502", {"repo": "kleros/court", "number": 1})
         assert await uow.github.waiting() == 1
         await uow.github.done(later.id)

@@ -150,3 +150,23 @@ async def test_an_issue_github_refuses_is_given_up_and_the_team_told(world: Gith
 
     assert [r[2] for r in world.fake.requests] == [401]
     assert any("GitHub did not open the issue for ticket #1" in line for line in world.printed)
+
+
+async def test_while_github_is_down_the_queued_calls_wait_together_and_all_go_once_it_is_back(
+        world: GithubWorld, clock) -> None:
+    world.fake.add_pull(REPO, 12)
+    world.fake.add_pull(REPO, 13)
+    await world.say("/as Erin", "/in court", STUCK, "Another: the juror page is empty", "/as Alice", "/in team",
+                    f"/pr 1 {PR_URL}", "/pr 2 https://github.com/kleros/court/pull/13")
+    world.fake.fail_with = 503
+
+    await world.run_calls()
+    assert len(world.fake.requests) == 1  # the first failed: the second was not tried against a down GitHub
+    world.fake.fail_with = None
+    clock.advance(seconds=29)
+    await world.run_calls()
+    assert len(world.fake.requests) == 1
+
+    clock.advance(seconds=2)
+    assert await world.run_calls() == 2
+    assert [(await world.ticket(n)).sub_state for n in (1, 2)] == ["pr_review", "pr_review"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,11 +80,24 @@ class SqlGithub:
             kind=call.kind, ticket_id=call.ticket_id, payload=call.payload, status=PENDING, attempts=0,
             created_at=at, next_try_at=at))
 
-    async def due(self, now: datetime, limit: int = 20) -> Sequence[PendingCall]:
+    async def claim(self, now: datetime, lease: timedelta, limit: int = 20) -> Sequence[PendingCall]:
+        """The calls due now, oldest first, each put off by `lease` so another replica's run leaves them
+        alone while this one makes them (done, retry or give_up then says what became of each)."""
         query = (sa.select(github_calls).where(github_calls.c.status == PENDING, github_calls.c.next_try_at <= now)
-                 .order_by(github_calls.c.next_try_at, github_calls.c.id).limit(limit))
-        return [PendingCall(row.kind, dict(row.payload), row.ticket_id, row.attempts, row.id, row.last_error)
-                for row in await self.session.execute(query)]
+                 .order_by(github_calls.c.next_try_at, github_calls.c.id).limit(limit)
+                 .with_for_update(skip_locked=True))  # PostgreSQL: replicas claim apart; SQLite has one writer
+        calls = [PendingCall(row.kind, dict(row.payload), row.ticket_id, row.attempts, row.id, row.last_error)
+                 for row in await self.session.execute(query)]
+        if calls:
+            await self.session.execute(sa.update(github_calls).where(
+                github_calls.c.id.in_([call.id for call in calls])).values(next_try_at=now + lease))
+        return calls
+
+    async def put_off(self, call_ids: Sequence[int], at: datetime) -> None:
+        """Claimed calls not made after all (GitHub went down first): due again at `at`, no try counted."""
+        if call_ids:
+            await self.session.execute(sa.update(github_calls).where(github_calls.c.id.in_(list(call_ids)))
+                                       .values(next_try_at=at))
 
     async def done(self, call_id: int) -> None:
         await self.session.execute(sa.delete(github_calls).where(github_calls.c.id == call_id))

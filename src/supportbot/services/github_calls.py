@@ -6,7 +6,7 @@ sweep: they only ever write a row here."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from supportbot.domain import texts
 from supportbot.domain.github_links import GithubRef, LinkKind
@@ -16,6 +16,9 @@ from supportbot.services.github_ports import GithubApi, GithubRefused, GithubUna
 from supportbot.services.github_sync import CHECK_DEPLOY, FETCH, OPEN_ISSUE, GithubPlan
 
 log = logging.getLogger(__name__)
+
+# A claimed call is put off this long while it is made: a replica that died mid-call leaves it due again then.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 class GithubLink:
@@ -37,14 +40,18 @@ class GithubLink:
     async def run_due(self) -> int:
         """Make the calls that are due, oldest first, until GitHub stops answering; how many were made."""
         async with self.deps.uow() as uow:
-            calls = list(await uow.github.due(self.deps.clock.now()))
+            calls = list(await uow.github.claim(self.deps.clock.now(), CLAIM_LEASE))
+            await uow.commit()
         made = 0
-        for call in calls:
+        for index, call in enumerate(calls):
             try:
                 await self._make(call)
             except GithubUnavailable as down:
-                await self._later(call, str(down), down.retry_after)
-                break  # the rest wait too: GitHub is down or rate-limiting
+                again = await self._later(call, str(down), down.retry_after)
+                async with self.deps.uow() as uow:  # the rest wait as long: GitHub is down or rate-limiting
+                    await uow.github.put_off([c.id or 0 for c in calls[index + 1:]], again)
+                    await uow.commit()
+                break
             except GithubRefused as refused:
                 await self._give_up(call, str(refused))
             else:
@@ -94,15 +101,18 @@ class GithubLink:
         wait: timedelta = self.plan.first_backoff * 2 ** min(attempts, 20)
         return min(self.plan.max_backoff, wait)
 
-    async def _later(self, call: PendingCall, error: str, retry_after: float | None) -> None:
+    async def _later(self, call: PendingCall, error: str, retry_after: float | None) -> datetime:
+        """Try the call again after its back-off (or as long as GitHub asked); when that will be."""
+        wait = max(self._backoff(call.attempts), timedelta(seconds=retry_after or 0))
+        again = self.deps.clock.now() + wait
         if call.attempts + 1 >= self.plan.max_attempts:
             await self._give_up(call, error)
-            return
-        wait = max(self._backoff(call.attempts), timedelta(seconds=retry_after or 0))
+            return again
         log.warning("GitHub call %s (%s) failed: %s; again in %ss", call.id, call.kind, error, wait.total_seconds())
         async with self.deps.uow() as uow:
-            await uow.github.retry(call.id or 0, self.deps.clock.now() + wait, error)
+            await uow.github.retry(call.id or 0, again, error)
             await uow.commit()
+        return again
 
     async def _give_up(self, call: PendingCall, error: str) -> None:
         log.error("GitHub call %s (%s) given up: %s", call.id, call.kind, error)
