@@ -1,16 +1,21 @@
 """`/stats year` on 100k stored tickets: time and RSS growth, beside the ORM computation it replaced.
 
 Seeds a year of history by bulk insert (tickets over three products, ~90% answered, ~85% resolved,
-their `created` and `first_response` events), then answers `/stats year` through the desk, as a team
-member's chat command, in a fresh process per trial: one cold answer, then `--repeat` warm ones.
-Two variants meet the same database, interleaved, `--trials` times each:
+their `created` and `first_response` events, an escalation for one emergency in two, a rating for one
+resolved ticket in five, and the figures the desk records as things happen), then answers
+`/stats year` through the desk, as a team member's chat command, in a fresh process per trial: one
+cold answer, then `--repeat` warm ones. Three variants meet the same database, interleaved,
+`--trials` times each:
 
 - `desk`: the desk as it is (aggregates in SQL);
 - `orm`: the same desk with /stats computed as before: every ticket of the period loaded as an ORM
-  object, its ids sent back for the first-response events, and the figures computed in Python.
+  object, its ids sent back for the first-response and escalation events, its ratings read, and the
+  figures computed in Python (`--no-orm` leaves it out);
+- `report`: `supportbot report --period P --format json` for the same product and period, through
+  the function the command line calls (services/metrics.figures_for, as /stats).
 
-Both must answer the same text. RSS growth is the peak resident set while answering minus the
-resident set just before (the desk built and its database opened).
+The desk and the ORM must answer the same text. RSS growth is the peak resident set while answering
+minus the resident set just before (the desk built and its database opened).
 
     .venv/bin/python bench/stats.py                          # SQLite, 100k tickets
     .venv/bin/python bench/stats.py --tickets 20k --pg postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -45,7 +50,7 @@ from supportbot.bootstrap import build_app
 from supportbot.config import Settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database
-from supportbot.db.tables import counters, ticket_events, tickets
+from supportbot.db.tables import counters, ratings, ticket_events, tickets
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 CHUNK = 10_000
@@ -97,16 +102,32 @@ def ticket_row(n: int, size: int) -> dict[str, Any]:
         "resolved_at": first + timedelta(hours=1 + n % 70, seconds=n % 59) if resolved and first else None,
         "interactions": 1 + n % 9, "escalation_level": 0, "last_escalation_at": None,
         "first_response_missed_notified": False, "next_due_at": None,
+        # What the desk records as things happen: waits for the team, the first response's deadline, reopenings.
+        "responses": 1 + n % 4 if answered else 0,
+        "response_wait_us": (1 + n % 4) * (n * 7_919 % 20_000) * 1_000_000 if answered else 0,
+        "first_response_due_at": created + (timedelta(hours=1) if n % 23 == 0 else timedelta(days=1)),
+        "reopens": 1 if n % 41 == 0 else 0,
     }
+
+
+def rating_row(ticket_id: int, row: dict[str, Any]) -> dict[str, Any] | None:
+    """A rating for one resolved ticket in five, given an hour after its resolution."""
+    if row["resolved_at"] is None or ticket_id % 5:
+        return None
+    rated = row["resolved_at"] + timedelta(hours=1)
+    return {"ticket_id": ticket_id, "score": 1 + ticket_id % 5, "rated_at": rated, "updated_at": rated}
 
 
 def event_rows(ticket_id: int, row: dict[str, Any]) -> list[dict[str, Any]]:
     created = {"ticket_id": ticket_id, "at": row["created_at"], "actor": row["reporter_name"], "kind": "created",
                "detail": "report"}
+    # One emergency in two is escalated for being left unanswered an hour.
+    escalated = [{"ticket_id": ticket_id, "at": row["created_at"] + timedelta(hours=1), "actor": "supportbot",
+                  "kind": "escalation", "detail": "emergency_unanswered"}] if ticket_id % 46 == 0 else []
     if row["first_response_at"] is None:
-        return [created]
+        return [created, *escalated]
     return [created, {"ticket_id": ticket_id, "at": row["first_response_at"], "actor": "Alice",
-                      "kind": "first_response", "detail": row["first_response_how"]}]
+                      "kind": "first_response", "detail": row["first_response_how"]}, *escalated]
 
 
 async def seed(database: Database, size: int) -> None:
@@ -117,6 +138,9 @@ async def seed(database: Database, size: int) -> None:
             rows = [ticket_row(n, size) for n in range(start, min(start + CHUNK, size + 1))]
             await conn.execute(sa.insert(tickets), rows)
             await conn.execute(sa.insert(ticket_events), [e for r in rows for e in event_rows(r["number"], r)])
+            rated = [rating for r in rows if (rating := rating_row(r["number"], r)) is not None]
+            if rated:
+                await conn.execute(sa.insert(ratings), rated)
         await conn.execute(sa.update(counters).where(counters.c.name == "ticket_number").values(value=size))
     if database.engine.dialect.name == "postgresql":  # as autovacuum would after such a load; SQLite is never analyzed
         async with database.engine.begin() as conn:
@@ -147,18 +171,28 @@ def use_orm_stats() -> None:
         permissions.require_team(sender, "stats")
         if command.product and deps.directory.product(command.product) is None:
             raise NotAllowed(texts.NO_PRODUCT.format(key=command.product, keys=""))
-        start = metrics.period_start(deps.clock.now(), command.period)
+        now = deps.clock.now()
+        start = metrics.period_start(now, command.period)
         security = permissions.sees_security(sender)
         async with deps.uow() as uow:
-            query = sa.select(Ticket).where(tickets.c.created_at >= start).order_by(tickets.c.created_at)
+            query = sa.select(Ticket).where(tickets.c.created_at >= start, tickets.c.created_at < now)
             if command.product:
                 query = query.where(tickets.c.product == command.product)
-            found = (await uow.session.execute(query)).scalars().all()
+            found = (await uow.session.execute(query.order_by(tickets.c.created_at))).scalars().all()
             opened = [t for t in found if security or not t.security]
             backlog = await uow.tickets.count_open(command.product, security=security)
-            at_first = await uow.events.tickets_with(
-                "first_response", stats_service.RESOLVING_FIRST_RESPONSES, [t.stored_id for t in opened])
-        result = metrics.compute(opened, backlog, period=command.period, resolved_at_first_response=at_first)
+            ids = [t.stored_id for t in opened]
+            at_first = await uow.events.tickets_with("first_response", stats_service.RESOLVING_FIRST_RESPONSES, ids)
+            escalated = await uow.events.tickets_with("escalation", ("emergency_unanswered", "emergency_idle"), ids)
+            rated = sa.select(ratings.c.score).join(tickets, tickets.c.id == ratings.c.ticket_id).where(
+                ratings.c.rated_at >= start, ratings.c.rated_at < now)
+            if command.product:
+                rated = rated.where(tickets.c.product == command.product)
+            if not security:
+                rated = rated.where(tickets.c.security.is_(False))
+            scores = (await uow.session.execute(rated)).scalars().all()
+        result = metrics.compute(opened, backlog, now=now, period=command.period, resolved_at_first_response=at_first,
+                                 escalated=escalated, scores=scores)
         return Reply(metrics.render(result, f" for {command.product}" if command.product else ""))
 
     stats_service.show_stats = show_stats  # type: ignore[assignment]
@@ -186,6 +220,10 @@ async def trial(url: str, variant: str, repeat: int, command: str) -> dict[str, 
         for run in range(repeat + 1):
             message = IncomingMessage("telegram", 1, first_id + run, sender, command, NOW, private=True)
             began = time.perf_counter()
+            if variant == "report":
+                text = await report_json(app, command)
+                timings.append((time.perf_counter() - began) * 1000)
+                continue
             reply = await app.desk.handle_message(message)
             timings.append((time.perf_counter() - began) * 1000)
             if reply is None or not reply.ok:
@@ -196,6 +234,21 @@ async def trial(url: str, variant: str, repeat: int, command: str) -> dict[str, 
         await database.dispose()
     return {"cold_ms": timings[0], "warm_ms": statistics.median(timings[1:]), "rss_before_mib": before / 1024,
             "rss_growth_mib": grown / 1024, "text": text}
+
+
+async def report_json(app: Any, command: str) -> str:
+    """`supportbot report --period P --format json` for the product and period of a /stats command."""
+    import io
+
+    from supportbot import cli_report
+
+    words = command.split()[1:]
+    period = next((w for w in words if w in ("day", "week", "month", "quarter", "year")), "week")
+    product = next((w for w in words if w in PRODUCTS), None)
+    found = await cli_report.figures(app, product=product, period=period, first=None, last=None, security=False)
+    out = io.StringIO()
+    cli_report.write_report(found, "json", product, out)
+    return out.getvalue()
 
 
 def run_trial(url: str, variant: str, repeat: int, command: str) -> dict[str, Any]:
@@ -244,11 +297,12 @@ async def seeded(url: str, size: int) -> float:
 
 
 def compare(engine: str, url: str, args: argparse.Namespace) -> list[str]:
-    results: dict[str, list[dict[str, Any]]] = {"orm": [], "desk": []}
-    for _ in range(args.trials):  # interleaved, so both meet the same machine load
+    variants = ["desk", "report"] if args.no_orm else ["orm", "desk", "report"]
+    results: dict[str, list[dict[str, Any]]] = {variant: [] for variant in variants}
+    for _ in range(args.trials):  # interleaved, so all meet the same machine load
         for variant in results:
             results[variant].append(run_trial(url, variant, args.repeat, args.command))
-    texts = {r["text"] for rs in results.values() for r in rs if "text" in r}
+    texts = {r["text"] for variant, rs in results.items() if variant != "report" for r in rs if "text" in r}
     if len(texts) > 1:
         raise AssertionError("the variants answered differently:\n" + "\n---\n".join(sorted(texts)))
     lines = []
@@ -276,6 +330,7 @@ async def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("SUPPORTBOT_TEST_DATABASE_URL"),
                         help="a PostgreSQL URL (postgresql+asyncpg://...) to benchmark next to SQLite")
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--no-orm", action="store_true", help="skip the ORM baseline (the desk and the report only)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from supportbot.db.tables import FIRST_RESPONSE_US, RESOLUTION_US, ratings, ticket_events, tickets
+from supportbot.db.tables import EMERGENCY, FIRST_RESPONSE_US, RESOLUTION_US, ratings, ticket_events, tickets
 from supportbot.domain import metrics
 from supportbot.domain.sla import EscalationKind
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import Resolution, Status
 
 MICROS_PER_SECOND = 1_000_000
 # On SQLite the median's rows are found in one of two ways (PostgreSQL chooses by its own statistics):
@@ -62,11 +62,6 @@ class MetricsQueries:
         due: sa.ColumnElement[bool] = tickets.c.first_response_at.isnot(None)
         if now is not None:
             due = sa.or_(due, tickets.c.first_response_due_at <= sa.bindparam("now", now, type_=tickets.c.created_at.type))
-        emergency = tickets.c.severity == _literal(Severity.EMERGENCY.value)
-        # Looked up only for the period's emergencies (few), by the history's ticket index.
-        escalated = sa.exists().where(ticket_events.c.ticket_id == tickets.c.id,
-                                      ticket_events.c.kind == _literal("escalation"),
-                                      ticket_events.c.detail.in_(SILENCE))
         row = (await self.session.execute(sa.select(
             sa.func.count().label("opened"),
             sa.func.sum(tickets.c.interactions).label("interactions"),
@@ -76,17 +71,16 @@ class MetricsQueries:
             sa.func.count().filter(sa.and_(resolved, answered_at_first)).label("at_first"),
             *_exact_sum(RESOLUTION_US, "resolution", resolved, split=split),
             sa.func.sum(tickets.c.responses).label("responses"),
-            *_exact_sum(tickets.c.response_wait_us, "response_wait", split=split),
+            # Summed whole: each ticket's waits are recorded summed, far from overflowing 64 bits.
+            sa.func.sum(tickets.c.response_wait_us).label("response_wait"),
             sa.func.count().filter(sa.and_(tickets.c.first_response_due_at.isnot(None), due)).label("due"),
             sa.func.count().filter(on_time).label("on_time"),
-            sa.func.count().filter(sa.and_(emergency, sa.or_(tickets.c.first_response_at.isnot(None), escalated)))
-            .label("emergencies"),
-            sa.func.count().filter(sa.and_(emergency, escalated)).label("escalated"),
             sa.func.count().filter(tickets.c.reopens > 0).label("reopened"),
         ).where(*scope))).one()
         count = int(row.answered)
         offset, middle = metrics.middle(count)
         high = metrics.percentile_offset(count)
+        judged, escalated = await self._emergencies(scope)
         rated = await self._ratings(start, end, product=product, security=security)
         return metrics.PeriodFigures(
             opened=int(row.opened), interactions=int(row.interactions or 0), answered=count,
@@ -95,9 +89,9 @@ class MetricsQueries:
             first_response_p90_us=None if high is None else (await self._waits_at(scope, count, high, 1))[0],
             resolved=int(row.resolved), resolved_at_first_response=int(row.at_first),
             resolution_us=_total(row, "resolution"),
-            responses=int(row.responses or 0), response_wait_us=_total(row, "response_wait"),
+            responses=int(row.responses or 0), response_wait_us=int(row.response_wait or 0),
             first_response_due=int(row.due), first_response_on_time=int(row.on_time),
-            emergencies_judged=int(row.emergencies), emergencies_escalated=int(row.escalated),
+            emergencies_judged=judged, emergencies_escalated=escalated,
             reopened=int(row.reopened),
             ratings=int(rated.given), rating_points=int(rated.points or 0), ratings_happy=int(rated.happy),
         )
@@ -128,6 +122,19 @@ class MetricsQueries:
             scope.append(tickets.c.security.is_(False))
         return scope
 
+    async def _emergencies(self, scope: Sequence[sa.ColumnElement[bool]]) -> tuple[int, int]:
+        """(judged, escalated) of the emergencies in scope: answered or escalated for silence, and escalated."""
+        # Few: read from their own partial index, each one's history looked up by the history's ticket index.
+        escalated = sa.exists().where(ticket_events.c.ticket_id == tickets.c.id,
+                                      ticket_events.c.kind == _literal("escalation"),
+                                      ticket_events.c.detail.in_(SILENCE))
+        row = (await self.session.execute(
+            sa.select(sa.func.count().filter(sa.or_(tickets.c.first_response_at.isnot(None), escalated)).label("judged"),
+                      sa.func.count().filter(escalated).label("escalated"))
+            .where(*scope, EMERGENCY)
+        )).one()
+        return int(row.judged), int(row.escalated)
+
     async def _ratings(self, start: datetime, end: datetime | None, *, product: str | None,
                        security: bool) -> sa.Row[Any]:
         """(given, points, happy) of the ratings given from start to end to tickets in scope."""
@@ -156,11 +163,15 @@ class MetricsQueries:
             if answered < stored * WALK_WHEN_PERIOD_HOLDS:
                 # "+ 0" keeps SQLite from ordering by the walk's index: it sorts the period's rows instead.
                 order = FIRST_RESPONSE_US + 0
+        # A wait past the middle is found walking down from the longest: the walk is the shorter one.
+        from_top = offset > answered // 2
         query = (
             sa.select(FIRST_RESPONSE_US).where(*scope, FIRST_RESPONSE_US.isnot(None))
-            .order_by(order).offset(offset).limit(count)
+            .order_by(order.desc() if from_top else order)
+            .offset(answered - offset - count if from_top else offset).limit(count)
         )
-        return tuple(int(wait) for wait in (await self.session.execute(query)).scalars())
+        waits = [int(wait) for wait in (await self.session.execute(query)).scalars()]
+        return tuple(reversed(waits)) if from_top else tuple(waits)
 
 
 def _exact_sum(

@@ -44,8 +44,9 @@ async def figures_for(
     now = deps.clock.now()
     async with deps.uow() as uow:
         # Added up where the tickets are stored: a year of them never comes into memory.
+        # Nothing is opened or rated after now: a span up to now needs no end (and reads the indexes better).
         figures = await uow.tickets.period_figures(
-            start, end=end, now=now, product=product, security=security,
+            start, end=end if end < now else None, now=now, product=product, security=security,
             resolving_first_responses=RESOLVING_FIRST_RESPONSES)
         # The backlog at the end of the span: open now, for a span up to now.
         if end >= now:
