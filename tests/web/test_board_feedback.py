@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.web.conftest import WebWorld
-from tests.web.test_board import column, page
+from tests.web.test_board import act, column, csrf, page
 
 STUCK = "My stake is stuck since the upgrade on Chrome, account 0x52908400098527886E0F7030069857D2E4169EE7"
 
@@ -44,3 +44,20 @@ async def test_the_ticket_page_shows_the_rating_and_its_comment(web_world: WebWo
 
     assert '<dd class="rating">Rating: 5/5 — &#34;Fast &lt;and&gt; kind&#34;</dd>' in ticket
     assert "comment: Fast &lt;and&gt; kind" in ticket  # and in the history
+
+
+async def test_the_status_form_sets_the_sub_state_and_leaves_it_out_of_other_moves(web_world: WebWorld) -> None:
+    await web_world.say("/as Erin", "/in court", STUCK)
+    await web_world.sign_in("Bob")
+
+    moved = await act(web_world, 1, "status", status="in_progress", sub_state="deploying", note="")
+    assert any("⭕️ Ticket #1 in progress · deploying" in line for line in moved)
+    form = await page(web_world, "/board/tickets/1")
+    assert '<option value="deploying" selected>deploying</option>' in form
+
+    await act(web_world, 1, "status", status="fix_provided", sub_state="deploying", note="")
+    assert "<dd>fix provided</dd>" in await page(web_world, "/board/tickets/1")
+    refused = await web_world.client.post("/board/tickets/1/status", data={
+        "csrf": await csrf(web_world, 1), "status": "in_progress", "sub_state": "shipping"}, allow_redirects=False)
+    assert refused.status == 303
+    assert "&#39;shipping&#39; is not a sub-state" in await page(web_world, "/board/tickets/1")

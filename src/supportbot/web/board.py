@@ -12,7 +12,7 @@ from aiohttp import web
 
 from supportbot.domain import texts
 from supportbot.domain.people import Directory, Person
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import SUB_STATES, Resolution, Severity, Status
 from supportbot.services import satisfaction, web_access
 from supportbot.services.web_ports import BoardCard, BoardFilter
 from supportbot.web import auth, board_actions, signin
@@ -128,6 +128,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     response = render(
         request, "board/ticket.html", person=person, ticket=ticket, history=history, flash=flash,
         rating=await satisfaction.rating_of(deps, ticket), status_words=texts.status_words(ticket),
+        sub_states=SUB_STATES,
         local=deps.clocks.calendar.format_local, deadlines=deps.clocks.deadlines(ticket),
         people=[p.name for p in deps.directory.people], statuses=list(Status), severities=list(Severity),
         resolutions=list(Resolution), csrf=auth.csrf_token(request))

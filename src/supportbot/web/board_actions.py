@@ -14,7 +14,7 @@ from aiohttp import web
 
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
-from supportbot.domain.ticket_states import Resolution, Severity, Status
+from supportbot.domain.ticket_states import SUB_STATES, Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER
 from supportbot.services import web_access
 from supportbot.web import auth
@@ -59,11 +59,21 @@ def _text(form: Form, name: str, what: str | None = None) -> str:
     return value
 
 
+def _set_status(number: int, form: Form) -> cmd.SetStatus:
+    """The status form: a status, a note, and what an in-progress ticket waits on (the form keeps the
+    ticket's sub-state selected, so with any other status it is not a choice made: it is left out)."""
+    status = Status(_choice(form, "status", Status, "status"))
+    sub_state = form.get("sub_state", "").strip() or None
+    if sub_state is not None and sub_state not in SUB_STATES:
+        raise BadForm(texts.NOT_A_CHOICE.format(value=sub_state[:40], what="sub-state"))
+    return cmd.SetStatus(number, status, _text(form, "note"), sub_state if status is Status.IN_PROGRESS else None)
+
+
 # Each action: the typed command from the ticket's number and the form, as /<action> in chat gives it.
 ACTIONS: dict[str, Callable[[int, Form], cmd.Command]] = {
     "take": lambda n, f: cmd.Take(n),
     "assign": lambda n, f: cmd.Assign(n, _text(f, "person", "the person to assign")),
-    "status": lambda n, f: cmd.SetStatus(n, Status(_choice(f, "status", Status, "status")), _text(f, "note")),
+    "status": lambda n, f: _set_status(n, f),
     "note": lambda n, f: cmd.AddNote(n, _text(f, "text", "the note")),
     "severity": lambda n, f: cmd.SetSeverity(n, Severity(_choice(f, "severity", Severity, "severity"))),
     "resolve": lambda n, f: cmd.Resolve(n, Resolution(_choice(f, "reason", Resolution, "reason")), _text(f, "note")),
