@@ -179,7 +179,7 @@ class WeeklyDigest:
         slot = self.plan.slot.latest(now, zone)
         key = f"digest:{slot.isoformat()}"
         async with deps.uow() as uow:
-            if await uow.handled.has(key):  # the usual case, every minute: nothing is drawn
+            if await uow.handled.has(key):  # the usual case, every minute: nothing more is read
                 return 0
         week = reported_week(slot, zone)
         places: list[tuple[str | None, dict[str, int]]] = [(None, dict(deps.directory.team_chats))]
