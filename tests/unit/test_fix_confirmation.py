@@ -178,3 +178,17 @@ async def test_one_sweep_resolves_every_expired_ticket_batch_after_batch(world: 
     assert await Sweeper(world.deps, batch=2).sweep() == 3
 
     assert [t.status for t in world.store.tickets] == [Status.RESOLVED] * 3
+
+
+async def test_the_reporters_still_broken_waits_for_the_team_and_fixed_for_me_waits_for_nothing(
+        world: DeskWorld) -> None:
+    await fix_provided(world)
+    world.clock.advance(hours=1)
+
+    await world.press("dave", 1, "still_broken")
+    assert world.ticket().awaiting_since == world.clock.now()  # the team owes an answer now
+    await world.command("Bob", "/status 1 fix_provided")
+    assert world.ticket().awaiting_since is None
+    await world.press("dave", 1, "confirm_fixed")
+
+    assert world.ticket().status is Status.RESOLVED and world.ticket().awaiting_since is None

@@ -23,7 +23,8 @@ async def confirm_fixed(deps: Deps, uow: UnitOfWork, ticket: Ticket, sender: Sen
     ticket.resolve(Resolution.FIXED, now)
     await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, "resolve",
                                      texts.CONFIRMED_DETAIL.format(actor=sender.name)))
-    ticket.record_activity(now, by_team=sender.is_team, how="resolve")
+    if sender.is_team:  # a team action; the reporter's ✅ ends the ticket and waits for no answer
+        ticket.record_activity(now, by_team=True, how="resolve")
     await reactions.react(deps, uow, ticket, sender.name)
     return texts.CONFIRMED.format(number=ticket.number, actor=sender.name)
 
@@ -36,7 +37,7 @@ async def still_broken(deps: Deps, uow: UnitOfWork, ticket: Ticket, sender: Send
     await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, "status",
                                      f"{Status.IN_PROGRESS.value}: "
                                      + texts.STILL_BROKEN_DETAIL.format(actor=sender.name)))
-    ticket.record_activity(now, by_team=sender.is_team, how="status")
+    ticket.record_activity(now, by_team=sender.is_team, how="status")  # the reporter's: a wait for the team
     await reactions.react(deps, uow, ticket, sender.name)
     await uow.outbox.add_many(_still_broken_notice(deps, ticket, sender, moved_by))
     return texts.STILL_BROKEN.format(number=ticket.number, actor=sender.name)
