@@ -12,11 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from support.databases import migrated  # noqa: F401  (fixture)
+from supportbot import cli_report
 from supportbot.bootstrap import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_app
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
 from supportbot.db.tables import outbox
 from supportbot.domain import commands as cmd
+from supportbot.domain import metrics
 from supportbot.domain.digest_schedule import parse_when, reported_week
 from supportbot.domain.people import Sender
 from supportbot.domain.satisfaction import Rating
@@ -344,3 +346,26 @@ async def test_a_long_digest_goes_out_in_parts_before_its_chart(desk: Desk) -> N
             outbox.c.chat_id == CONSOLE_TEAM, outbox.c.dedupe_key.is_(None)).order_by(outbox.c.id))).all()
     assert reply.text.startswith("📬 Digest, this week so far: Mon 7 Dec") and len(reply.text) <= 1900
     assert [kind for kind, _ in after][-1] == "photo"
+
+
+async def test_the_digest_and_the_report_agree_on_the_same_week(desk: Desk) -> None:
+    await seed_fortnight(desk)
+    await desk.at(SLOT)
+    digest = await build(desk.app.deps, reported_week(SLOT, PARIS), product=None, top_untriaged=3)
+
+    # `supportbot report --from 2026-11-30 --to 2026-12-06`: the same seven days in the business time zone.
+    found = await cli_report.figures(desk.app, product=None, period=None, first=date(2026, 11, 30),
+                                     last=date(2026, 12, 6), security=False)
+
+    labels = ("Issues opened", "Backlog at the end", "First response time (median)", "Average resolution time",
+              "Resolution rate of the week's issues", "First responses on time",
+              "Satisfaction (CSAT: ratings of 4 or 5)")
+    this_week = {label: line.removeprefix(f"{label}: ").split(" (week before")[0]
+                 for line in digest.text.splitlines() for label in labels if line.startswith(f"{label}: ")}
+    assert this_week["Issues opened"] == str(found.opened) == "5"
+    assert this_week["Backlog at the end"] == str(found.backlog) == "4"
+    assert this_week["First response time (median)"] == metrics.span(found.first_response_median)
+    assert this_week["Average resolution time"] == metrics.span(found.resolution_mean)
+    assert this_week["Resolution rate of the week's issues"] == metrics.percent(found.resolution_rate)
+    assert this_week["First responses on time"] == metrics.percent(found.first_response_on_time_rate)
+    assert this_week["Satisfaction (CSAT: ratings of 4 or 5)"].startswith(metrics.percent(found.csat))
