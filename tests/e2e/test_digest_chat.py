@@ -4,13 +4,14 @@ Discord (payload_json and files[0]), a PNG file's path on the console; on a manu
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from supportbot.domain.digest_schedule import parse_when
 from supportbot.services.digest import DigestPlan, WeeklyDigest
+from supportbot.services.morning_summary import MorningSummary
 from tests.e2e.inprocess_fixtures import discord, discord_bot, telegram, telegram_bot  # noqa: F401 (fixtures)
 from tests.e2e.support_discord import ALICE as DISCORD_ALICE
 from tests.e2e.support_discord import TEAM as DISCORD_TEAM
@@ -103,3 +104,16 @@ def test_digest_on_the_console_prints_the_path_of_a_png(tmp_path: Path) -> None:
     path = Path(found.group(1))
     assert path.is_file() and path.parent == tmp_path / "supportbot-images"  # beside the database
     assert png_header(path.read_bytes()) == (800, 450)
+
+
+async def test_the_morning_summary_tags_the_owner_in_the_telegram_team_chat(telegram, telegram_bot, clock) -> None:
+    bot = await telegram_bot()
+    await bot.say(COURT, DAVE, REPORT)  # ticket #1, normal, no priority yet
+    clock.set(clock.now().replace(hour=0, minute=0) + timedelta(days=1))  # the next business day opens (UTC, 00:00)
+
+    assert await MorningSummary(bot.app.deps).send_due() == 1
+    await bot.settle()
+
+    summary = bot.shows(TEAM, "☀️ Good morning, Court v2")
+    assert f"#1 {REPORT}" in summary["text"] and "@carol" in summary["text"]
+    assert any(e["type"] == "mention" for e in summary["entities"])
