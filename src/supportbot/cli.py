@@ -144,6 +144,12 @@ def check_config(path: Path = typer.Argument(..., help="The TOML file to check."
               + (f" (listening on {web.listen}:{web.port}; public tracker {'on' if web.public_tracker else 'off'}; "
                  f"secret {'set' if web.secret else 'generated and kept in the database'})" if web.enabled else ""),
               highlight=False, markup=False, soft_wrap=True)
+    digest = settings.digest
+    own = sum(p.digest_telegram_chat is not None or p.digest_discord_channel is not None for p in settings.products)
+    out.print(f"Digest: {digest.when} ({hours.timezone}), {digest.top_untriaged} untriaged listed, {own} product(s) "
+              f"with a digest chat; morning summary at {hours.open:%H:%M} on business days" if digest.enabled
+              else "Digest: off (no weekly digest, no morning summary; /digest still answers)",
+              highlight=False, markup=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")

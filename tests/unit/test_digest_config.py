@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from support.cli import run_supportbot
 from supportbot.bootstrap import build_app, build_directory
 from supportbot.config import load_settings
 from supportbot.domain.digest_schedule import WeeklySlot
@@ -76,3 +77,13 @@ def test_with_the_digest_off_neither_job_runs_but_digest_still_answers(tmp_path:
 
     assert app.digest is None and app.morning is None
     assert app.desk.digest.slot == WeeklySlot(0, time(9))
+
+
+def test_check_config_summarises_the_digest(tmp_path: Path) -> None:
+    path = write(tmp_path, with_digest_chats(1003) + '\n[digest]\nwhen = "fri 16:30"\ntop_untriaged = 3\n')
+
+    done = run_supportbot("check-config", str(path), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert ("Digest: fri 16:30 (Europe/Paris), 3 untriaged listed, 1 product(s) with a digest chat; morning summary "
+            "at 09:00 on business days") in done.stdout
