@@ -94,9 +94,12 @@ async def test_issue_opens_a_github_issue_linked_both_ways_and_its_closing_resol
     await world.say("/as Erin", "/in court", STUCK, "/as Alice", "/in team")
 
     [queued] = await world.say("/issue 1")
+    [again] = await world.say("/issue 1")
     await world.run_calls()
+    [after] = await world.say("/issue 1")
 
     assert "Opening a GitHub issue in kleros/court for ticket #1" in queued
+    assert "being opened already" in again and "already has a GitHub issue" in after
     [(key, issue)] = world.fake.issues.items()
     assert key == (REPO, 100)
     assert STUCK in issue["body"] and "http://127.0.0.1:8080/tickets/1" in issue["body"]

@@ -113,3 +113,8 @@ class SqlGithub:
     async def waiting(self) -> int:
         query = sa.select(sa.func.count()).select_from(github_calls).where(github_calls.c.status == PENDING)
         return int((await self.session.execute(query)).scalar_one())
+
+    async def pending(self, ticket_id: int, kind: str) -> bool:
+        query = sa.select(github_calls.c.id).where(github_calls.c.status == PENDING, github_calls.c.kind == kind,
+                                                   github_calls.c.ticket_id == ticket_id).limit(1)
+        return (await self.session.execute(query)).first() is not None

@@ -93,7 +93,7 @@ class GithubLink:
             ticket = await uow.tickets.get(ticket_id)
         if ticket is None:
             return
-        issue = await self.api.open_issue(repo, title=f"{ticket.title} (support #{ticket.number})",
+        issue = await self.api.open_issue(repo, title=texts.ISSUE_TITLE.format(title=ticket.title, number=ticket.number),
                                           body=github_sync.issue_body(self.plan, ticket))
         await github_sync.issue_opened(self.deps, ticket_id, issue)
 

@@ -20,8 +20,9 @@ from supportbot.services.context import Deps
 from supportbot.services.github_ports import PendingCall, StoredRef
 from supportbot.services.handling import Recording
 from supportbot.services.notify import mention_of
-from supportbot.services.outbox import Mention
+from supportbot.services.outbox import CardButtons, Mention
 from supportbot.services.ports import DuplicateMessage, Reply, TicketEvent, UnitOfWork, UnitOfWorkFactory
+from supportbot.services.tickets_access import load
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +81,19 @@ async def attach_pr(deps: Deps, plan: GithubPlan, command: cmd.AttachPR, sender:
 async def open_issue(deps: Deps, plan: GithubPlan, command: cmd.OpenIssue, sender: Sender) -> Reply:
     """/issue: queue the issue's opening (GitHub is called outside the desk's transactions)."""
     async with deps.uow() as uow:
-        from supportbot.services.tickets_access import load
-
         ticket = await load(uow, command.number, sender)
         if ticket.security:
             raise NotAllowed(texts.ISSUE_SECURITY.format(number=ticket.number))
         issues = [url for url in ticket.github_links if (r := parse_link(url)) and r.kind is LinkKind.ISSUE]
         if issues:
             raise NotAllowed(texts.ISSUE_ALREADY.format(number=ticket.number, url=issues[0]))
+        if await uow.github.pending(ticket.stored_id, OPEN_ISSUE):
+            raise NotAllowed(texts.ISSUE_UNDER_WAY.format(number=ticket.number))
         repo = _issue_repo(plan, ticket, command.repo)
         now = deps.clock.now()
         await uow.github.queue(PendingCall(OPEN_ISSUE, {"repo": repo}, ticket.stored_id), now)
-        await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, "issue", f"asked in {repo}"))
+        await uow.events.add(TicketEvent(ticket.stored_id, now, sender.name, "issue",
+                                         texts.ISSUE_ASKED_DETAIL.format(repo=repo)))
         await uow.commit()
     return Reply(texts.ISSUE_QUEUED.format(repo=repo, number=ticket.number), ticket_number=ticket.number)
 
@@ -323,8 +325,6 @@ async def suggest_resolving(deps: Deps, ticket_id: int, *, label: str, where: st
             return
         who = deps.directory.person(ticket.assignee) if ticket.assignee else None
         mentions = [mention_of(who)] if who else list(deps.notifier.owner_mentions(ticket.product))
-        from supportbot.services.outbox import CardButtons
-
         text = texts.DEPLOYED_SUGGESTION.format(number=ticket.number, label=label, where=where)
         dedupe = f"github:deployed:{ticket.number}:{commit[:40]}"
         items = [deps.notifier.say(platform=platform, chat_id=chat_id, text=text, ticket=ticket, mentions=mentions,

@@ -8,7 +8,7 @@ from supportbot.domain.tickets import Ticket
 
 __all__ = [
     "GITHUB_ACTOR", "GITHUB_OFF", "PR_NOT_A_PULL", "PR_ISSUE_LINK", "PR_REPO_NOT_CONFIGURED", "ISSUE_QUEUED",
-    "ISSUE_OPENED", "ISSUE_ALREADY", "ISSUE_WHICH_REPO", "ISSUE_NO_REPO", "ISSUE_REPO_NOT_CONFIGURED",
+    "ISSUE_OPENED", "ISSUE_ALREADY", "ISSUE_UNDER_WAY", "ISSUE_ASKED_DETAIL", "ISSUE_TITLE", "ISSUE_WHICH_REPO", "ISSUE_NO_REPO", "ISSUE_REPO_NOT_CONFIGURED",
     "ISSUE_SECURITY", "ISSUE_FAILED", "ISSUE_BODY", "ISSUE_TRACKER_LINE", "PR_IN_REVIEW_DETAIL", "PR_MERGED_DETAIL",
     "PR_CLOSED_DETAIL", "PR_CLOSED_NOTICE", "ISSUE_CLOSED_DETAIL", "ISSUE_OPENED_DETAIL", "PR_LINKED_DETAIL",
     "DEPLOYED_SUGGESTION", "RELEASE_WHERE", "DEPLOYMENT_WHERE", "github_lines",
@@ -24,6 +24,9 @@ PR_REPO_NOT_CONFIGURED = "{repo} is not a repository of any product here ({repos
 ISSUE_QUEUED = "Opening a GitHub issue in {repo} for ticket #{number}; the team chat gets its link once GitHub answers."
 ISSUE_OPENED = "🔗 GitHub issue {label} opened for ticket #{number}: {url}"
 ISSUE_ALREADY = "Ticket #{number} already has a GitHub issue: {url}"
+ISSUE_UNDER_WAY = "A GitHub issue for ticket #{number} is being opened already; the team chat gets its link."
+ISSUE_ASKED_DETAIL = "asked in {repo}"
+ISSUE_TITLE = "{title} (support #{number})"
 ISSUE_WHICH_REPO = "Which repository? Ticket #{number}'s product has several: {repos}."
 ISSUE_NO_REPO = "Ticket #{number} has no product with a GitHub repository; name one: /issue {number} <org/repo>."
 ISSUE_REPO_NOT_CONFIGURED = "{repo} is not a repository of any product here ({repos})."
