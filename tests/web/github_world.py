@@ -68,11 +68,12 @@ class GithubWorld:
         return made
 
     async def poll(self) -> int:
-        [job] = [run for name, run, _ in runtime.periodic_jobs(self.app, []) if name == "github-poll"]
-        assert self.app.github is not None
-        changed = await self.app.github.poll()
+        """The scheduler's polling job once (every [github] poll_interval, 5 min by default)."""
+        [(job, every)] = [(run, every) for name, run, every in runtime.periodic_jobs(self.app, [])
+                          if name == "github-poll"]
+        assert every.total_seconds() == 300
+        changed = await job()
         await self.chat.flush()
-        assert job is not None
         return changed
 
     async def board_page(self, number: int, person: str = "Alice") -> str:
