@@ -236,3 +236,22 @@ async def test_without_a_webhook_secret_there_is_no_webhook(make_github_world: M
     status, _ = await polled.deliver("ping", {})
 
     assert status == 404
+
+
+async def test_a_successful_deployment_of_the_merge_commit_suggests_resolving_to_the_assignee(
+        world: GithubWorld) -> None:
+    await reported_and_linked(world)
+    world.fake.merge(REPO, 12, sha="d" * 40)
+    await world.deliver("pull_request", pull_event("closed", world.fake.pulls[(REPO, 12)]))
+    deployment = {"repository": {"full_name": REPO}, "sender": {"login": "ci"},
+                  "deployment": {"sha": "d" * 40, "environment": "production"}}
+
+    await world.deliver("deployment_status", {**deployment, "deployment_status": {"state": "failure"}})
+    await world.run_calls()
+    assert not any("deployment" in line for line in world.printed)
+    await world.deliver("deployment_status", {**deployment, "deployment_status": {"state": "success"}})
+    await world.run_calls()
+
+    [told] = [line for line in world.printed if "the production deployment" in line]
+    assert told.startswith("[team]") and "@Alice" in told
+    assert (await world.ticket(1)).status is Status.FIX_PROVIDED
