@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 __all__ = [
+    "CHART_AXIS", "CHART_BACKLOG", "CHART_OPENED", "CHART_RESOLVED", "chart_day",
     "DIGEST_BACKLOG", "DIGEST_BREACH_KINDS", "DIGEST_BREACHES", "DIGEST_CHART_CAPTION", "DIGEST_CHART_TITLE",
     "DIGEST_FIGURE", "DIGEST_FIRST_RESPONSE", "DIGEST_FOR", "DIGEST_HEAD", "DIGEST_MORE", "DIGEST_NO_BREACHES",
     "DIGEST_NO_UNTRIAGED", "DIGEST_ON_TIME", "DIGEST_OPENED", "DIGEST_SATISFACTION", "DIGEST_SATISFACTION_VALUE", "DIGEST_RESOLUTION_RATE", "DIGEST_RESOLUTION_TIME", "DIGEST_RESOLVED",
@@ -40,6 +41,10 @@ DIGEST_TICKET = "#{number} {title} — {detail}"
 DIGEST_MORE = "… and {count} more"
 DIGEST_CHART_CAPTION = "📈 Opened and resolved per day, with the backlog{where}: {days}"
 DIGEST_CHART_TITLE = "Opened and resolved per day{where}"
+CHART_OPENED = "opened"
+CHART_RESOLVED = "resolved"
+CHART_BACKLOG = "backlog (open at day's end)"
+CHART_AXIS = "tickets"
 IMAGE_SAVED = "🖼 image saved: {path}"
 
 MORNING_SUMMARY = "☀️ Good morning{where}: {count} open ticket(s) have no priority yet. Please triage:"
@@ -50,6 +55,11 @@ MORNING_TICKET = "#{number} {title} — {age} old"
 def digest_day(day: date) -> str:
     """A day as the digest names it: 'Mon 30 Nov'."""
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def chart_day(day: date) -> str:
+    """A day under the chart's bars: weekday above date."""
+    return f"{day:%a}\n{day.day} {day:%b}"
 
 
 def digest_days(days: Sequence[date]) -> str:
