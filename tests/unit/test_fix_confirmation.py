@@ -192,3 +192,19 @@ async def test_the_reporters_still_broken_waits_for_the_team_and_fixed_for_me_wa
     await world.press("dave", 1, "confirm_fixed")
 
     assert world.ticket().status is Status.RESOLVED and world.ticket().awaiting_since is None
+
+
+async def test_still_broken_tags_the_assignee_when_no_team_member_moved_it(world: DeskWorld) -> None:
+    await open_report(world)
+    await world.deliver()
+    await world.command("Alice", "/take 1")
+    async with world.store() as uow:  # moved by something that is not a person, as the GitHub link-up does
+        ticket = await uow.tickets.by_number(1)
+        assert ticket is not None
+        ticket.move(Status.FIX_PROVIDED, world.clock.now(), by="GitHub (dana)")
+        await uow.commit()
+
+    await world.press("dave", 1, "still_broken")
+
+    [notice] = [r for r in world.queued(OutboxKind.MESSAGE, chat_id=TEAM) if "does not work" in r.text]
+    assert notice.mentions == (Mention("Alice"),)

@@ -73,7 +73,8 @@ def _require_awaiting(ticket: Ticket) -> None:
 def _still_broken_notice(deps: Deps, ticket: Ticket, sender: Sender, moved_by: str | None) -> list[OutboxItem]:
     """The team hears it, tagging who moved it to 🟡 (else its assignee); a security ticket's team is the
     security chat, where its title may be read."""
-    person = deps.directory.person(moved_by or ticket.assignee or "")
+    found = (deps.directory.person(name) for name in (moved_by, ticket.assignee) if name)
+    person = next((p for p in found if p is not None), None)  # a move by GitHub names no team member
     tags = mentions_of([person]) if person is not None else ()
     text = texts.STILL_BROKEN_NOTICE.format(number=ticket.number, title=ticket.title, actor=sender.name)
     if ticket.security:
