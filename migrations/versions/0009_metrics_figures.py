@@ -12,7 +12,7 @@ answered waits from its creation; an emergency's first response was due an hour 
 the default policy has it. A normal ticket's deadline (business time) stays unknown: the metrics leave
 it out of the on-time share. ix_tickets_period is made again with the new columns, so the figures are
 still read from the period's index entries alone; the period's emergencies are read from a partial index
-of their own (ix_tickets_emergency).
+of their own (ix_tickets_emergency), and ix_ratings_rated_at holds what the metrics read of a rating.
 """
 from __future__ import annotations
 
@@ -78,9 +78,13 @@ def upgrade() -> None:
     op.create_index('ix_tickets_period', 'tickets', [*PERIOD_COLUMNS, *NEW_PERIOD_COLUMNS, *spans()])
     op.create_index('ix_tickets_emergency', 'tickets', ['created_at', 'security', 'product', 'first_response_at'],
                     sqlite_where=EMERGENCY, postgresql_where=EMERGENCY)
+    op.drop_index('ix_ratings_rated_at', table_name='ratings')
+    op.create_index('ix_ratings_rated_at', 'ratings', ['rated_at', 'ticket_id', 'score'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ratings_rated_at', table_name='ratings')
+    op.create_index('ix_ratings_rated_at', 'ratings', ['rated_at'])
     op.drop_index('ix_tickets_emergency', table_name='tickets')
     op.drop_index('ix_tickets_period', table_name='tickets')
     for column in ('reopens', 'first_response_due_at', 'response_wait_us', 'responses', 'awaiting_since'):

@@ -277,7 +277,8 @@ ratings = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("rated_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.Index("ix_ratings_rated_at", "rated_at"),
+    # The ratings given in a span, with what the metrics add up (migration 0009 made it covering).
+    sa.Index("ix_ratings_rated_at", "rated_at", "ticket_id", "score"),
 )
 
 # GitHub pull requests and issues linked to tickets, with what was last seen of each (its state, the ETag of
