@@ -178,6 +178,7 @@ async def queued(database: Database) -> list[tuple[str, int, str, str, dict]]:
 async def test_the_digest_goes_out_once_at_its_slot_even_from_two_replicas(migrated: Database, clock) -> None:
     first, second = app_on(migrated, clock), app_on(migrated, clock)  # two processes on one database
     jobs = [WeeklyDigest(app.deps, DigestPlan(parse_when("mon 09:00"))) for app in (first, second)]
+    await Desk(first, clock).report(paris(12, 2, 10), 1)  # an open ticket: the digests have something to say
     clock.set(SLOT)
     assert await jobs[0].send_due() == 1  # the first start: last week's digest was never sent (catch-up)
     clock.set(datetime(2026, 12, 14, 7, 59, tzinfo=UTC))  # a week on, a minute before the next slot
@@ -196,8 +197,23 @@ async def test_the_digest_goes_out_once_at_its_slot_even_from_two_replicas(migra
     assert await jobs[0].send_due() == await jobs[1].send_due() == 0
 
 
+async def test_a_desk_with_nothing_to_report_sends_no_scheduled_digest(migrated: Database, clock) -> None:
+    app = app_on(migrated, clock)
+    job = WeeklyDigest(app.deps)
+    clock.set(SLOT)  # just installed: no ticket ever
+    assert await job.send_due() == 0
+    await Desk(app, clock).report(paris(12, 8, 10), 1)  # the first report comes the day after the slot
+    assert await job.send_due() == 0  # last week's slot was settled: its empty digest does not go out late
+    assert [kind for _, _, kind, _, _ in await queued(migrated)].count(OutboxKind.PHOTO.value) == 0
+
+    clock.set(datetime(2026, 12, 14, 8, 0, tzinfo=UTC))  # the next slot: now there is a week to report
+    assert await job.send_due() == 1
+
+
 async def test_a_bot_down_at_the_slot_sends_the_digest_once_when_back(migrated: Database, clock) -> None:
-    job = WeeklyDigest(app_on(migrated, clock).deps)
+    app = app_on(migrated, clock)
+    job = WeeklyDigest(app.deps)
+    await Desk(app, clock).report(paris(11, 25, 10), 1)  # an open ticket: the digests have something to say
     clock.set(datetime(2026, 12, 7, 7, 0, tzinfo=UTC))  # Mon 08:00 in Paris: last week's digest went out
     assert await job.send_due() == 1
 
@@ -220,6 +236,9 @@ async def test_the_team_and_each_products_digest_chat_get_their_digest(migrated:
                         'owners = ["Carol"]\ntelegram_chats = [-100101]\ndigest_telegram_chat = 1003') + (
         f'\n[telegram]\ntoken = "{TELEGRAM_TOKEN}"\n[discord]\ntoken = "{DISCORD_TOKEN}"\n')
     app = app_on(migrated, clock, text, tmp_path)
+    clock.set(paris(12, 2, 10))  # a court report that week, so each digest has something to say
+    erin = Sender("telegram", 5555, "erin")
+    await app.desk.handle_message(IncomingMessage("telegram", -100101, 1, erin, REPORTS[1], clock.now()))
     clock.set(SLOT)
 
     assert await WeeklyDigest(app.deps).send_due() == 3
@@ -239,6 +258,7 @@ async def test_the_team_and_each_products_digest_chat_get_their_digest(migrated:
 
 async def test_a_chart_row_reads_back_with_its_figures(migrated: Database, clock) -> None:
     app = app_on(migrated, clock)
+    await Desk(app, clock).report(paris(12, 2, 10), 1)  # open from Wednesday on
     clock.set(SLOT)
     await WeeklyDigest(app.deps).send_due()
 
@@ -246,7 +266,7 @@ async def test_a_chart_row_reads_back_with_its_figures(migrated: Database, clock
         claimed = await uow.outbox.claim("console", clock.now(), clock.now(), 10, per_chat=10)
     photo = next(item for item in claimed if item.kind is OutboxKind.PHOTO)
     assert isinstance(photo.payload, Chart) and photo.payload.filename == "digest.png"
-    assert photo.payload.series.days[-1] == date(2026, 12, 6) and photo.payload.series.backlog == (0,) * 7
+    assert photo.payload.series.days[-1] == date(2026, 12, 6) and photo.payload.series.backlog == (0, 0, 1, 1, 1, 1, 1)
 
 
 async def test_digest_shows_the_week_so_far_and_queues_its_chart_to_the_caller(desk: Desk) -> None:

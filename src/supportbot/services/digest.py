@@ -51,6 +51,7 @@ class Digest:
     text: str
     chart: Chart
     caption: str
+    empty: bool = False  # nothing opened, resolved or open in either week: not worth a scheduled message
 
 
 async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untriaged: int,
@@ -90,7 +91,8 @@ async def build(deps: Deps, week: DigestWeek, *, product: str | None, top_untria
         head, figures, [_breach_line(b) for b in breaches[:MAX_BREACHES_LISTED]], len(breaches),
         [_untriaged_line(t, now) for t in untriaged], untriaged_count)
     chart = Chart(texts.DIGEST_CHART_TITLE.format(where=where), series, CHART_FILENAME)
-    return Digest(text, chart, texts.DIGEST_CHART_CAPTION.format(where=where, days=days))
+    empty = not (opened or resolved or open_now or breaches)
+    return Digest(text, chart, texts.DIGEST_CHART_CAPTION.format(where=where, days=days), empty)
 
 
 def day_series(week: DigestWeek, ends: Sequence[datetime], opened: Sequence[datetime],
@@ -189,6 +191,8 @@ class WeeklyDigest:
             if not chats:
                 continue
             digest = await build(deps, week, product=product, top_untriaged=self.plan.top_untriaged)
+            if digest.empty:  # a desk just installed, or a product nobody wrote about: nothing to say
+                continue
             for platform, chat_id in sorted(chats.items()):
                 items += digest_items(deps, digest, platform=platform, chat_id=chat_id,
                                       dedupe=f"{key}:{product or 'all'}:{platform}:{chat_id}")
