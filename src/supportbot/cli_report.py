@@ -60,6 +60,8 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
             if period is not None:
                 _choice(period, tuple(metrics.PERIOD_DAYS), words.REPORT_BAD_PERIOD)
             first, last = _day(from_, "--from"), _day(to, "--to")
+            if last is not None and first is None:
+                raise BadInput(words.REPORT_TO_WITHOUT_FROM)
             if first is not None and last is not None and first > last:
                 raise BadInput(words.REPORT_FROM_AFTER_TO.format(start=first, end=last))
         except BadInput as error:
@@ -142,7 +144,7 @@ def _cell(value: Any) -> Any:
 
 def _choice(value: str, allowed: tuple[str, ...], message: str) -> None:
     if value not in allowed:
-        raise BadInput(message.format(value=value, formats=", ".join(allowed), periods=", ".join(allowed)))
+        raise BadInput(message.format(value=value, choices=", ".join(allowed)))
 
 
 def _product(key: str | None, keys: list[str]) -> None:

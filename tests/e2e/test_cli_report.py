@@ -60,6 +60,7 @@ def test_the_report_as_json_csv_and_a_table(desk: Path) -> None:
     (("--from", "2026-02-30"), "--from must be a date like 2026-11-30, not '2026-02-30'."),
     (("--from", "2026-12-02", "--to", "2026-12-01"), "--from 2026-12-02 is after --to 2026-12-01."),
     (("--period", "month", "--from", "2026-12-01"), "Give --period or --from/--to, not both."),
+    (("--to", "2026-12-01"), "--to needs --from (the first day)."),
     (("--period", "fortnight"), "Unknown period 'fortnight'; pick one of: day, week, month, quarter, year."),
     (("--format", "xml"), "Unknown format 'xml'; pick one of: table, csv, json."),
 ])
