@@ -179,8 +179,9 @@ class App:
 
 
 def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = None,
-              database: Database | None = None) -> App:
-    """Wire database, clocks, directory, notifier and desk for the given platforms."""
+              database: Database | None = None, github_api: GithubApi | None = None) -> App:
+    """Wire database, clocks, directory, notifier and desk for the given platforms (GitHub's calls on
+    `github_api` when given: the demo's stand-in)."""
     database = database or Database.from_url(settings.database.url.get_secret_value())
     directory = build_directory(settings, platforms)
     clocks = Clocks(build_calendar(settings), build_policy(settings))
@@ -197,7 +198,7 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
     plan = DigestPlan(parse_when(settings.digest.when), settings.digest.top_untriaged)
     on = settings.digest.enabled
     digest, morning = (WeeklyDigest(deps, plan), MorningSummary(deps)) if on else (None, None)
-    github = github_link(settings, deps)
+    github = github_link(settings, deps, github_api)
     if github is not None:
         health.link("github", github.state)
     github_plan = github.plan if github else None
@@ -235,9 +236,10 @@ def github_link(settings: Settings, deps: Deps, api: GithubApi | None = None) ->
 
 
 @asynccontextmanager
-async def opened(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
+async def opened(settings: Settings, *, clock: Clock | None = None,
+                 github_api: GithubApi | None = None) -> AsyncIterator[App]:
     """The console desk on its database, checked (SQLite upgraded) for use: the shell commands and the demo."""
-    app = build_app(settings, {"console"}, clock=clock)
+    app = build_app(settings, {"console"}, clock=clock, github_api=github_api)
     try:
         await checks.prepare(app.database)
         yield app

@@ -50,8 +50,15 @@ def console_session(folder: Path, typed: str | bytes) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_demo_plays_a_whole_ticket_lifecycle(tmp_path: Path) -> None:
-    done = run_supportbot("demo", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):
+    """`supportbot demo` run once in a fresh folder: (folder, finished process)."""
+    folder = tmp_path_factory.mktemp("demo")
+    return folder, run_supportbot("demo", cwd=folder)
+
+
+def test_demo_plays_a_whole_ticket_lifecycle(demo_run) -> None:
+    tmp_path, done = demo_run
 
     assert done.returncode == 0, done.stderr
     for line in ("🔴 Ticket #1 received", "⭕️ Ticket #1 in progress", "🟡 Ticket #1 fix provided",
@@ -63,6 +70,28 @@ def test_demo_plays_a_whole_ticket_lifecycle(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name not in (".config", ".cache")] == []
     chart = re.search(r"🖼 image saved: (\S+\.png)", done.stdout)
     assert "📬 Digest, this week so far: Mon 7 Dec" in done.stdout and chart and Path(chart.group(1)).is_file()
+
+
+def test_demo_moves_a_ticket_from_received_to_resolved_by_github_deliveries_alone(demo_run) -> None:
+    _, done = demo_run
+    walk = done.stdout.split("── GitHub alone moves the next ticket")[1]
+
+    # Each step is a signed delivery the demo's own web server accepted, then the ticket's move it caused.
+    steps = ["🔴 Ticket #5 received",
+             "GitHub → pull_request opened #7, signed: 200 pull request kleros/kleros-v2#7 opened: 1 ticket(s) moved",
+             "⭕️ Ticket #5 in progress · PR in review (by GitHub (alice-dev)).",
+             "GitHub → pull_request closed (merged) #7, signed: 200 pull request kleros/kleros-v2#7 closed: "
+             "1 ticket(s) moved",
+             "🟡 Ticket #5 fix provided (by GitHub (bob-dev)).",
+             "GitHub → issues closed #41, signed: 200 issue kleros/kleros-v2#41 closed: 1 ticket(s) resolved",
+             "🟢 Ticket #5 resolved as fixed (by GitHub (bob-dev))."]
+    places = [walk.find(step) for step in steps]
+    assert -1 not in places and places == sorted(places), list(zip(steps, places, strict=True))
+    # The team only asked for the GitHub issue and read the card: no command of theirs moved #5.
+    assert re.findall(r"\] #\d+ Alice: (/\w+) 5\b", walk) == ["/issue", "/ticket"]
+    assert "GitHub issue kleros/kleros-v2#41 opened for ticket #5" in walk
+    assert "GitHub (bob-dev) · status: fix_provided: PR kleros/kleros-v2#7 merged by bob-dev" in walk
+    assert "GitHub (bob-dev) · resolve: fixed: GitHub issue kleros/kleros-v2#41 closed" in walk
 
 
 def test_run_without_config_starts_the_console_chat(first_run) -> None:

@@ -1,4 +1,5 @@
-"""`supportbot demo`: a scripted conversation through the real desk, on a temporary database."""
+"""`supportbot demo`: a scripted conversation through the real desk, on a temporary database, with its web
+server listening so that GitHub's webhook deliveries (github_walk.py) reach it as they would in production."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from supportbot.bootstrap import App, console_chat, opened
+from pydantic import SecretStr
+
+from supportbot.bootstrap import App, console_chat, opened, web_server
 from supportbot.chat.console import ConsoleChat
 from supportbot.config import EmergencyPolicy, Settings
+from supportbot.config_playbook import GithubConfig
+from supportbot.demo.github_walk import DEMO_REPO, Deliveries, StandInGithub
 
 # Monday 7 Dec 2026, 10:00 in Paris: inside business hours, so the normal clock runs.
 DEMO_START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -83,6 +88,20 @@ My juror rewards from the last session never arrived, account 0x5290840009852788
 /backlog
 # Carol asks for the week so far as the weekly digest tells it, chart included.
 /digest
+# GitHub alone moves the next ticket: the demo posts GitHub's signed webhook deliveries to its own web server.
+/in court
+/as heidi
+The appeal countdown on the case page shows 00:00 although the appeal period has two days left.
+# Alice opens a GitHub issue for it; GitHub's calls are made by a scheduler job, outside the desk's work.
+/in team
+/as Alice
+/issue 5
+/wait 120
+# A pull request naming the ticket opens (⭕️ PR in review), is merged (🟡), and the issue is closed (🟢).
+/github pull_request opened 7 Fix the appeal countdown's time zone. Fixes support#5
+/github pull_request merged 7
+/github issues closed 41
+/ticket 5
 """
 DEMO_IMAGES = Path(tempfile.gettempdir()) / "supportbot-demo"
 # Short enough that the demo shows an emergency escalating within minutes of transcript.
@@ -106,29 +125,57 @@ async def run_demo(settings: Settings, write: Callable[[str], None] = print, scr
     """Play the script and print the transcript; 0 when it ran through."""
     with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
-        settings = settings.model_copy(update={
-            "database": settings.database.model_copy(update={"url": settings.database.url.__class__(url)}),
-            "policy": settings.policy.model_copy(update={"emergency": DEMO_EMERGENCY_POLICY}),
-        })
+        github = StandInGithub()
+        settings = _demo_settings(settings, url, secret := Deliveries.new_secret())
         clock = DemoClock(DEMO_START)
-        async with opened(settings, clock=clock) as app:
+        async with opened(settings, clock=clock, github_api=github) as app:
             # The digest's chart outlives the demo's database: it goes to the temp folder, not beside it.
             chat = console_chat(app, write, itertools.count(1), echo=True, images=DEMO_IMAGES)
-            for line in io.StringIO(script):
-                line = line.rstrip("\n")
-                if line.startswith("# "):
-                    write(f"\n── {line[2:]}")
-                    continue
-                if line.startswith("/wait "):
-                    await _wait(app, chat, clock, line, write)
-                    continue
-                clock.advance(60)  # people take a minute to type
-                await chat.handle(line)
+            web = web_server(app)
+            assert web is not None  # _demo_settings turns it on
+            await web.start()
+            try:
+                deliveries = Deliveries(github, web.url, secret)
+                for line in io.StringIO(script):
+                    await _play(app, chat, clock, deliveries, line.rstrip("\n"), write)
+            finally:
+                await web.stop()
     return 0
 
 
+def _demo_settings(settings: Settings, url: str, secret: str) -> Settings:
+    """The demo's own: its temporary database, a short emergency clock, the web server on any free port, and
+    [github] with this run's webhook secret, court's repository being kleros/kleros-v2."""
+    products = [p.model_copy(update={"github_repos": [DEMO_REPO]}) if p.key == "court" else p
+                for p in settings.products]
+    return settings.model_copy(update={
+        "database": settings.database.model_copy(update={"url": settings.database.url.__class__(url)}),
+        "policy": settings.policy.model_copy(update={"emergency": DEMO_EMERGENCY_POLICY}),
+        "web": settings.web.model_copy(update={"enabled": True, "listen": "127.0.0.1", "port": 0}),
+        "products": products,
+        "github": GithubConfig(webhook_secret=SecretStr(secret)),
+    })
+
+
+async def _play(app: App, chat: ConsoleChat, clock: DemoClock, deliveries: Deliveries, line: str,
+                write: Callable[[str], None]) -> None:
+    """One line of the script: a comment, a wait, a GitHub delivery, or what someone types."""
+    if line.startswith("# "):
+        write(f"\n── {line[2:]}")
+    elif line.startswith("/wait "):
+        await _wait(app, chat, clock, line, write)
+    elif line.startswith("/github "):
+        clock.advance(60)
+        write(await deliveries.play(line))
+        await chat.flush()
+    else:
+        clock.advance(60)  # people take a minute to type
+        await chat.handle(line)
+
+
 async def _wait(app: App, chat: ConsoleChat, clock: DemoClock, line: str, write: Callable[[str], None]) -> None:
-    """`/wait 3600` moves the clock and runs the sweep and the shift reminder as the scheduler would."""
+    """`/wait 3600` moves the clock and runs the sweep, the shift reminder and GitHub's calls as the scheduler
+    would."""
     seconds = float(line.split()[1])
     clock.advance(seconds)
     write(f"   (… {int(seconds // 60)} minutes later)")
@@ -136,4 +183,6 @@ async def _wait(app: App, chat: ConsoleChat, clock: DemoClock, line: str, write:
         await app.sweeper.sweep()
     if app.reminder is not None:
         await app.reminder.remind()
+    if app.github is not None:
+        await app.github.run_due()
     await chat.flush()
