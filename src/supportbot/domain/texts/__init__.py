@@ -2,7 +2,9 @@
 
 Split by audience: tickets (reporters and the team), oncall (escalations, shifts), operator (the desk's own
 running), board (signing in to the team board and working it), triage (priorities, products, the backlog,
-the FAQ), digest (the weekly digest and the morning summary). Every text stays reachable as `texts.NAME`."""
+the FAQ), digest (the weekly digest and the morning summary). Every text stays reachable as `texts.NAME`,
+except the metrics' names and the report's refusals (metrics.py, short names read as `metrics.NAME` by
+domain/metrics.py and cli_report.py)."""
 
 from supportbot.domain.texts.board import *  # noqa: F403
 from supportbot.domain.texts.digest import *  # noqa: F403
