@@ -111,10 +111,11 @@ MakeWorld = Callable[..., Awaitable[GithubWorld]]
 
 @pytest.fixture
 async def make_github_world(upgraded_folder: Path, clock) -> AsyncIterator[MakeWorld]:
-    """Build a world: `webhook=False` leaves the secret out (polling)."""
+    """Build a world: `webhook=False` leaves the secret out (polling); `database` (conftest's, on either
+    engine) instead of a SQLite file."""
     made: list[tuple[GithubWorld, Any]] = []
 
-    async def make(*, webhook: bool = True) -> GithubWorld:
+    async def make(*, webhook: bool = True, database: Database | None = None) -> GithubWorld:
         fake = FakeGithub(token=TOKEN)
         served = serving(fake)
         base = await served.__aenter__()
@@ -124,7 +125,8 @@ async def make_github_world(upgraded_folder: Path, clock) -> AsyncIterator[MakeW
         github = GithubConfig(token=SecretStr(TOKEN), api_base_url=base,
                               webhook_secret=SecretStr(SECRET) if webhook else None)
         settings = settings.model_copy(update={"products": products, "github": github})
-        app = build_app(settings, {"console"}, clock=clock, database=Database.from_url(sqlite_url(upgraded_folder)))
+        database = database or Database.from_url(sqlite_url(upgraded_folder))
+        app = build_app(settings, {"console"}, clock=clock, database=database)
         printed: list[str] = []
         chat = console_chat(app, printed.append, itertools.count(1), echo=False)
         conf = settings.web
