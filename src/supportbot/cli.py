@@ -150,6 +150,25 @@ def check_config(path: Path = typer.Argument(..., help="The TOML file to check."
               f"with a digest chat; morning summary at {hours.open:%H:%M} on business days" if digest.enabled
               else "Digest: off (no weekly digest, no morning summary; /digest still answers)",
               highlight=False, markup=False, soft_wrap=True)
+    out.print(_github_summary(settings), highlight=False, markup=False, soft_wrap=True)
+
+
+def _github_summary(settings: Settings) -> str:
+    """check-config's GitHub line: each product's repositories, webhook or polling, whether a token is set
+    (never the token)."""
+    conf = settings.github
+    if conf is None:
+        return "GitHub: off (no [github] section)"
+    repos = "; ".join(f"{p.key} {', '.join(p.github_repos) or 'none'}" for p in settings.products)
+    if conf.webhook_secret and conf.webhook_secret.get_secret_value():
+        web = settings.web
+        how = (f"webhook at {web.public_url}/github/webhook (secret set)" if web.enabled
+               else "webhook secret set, but [web] is off: no delivery can arrive and nothing is polled")
+    else:
+        how = f"polling every {conf.poll_interval} (no webhook secret)"
+    token = ("token set" if conf.token and conf.token.get_secret_value()
+             else "token not set (public repositories only; /issue cannot open issues)")
+    return f"GitHub: repositories {repos}; {how}; {token}; API {conf.api_base_url}"
 
 
 @db_app.command("upgrade")
