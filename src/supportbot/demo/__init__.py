@@ -132,7 +132,8 @@ async def run_demo(settings: Settings, write: Callable[[str], None] = print, scr
             # The digest's chart outlives the demo's database: it goes to the temp folder, not beside it.
             chat = console_chat(app, write, itertools.count(1), echo=True, images=DEMO_IMAGES)
             web = web_server(app)
-            assert web is not None  # _demo_settings turns it on
+            if web is None:  # _demo_settings turns it on
+                raise RuntimeError("the demo's web server is off")
             await web.start()
             try:
                 deliveries = Deliveries(github, web.url, secret)

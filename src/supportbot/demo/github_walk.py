@@ -81,7 +81,7 @@ class Deliveries:
         _, event, action, number, *body = line.split(maxsplit=4)
         payload = self._payload(event, action, int(number), body[0] if body else "")
         data = json.dumps(payload).encode()
-        headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()),
+        headers = {"User-Agent": "GitHub-Hookshot/demo", "X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()),
                    "X-Hub-Signature-256": signature(self.secret, data), "Content-Type": "application/json"}
         async with aiohttp.ClientSession() as session, \
                 session.post(self.url + PATH, data=data, headers=headers) as response:
