@@ -14,7 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from supportbot.db.tables import EMERGENCY, FIRST_RESPONSE_US, RESOLUTION_US, ratings, ticket_events, tickets
+from supportbot.db.tables import (
+    EMERGENCY,
+    FIRST_RESPONSE_US,
+    RESOLUTION_US,
+    SECURITY,
+    ratings,
+    ticket_events,
+    tickets,
+)
 from supportbot.domain import metrics
 from supportbot.domain.sla import EscalationKind
 from supportbot.domain.ticket_states import Resolution, Status
@@ -150,9 +158,9 @@ class MetricsQueries:
             if not security:
                 query = query.where(tickets.c.security.is_(False))
         elif not security:
-            # Security tickets are few (and seldom rated): leaving them out costs less than reading each
-            # rated ticket, which is all the ratings read from ix_ratings_rated_at alone need otherwise.
-            query = query.where(ratings.c.ticket_id.not_in(sa.select(tickets.c.id).where(tickets.c.security.is_(True))))
+            # Security tickets are few (and seldom rated): leaving them out by their ids (ix_tickets_security)
+            # costs less than reading each rated ticket; the ratings are read from ix_ratings_rated_at alone.
+            query = query.where(ratings.c.ticket_id.not_in(sa.select(tickets.c.id).where(SECURITY)))
         return (await self.session.execute(query)).one()
 
     async def _waits_at(self, scope: Sequence[sa.ColumnElement[bool]], answered: int, offset: int,
