@@ -8,21 +8,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from supportbot.db.ops_views import product_scope
 from supportbot.db.tables import OPEN, RESOLVED, ticket_events, tickets
 from supportbot.domain.ticket_states import Severity
 from supportbot.services.ports import TicketLine
 
 # Every escalation notice is a promise broken (as the metrics page counts them).
 BREACH_EVENT = "escalation"
-
-
-def _scope(product: str | None, security: bool) -> list[sa.ColumnElement[bool]]:
-    scope: list[sa.ColumnElement[bool]] = []
-    if product:
-        scope.append(tickets.c.product == product)
-    if not security:
-        scope.append(tickets.c.security.is_(False))
-    return scope
 
 
 class SqlDigestViews:
@@ -32,7 +24,7 @@ class SqlDigestViews:
     async def opened_and_resolved(self, start: datetime, end: datetime, *, product: str | None,
                                   security: bool) -> tuple[list[datetime], list[datetime]]:
         """When each ticket opened in [start, end) was opened; when each one resolved in it was resolved."""
-        scope = _scope(product, security)
+        scope = product_scope(product, security)
         opened = await self.session.execute(
             sa.select(tickets.c.created_at).where(*scope, tickets.c.created_at >= start, tickets.c.created_at < end))
         resolved = await self.session.execute(
@@ -46,7 +38,7 @@ class SqlDigestViews:
         rows = await self.session.execute(
             sa.select(tickets.c.number, tickets.c.title, tickets.c.product, ticket_events.c.at, ticket_events.c.detail)
             .select_from(ticket_events.join(tickets))
-            .where(*_scope(product, security), ticket_events.c.kind == BREACH_EVENT, ticket_events.c.at >= start,
+            .where(*product_scope(product, security), ticket_events.c.kind == BREACH_EVENT, ticket_events.c.at >= start,
                    ticket_events.c.at < end)
             .order_by(ticket_events.c.at, ticket_events.c.id))
         first: dict[int, TicketLine] = {}
@@ -56,7 +48,7 @@ class SqlDigestViews:
 
     async def untriaged(self, *, product: str | None, limit: int) -> tuple[Sequence[TicketLine], int]:
         """Open normal tickets with no priority, oldest first (never security ones), and how many there are."""
-        scope = [OPEN, *_scope(product, False), tickets.c.priority.is_(None),
+        scope = [OPEN, *product_scope(product, False), tickets.c.priority.is_(None),
                  tickets.c.severity == Severity.NORMAL]
         total = int((await self.session.execute(
             sa.select(sa.func.count()).select_from(tickets).where(*scope))).scalar_one())

@@ -39,7 +39,7 @@ def _postgresql_day(element: UtcDay, compiler: SQLCompiler, **kw: object) -> str
     return f"to_char({compiler.process(element.instant, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
-def _scope(product: str | None, security: bool) -> list[sa.ColumnElement[bool]]:
+def product_scope(product: str | None, security: bool) -> list[sa.ColumnElement[bool]]:
     """The tickets of a product (all when None), security ones only when asked."""
     scope: list[sa.ColumnElement[bool]] = []
     if product:
@@ -94,11 +94,11 @@ class SqlOpsViews:
 
     async def opened_per_day(self, start: datetime, *, product: str | None, security: bool) -> dict[str, int]:
         """Tickets opened per UTC day since `start`."""
-        return await self._per_day(tickets.c.created_at, [*_scope(product, security), tickets.c.created_at >= start])
+        return await self._per_day(tickets.c.created_at, [*product_scope(product, security), tickets.c.created_at >= start])
 
     async def resolved_per_day(self, start: datetime, *, product: str | None, security: bool) -> dict[str, int]:
         """Tickets resolved (and not reopened since) per UTC day since `start`, whenever they were opened."""
-        scope = [*_scope(product, security), tickets.c.resolved_at >= start,
+        scope = [*product_scope(product, security), tickets.c.resolved_at >= start,
                  tickets.c.status == Status.RESOLVED.value]
         return await self._per_day(tickets.c.resolved_at, scope)
 
@@ -106,7 +106,7 @@ class SqlOpsViews:
                              security: bool) -> dict[str, int]:
         """History lines of `kind` per UTC day since `start`, on the tickets of `product`."""
         day = UtcDay(ticket_events.c.at)
-        scope = [*_scope(product, security), ticket_events.c.kind == kind, ticket_events.c.at >= start]
+        scope = [*product_scope(product, security), ticket_events.c.kind == kind, ticket_events.c.at >= start]
         rows = await self.session.execute(
             sa.select(day, sa.func.count()).select_from(ticket_events.join(tickets))
             .where(*scope).group_by(day))
@@ -119,7 +119,7 @@ class SqlOpsViews:
                          else_=len(bounds_us))
         rows = await self.session.execute(
             sa.select(bucket, sa.func.count())
-            .where(*_scope(product, security), tickets.c.created_at >= start, FIRST_RESPONSE_US.isnot(None))
+            .where(*product_scope(product, security), tickets.c.created_at >= start, FIRST_RESPONSE_US.isnot(None))
             .group_by(bucket))
         counts = [0] * (len(bounds_us) + 1)
         for index, count in rows:
