@@ -36,10 +36,10 @@ thanks!
 /pr 1 https://github.com/kleros/kleros-v2/pull/1234
 /status 1 in_progress pr_review
 /status 1 fix_provided deployed to staging
-# The reporter is asked whether the fix works (#15), says so with its button, then rates it (#17) and adds a word.
+# The reporter is asked whether the fix works (#16), says so with its button, then rates it (#17) and adds a word.
 /in court
 /as dave
-/click 15 confirm_fixed
+/click 16 confirm_fixed
 /click 17 rate_5
 >>17 Quick and clear, thanks!
 /in team

@@ -53,9 +53,10 @@ async def act(deps: Deps, command: TicketAction, sender: Sender, origin: Origin,
         if not isinstance(command, cmd.AddNote):
             how = "resolve" if ticket.status is Status.RESOLVED else kind  # counted by /stats
             ticket.record_activity(now, by_team=sender.is_team, how=how)
-            await reactions.react(deps, uow, ticket, sender.name)
             if (origin.platform, origin.chat_id) != (ticket.source_platform, ticket.source_chat_id):
+                # Before the reactions: "🟡 fix provided" comes before the question it raises.
                 await uow.outbox.add_many(deps.notifier.to_ticket(ticket, text))
+            await reactions.react(deps, uow, ticket, sender.name)
         await uow.commit()
     return Reply(text, ticket_number=ticket.number)
 
