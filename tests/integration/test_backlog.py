@@ -9,7 +9,8 @@ import itertools
 import pytest
 
 from support.databases import migrated  # noqa: F401  (fixture)
-from supportbot.bootstrap import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_app
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_rules import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM
 from supportbot.config import load_settings
 from supportbot.config_playbook import FaqEntryConfig
 from supportbot.db.engine import Database

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from support.databases import migrated  # noqa: F401  (fixture)
 from supportbot import cli_report
-from supportbot.bootstrap import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_app
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_rules import CONSOLE_PRODUCT_BASE, CONSOLE_TEAM
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
 from supportbot.db.tables import outbox

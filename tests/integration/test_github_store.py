@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from support.databases import migrated  # noqa: F401  (fixture)
-from supportbot.bootstrap import CONSOLE_PRODUCT_BASE, App, build_app
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_rules import CONSOLE_PRODUCT_BASE
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
 from supportbot.domain.github_links import GithubRef, LinkKind

@@ -30,7 +30,8 @@ import pytest
 import sqlalchemy as sa
 
 from supportbot import cli_report
-from supportbot.bootstrap import App, build_app, console_chat_ids
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_rules import console_chat_ids
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
 from supportbot.db.tables import ratings, tickets

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from support.databases import migrated  # noqa: F401  (fixture)
-from supportbot.bootstrap import CONSOLE_EMERGENCY, CONSOLE_PRODUCT_BASE, CONSOLE_TEAM, App, build_app
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_rules import CONSOLE_EMERGENCY, CONSOLE_PRODUCT_BASE, CONSOLE_TEAM
 from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database

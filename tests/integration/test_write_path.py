@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from support.databases import migrated  # noqa: F401  (fixture)
-from supportbot.bootstrap import CONSOLE_EMERGENCY, CONSOLE_PRODUCT_BASE, App, build_app
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_rules import CONSOLE_EMERGENCY, CONSOLE_PRODUCT_BASE
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
 from supportbot.db.tables import outbox, platform_messages, ticket_events, tickets

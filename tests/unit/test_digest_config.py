@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from support.cli import run_supportbot
-from supportbot.bootstrap import build_app, build_directory
+from supportbot.bootstrap import build_app
+from supportbot.bootstrap_rules import build_directory
 from supportbot.config import load_settings
 from supportbot.domain.digest_schedule import WeeklySlot
 from tests.unit.test_config_refusals import BASE, refusal, write
