@@ -18,7 +18,7 @@ from supportbot.domain.tickets import DeskError, NotAllowed
 from supportbot.services import (
     actions,
     dead_letters,
-    github_sync,
+    github_commands,
     intake,
     metrics,
     queries,
@@ -179,12 +179,12 @@ class Desk:
             case cmd.SendBoardLink():
                 return await web_access.send_board_link(deps, msg)
             case cmd.AttachPR() if self.github is not None:
-                return await github_sync.attach_pr(deps, self.github, command, sender,
+                return await github_commands.attach_pr(deps, self.github, command, sender,
                                                    Origin(msg.platform, msg.chat_id))
             case cmd.OpenIssue():
                 if self.github is None:
                     return Reply(texts.GITHUB_OFF, ok=False)
-                return await github_sync.open_issue(deps, self.github, command, sender)
+                return await github_commands.open_issue(deps, self.github, command, sender)
             case _ if isinstance(command, TICKET_ACTIONS):
                 return await actions.act(deps, command, sender, Origin(msg.platform, msg.chat_id))
         raise NotAllowed(texts.NOT_AVAILABLE_HERE)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from supportbot.domain import texts
 from supportbot.domain.github_links import GithubRef, LinkKind
-from supportbot.services import github_sync
+from supportbot.services import github_commands, github_sync
 from supportbot.services.context import Deps
 from supportbot.services.github_ports import GithubApi, GithubRefused, GithubUnavailable, PendingCall, StoredRef
 from supportbot.services.github_sync import CHECK_DEPLOY, FETCH, OPEN_ISSUE, GithubPlan
@@ -94,8 +94,8 @@ class GithubLink:
         if ticket is None:
             return
         issue = await self.api.open_issue(repo, title=texts.ISSUE_TITLE.format(title=ticket.title, number=ticket.number),
-                                          body=github_sync.issue_body(self.plan, ticket))
-        await github_sync.issue_opened(self.deps, ticket_id, issue)
+                                          body=github_commands.issue_body(self.plan, ticket))
+        await github_commands.issue_opened(self.deps, ticket_id, issue)
 
     def _backoff(self, attempts: int) -> timedelta:
         wait: timedelta = self.plan.first_backoff * 2 ** min(attempts, 20)
