@@ -56,35 +56,7 @@ class MetricsQueries:
         deadlines are judged at `now` (when None, only answered tickets are judged); ratings are those given
         from start to end."""
         scope = self._scope(start, end, product=product, security=security)
-        # Every column read here is in ix_tickets_period, so SQLite never reads the tickets' rows; each span
-        # is computed as few times as possible for PostgreSQL, which computes it again for every mention.
-        resolved = sa.and_(tickets.c.status == _literal(Status.RESOLVED.value), tickets.c.resolved_at.isnot(None))
-        split = self.session.get_bind().dialect.name == "sqlite"
-        # The tickets first answered by a resolving response, as the ticket records it (first_response_how).
-        answered_at_first = sa.or_(tickets.c.resolution == _literal(Resolution.ANSWERED.value),
-                                   tickets.c.first_response_how.in_(list(resolving_first_responses)))
-        # Counted by the column on PostgreSQL, which would compute the span once more per row; SQLite's
-        # index holds the span, not the column.
-        answered = FIRST_RESPONSE_US if split else tickets.c.first_response_at
-        on_time = tickets.c.first_response_at <= tickets.c.first_response_due_at
-        due: sa.ColumnElement[bool] = tickets.c.first_response_at.isnot(None)
-        if now is not None:
-            due = sa.or_(due, tickets.c.first_response_due_at <= sa.bindparam("now", now, type_=tickets.c.created_at.type))
-        row = (await self.session.execute(sa.select(
-            sa.func.count().label("opened"),
-            sa.func.sum(tickets.c.interactions).label("interactions"),
-            sa.func.count(answered).label("answered"),
-            *_exact_sum(FIRST_RESPONSE_US, "first_response", split=split),
-            sa.func.count().filter(resolved).label("resolved"),
-            sa.func.count().filter(sa.and_(resolved, answered_at_first)).label("at_first"),
-            *_exact_sum(RESOLUTION_US, "resolution", resolved, split=split),
-            sa.func.sum(tickets.c.responses).label("responses"),
-            # Summed whole: each ticket's waits are recorded summed, far from overflowing 64 bits.
-            sa.func.sum(tickets.c.response_wait_us).label("response_wait"),
-            sa.func.count().filter(sa.and_(tickets.c.first_response_due_at.isnot(None), due)).label("due"),
-            sa.func.count().filter(on_time).label("on_time"),
-            sa.func.count().filter(tickets.c.reopens > 0).label("reopened"),
-        ).where(*scope))).one()
+        row = await self._sums(scope, now, resolving_first_responses)
         count = int(row.answered)
         offset, middle = metrics.middle(count)
         high = metrics.percentile_offset(count)
@@ -103,6 +75,39 @@ class MetricsQueries:
             reopened=int(row.reopened),
             ratings=int(rated.given), rating_points=int(rated.points or 0), ratings_happy=int(rated.happy),
         )
+
+    async def _sums(self, scope: list[sa.ColumnElement[bool]], now: datetime | None,
+                    resolving_first_responses: Sequence[str]) -> sa.Row[Any]:
+        """One pass over the period's index entries: the counts and sums period_figures is made of."""
+        # Every column read here is in ix_tickets_period, so SQLite never reads the tickets' rows; each span
+        # is computed as few times as possible for PostgreSQL, which computes it again for every mention.
+        resolved = sa.and_(tickets.c.status == _literal(Status.RESOLVED.value), tickets.c.resolved_at.isnot(None))
+        split = self.session.get_bind().dialect.name == "sqlite"
+        # The tickets first answered by a resolving response, as the ticket records it (first_response_how).
+        answered_at_first = sa.or_(tickets.c.resolution == _literal(Resolution.ANSWERED.value),
+                                   tickets.c.first_response_how.in_(list(resolving_first_responses)))
+        # Counted by the column on PostgreSQL, which would compute the span once more per row; SQLite's
+        # index holds the span, not the column.
+        answered = FIRST_RESPONSE_US if split else tickets.c.first_response_at
+        on_time = tickets.c.first_response_at <= tickets.c.first_response_due_at
+        due: sa.ColumnElement[bool] = tickets.c.first_response_at.isnot(None)
+        if now is not None:
+            due = sa.or_(due, tickets.c.first_response_due_at <= sa.bindparam("now", now, type_=tickets.c.created_at.type))
+        return (await self.session.execute(sa.select(
+            sa.func.count().label("opened"),
+            sa.func.sum(tickets.c.interactions).label("interactions"),
+            sa.func.count(answered).label("answered"),
+            *_exact_sum(FIRST_RESPONSE_US, "first_response", split=split),
+            sa.func.count().filter(resolved).label("resolved"),
+            sa.func.count().filter(sa.and_(resolved, answered_at_first)).label("at_first"),
+            *_exact_sum(RESOLUTION_US, "resolution", resolved, split=split),
+            sa.func.sum(tickets.c.responses).label("responses"),
+            # Summed whole: each ticket's waits are recorded summed, far from overflowing 64 bits.
+            sa.func.sum(tickets.c.response_wait_us).label("response_wait"),
+            sa.func.count().filter(sa.and_(tickets.c.first_response_due_at.isnot(None), due)).label("due"),
+            sa.func.count().filter(on_time).label("on_time"),
+            sa.func.count().filter(tickets.c.reopens > 0).label("reopened"),
+        ).where(*scope))).one()
 
     async def count_open_at(self, at: datetime, product: str | None = None, security: bool = False) -> int:
         """How many tickets were open at `at`: opened before it and not resolved by then (a ticket reopened
