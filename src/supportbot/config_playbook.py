@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
-from supportbot.config_sections import DurationField, Section, WallClock, is_placeholder
+from supportbot.config_sections import DurationField, Section, WallClock, refuse_placeholder
 from supportbot.domain.digest_schedule import ScheduleError, parse_when
 from supportbot.domain.faq import FaqEntry
 from supportbot.domain.ticket_states import Resolution
@@ -71,9 +71,6 @@ def faq_entries(faq: dict[str, str | FaqEntryConfig]) -> dict[str, FaqEntry]:
     return {entry.key: entry for entry in entries}
 
 
-GITHUB_PLACEHOLDER = "looks like a placeholder, not a real {what}: set the real one (here or in {variable})"
-
-
 class GithubConfig(Section):
     """The GitHub link-up: pull requests and issues follow tickets. Present → on; each product lists its
     repositories in `[[products]] github_repos`. Without a webhook secret the linked PRs are polled."""
@@ -87,12 +84,9 @@ class GithubConfig(Section):
     @field_validator("token", "webhook_secret")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        field = info.field_name
-        variable = "GITHUB_TOKEN" if field == "token" else "GITHUB_WEBHOOK_SECRET"
-        if value is not None and is_placeholder(value.get_secret_value()):
-            what = "GitHub token" if field == "token" else "GitHub webhook secret"
-            raise ValueError(GITHUB_PLACEHOLDER.format(what=what, variable=variable))
-        return value
+        if info.field_name == "token":
+            return refuse_placeholder(value, "GitHub token", "GITHUB_TOKEN")
+        return refuse_placeholder(value, "GitHub webhook secret", "GITHUB_WEBHOOK_SECRET")
 
     @field_validator("api_base_url")
     @classmethod

@@ -56,7 +56,7 @@ def is_placeholder(value: str) -> bool:
     return len(set(word)) <= 1 or word in _PLACEHOLDER_WORDS or any(part in word for part in _PLACEHOLDER_PARTS)
 
 
-def _refuse_placeholder(value: SecretStr | None, what: str, variable: str) -> SecretStr | None:
+def refuse_placeholder(value: SecretStr | None, what: str, variable: str) -> SecretStr | None:
     if value is not None and is_placeholder(value.get_secret_value()):
         raise ValueError(PLACEHOLDER.format(what=what, variable=variable))
     return value
@@ -95,7 +95,7 @@ class DatabaseConfig(Section):
             password = urlsplit(value.get_secret_value()).password
         except ValueError:
             return value  # not a URL we can read; the engine will say why
-        _refuse_placeholder(SecretStr(password) if password else None, "database password", "DATABASE_URL")
+        refuse_placeholder(SecretStr(password) if password else None, "database password", "DATABASE_URL")
         return value
 
 
@@ -112,7 +112,7 @@ class TelegramConfig(Section):
     @field_validator("token")
     @classmethod
     def _no_placeholder_token(cls, value: SecretStr | None) -> SecretStr | None:
-        return _refuse_placeholder(value, "bot token", "TELEGRAM_BOT_TOKEN")
+        return refuse_placeholder(value, "bot token", "TELEGRAM_BOT_TOKEN")
 
     @field_validator("webhook_url")
     @classmethod
@@ -130,7 +130,7 @@ class TelegramConfig(Section):
             if info.data.get("mode") == "webhook":
                 raise ValueError(WEBHOOK_NEEDS_SECRET)
             return value
-        _refuse_placeholder(value, "webhook secret", "SUPPORTBOT_TELEGRAM__WEBHOOK_SECRET")
+        refuse_placeholder(value, "webhook secret", "SUPPORTBOT_TELEGRAM__WEBHOOK_SECRET")
         if not _TELEGRAM_SECRET.fullmatch(secret):
             raise ValueError(WEBHOOK_SECRET_CHARACTERS)
         return value
@@ -146,7 +146,7 @@ class DiscordConfig(Section):
     @field_validator("token")
     @classmethod
     def _no_placeholder_token(cls, value: SecretStr | None) -> SecretStr | None:
-        return _refuse_placeholder(value, "bot token", "DISCORD_BOT_TOKEN")
+        return refuse_placeholder(value, "bot token", "DISCORD_BOT_TOKEN")
 
 
 class SchedulerConfig(Section):
@@ -315,7 +315,7 @@ class WebConfig(Section):
     @field_validator("secret")
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        value = _refuse_placeholder(value, "web secret", "SUPPORTBOT_WEB_SECRET")
+        value = refuse_placeholder(value, "web secret", "SUPPORTBOT_WEB_SECRET")
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("at least 32 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`)")
         return value
