@@ -1,34 +1,27 @@
-"""The slash commands (ARCHITECTURE §6) as a discord.py command tree: each builds the typed command for the desk."""
+"""The slash commands (ARCHITECTURE §6) as a discord.py command tree: each builds the typed command for the desk
+(interactions.py carries it out)."""
 
 # No `from __future__ import annotations` here: discord.py reads the callbacks' annotations as objects.
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
 from supportbot.chat.discord import render
-from supportbot.chat.discord.answering import FAILED, answer, refuse
-from supportbot.chat.discord.parse import PLATFORM, Location
+from supportbot.chat.discord.answering import FAILED, refuse
+from supportbot.chat.discord.interactions import Host, attach_pr, pick, run, typed
 from supportbot.domain import commands as cmd
 from supportbot.domain import texts
-from supportbot.domain.command_parser import parse_command
-from supportbot.domain.people import Sender
 from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
-from supportbot.services.desk import Desk
-from supportbot.services.ports import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
 TicketNo = app_commands.Range[int, 1, MAX_TICKET_NUMBER]
-# Reads are answered to the caller alone; team actions and FAQ answers are for the channel to see.
-READS = frozenset({"ticket", "tickets", "backlog", "help", "oncall", "stats", "dashboard"})
-NOT_HERE = "I only work in the support channels."
-WHICH_TICKET = "Which ticket? Give its number, or use the command in the ticket's thread."
 TICKET_HELP = "Ticket number (inside a ticket's thread, that ticket by default)"
 
 STATUS_CHOICES = [Choice(name=f"{s.marker} {s.label}", value=s.value) for s in Status]
@@ -38,65 +31,6 @@ RESOLUTION_CHOICES = [Choice(name=texts.resolution_words(r), value=r.value) for 
 PERIOD_CHOICES = [Choice(name=p, value=p) for p in cmd.PERIODS]
 PRIORITY_CHOICES = [Choice(name=p.label, value=p.value) for p in Priority]
 SUB_STATE_CHOICES = [Choice(name=words, value=key) for key, words in SUB_STATES.items()]
-
-
-class Host(Protocol):
-    """What the commands need from the adapter."""
-
-    desk: Desk
-
-    def sender(self, user: discord.abc.User) -> Sender: ...
-    async def where(self, interaction: discord.Interaction) -> Location | None: ...
-    def committed(self) -> None: ...
-
-
-def pick(number: int | None, context: int | None, name: str) -> int:
-    """The ticket a command is about: the one given, else the thread's ticket."""
-    if number is not None:
-        return number
-    if context is not None:
-        return context
-    raise cmd.CommandError(WHICH_TICKET, cmd.usage_for(name))
-
-
-async def run(host: Host, interaction: discord.Interaction, name: str,
-              build: Callable[[int | None], cmd.Command], *words: object) -> None:
-    """Carry out one slash command: where and who, the thread's ticket, the typed command, the answer."""
-    where = await host.where(interaction)
-    place = host.desk.place(PLATFORM, where.chat_id) if where else None
-    if where is None or (place is None and not where.private and name != "help"):
-        await refuse(interaction, NOT_HERE)
-        return
-    text = " ".join([f"/{name}", *(str(w) for w in words if w is not None)])
-    msg = IncomingMessage(PLATFORM, where.chat_id, interaction.id, host.sender(interaction.user), text,
-                          interaction.created_at, thread_id=where.thread_id, private=where.private)
-
-    async def work() -> Reply:
-        context = await host.desk.ticket_in_context(msg)
-        try:
-            command = build(context)
-        except cmd.CommandError as err:
-            return Reply(str(err), ok=False, ephemeral=True)
-        try:
-            return await host.desk.run(command, msg, place, reply_ticket=context)
-        finally:
-            host.committed()
-
-    await answer(interaction, work(), private=name in READS)
-
-
-def _typed(text: str) -> cmd.Command:
-    """A command as the grammar reads it typed (its checks, its refusals)."""
-    parsed = parse_command(text.strip())
-    assert parsed is not None
-    return parsed
-
-
-def _attach_pr(number: int, url: str) -> cmd.Command:
-    """The grammar checks the link, as for a typed /pr."""
-    parsed = parse_command(f"/pr {number} {url}")
-    assert parsed is not None
-    return parsed
 
 
 # --- the tree -------------------------------------------------------------------------
@@ -213,14 +147,14 @@ def _add_ticket_work(at: _Commands) -> None:
     @app_commands.describe(url="Link to the pull request", ticket=TICKET_HELP)
     @app_commands.autocomplete(ticket=at.open_tickets)
     async def pr(interaction: discord.Interaction, url: str, ticket: TicketNo | None = None) -> None:
-        await run(at.host, interaction, "pr", lambda c: _attach_pr(pick(ticket, c, "pr"), url.strip()), ticket, url)
+        await run(at.host, interaction, "pr", lambda c: attach_pr(pick(ticket, c, "pr"), url.strip()), ticket, url)
 
     @at.command("issue")
     @app_commands.describe(repo="GitHub repository (org/repo) when the product has several", ticket=TICKET_HELP)
     @app_commands.autocomplete(ticket=at.open_tickets)
     async def issue(interaction: discord.Interaction, ticket: TicketNo | None = None, repo: str | None = None) -> None:
         await run(at.host, interaction, "issue",
-                  lambda c: _typed(f"/issue {pick(ticket, c, 'issue')} {(repo or '').strip()}"), ticket, repo)
+                  lambda c: typed(f"/issue {pick(ticket, c, 'issue')} {(repo or '').strip()}"), ticket, repo)
 
     @at.command("note")
     @app_commands.describe(text="The note (the team only sees it)", ticket=TICKET_HELP)
