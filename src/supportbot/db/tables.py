@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import registry
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.visitors import InternalTraversal
 
+from supportbot.db.column_types import MicrosBetween, UTCDateTime, enum_of
 from supportbot.domain.ticket_states import Priority, Resolution, Severity, Status
 from supportbot.domain.tickets import Ticket
 
@@ -23,65 +19,6 @@ metadata = sa.MetaData(
 )
 
 
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out, whatever the engine stores (SQLite keeps no zone)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; instants must be aware")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class MicrosBetween(sa.ColumnElement[int]):
-    """Exact microseconds from `earlier` to `later` (NULL when either is), as each engine computes it.
-
-    Written once here and used alike in an index and in a query, so the database reads the value from
-    the index instead of computing it from two instants per row."""
-
-    type = sa.BigInteger()
-    inherit_cache = True
-    _traverse_internals = [("later", InternalTraversal.dp_clauseelement),
-                           ("earlier", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, later: sa.ColumnElement[datetime], earlier: sa.ColumnElement[datetime]) -> None:
-        self.later = later
-        self.earlier = earlier
-
-
-@compiles(MicrosBetween, "sqlite")
-def _sqlite_micros(element: MicrosBetween, compiler: SQLCompiler, **kw: object) -> str:
-    # UTCDateTime is stored as 'YYYY-MM-DD HH:MM:SS.ffffff': julianday of the first 19 characters gives
-    # whole seconds (rounded: a julian day is a float), the last six the microseconds.
-    later, earlier = compiler.process(element.later, **kw), compiler.process(element.earlier, **kw)
-    return (f"(CAST(round((julianday(substr({later}, 1, 19)) - julianday(substr({earlier}, 1, 19))) * 86400)"
-            f" AS INTEGER) * 1000000 + CAST(substr({later}, 21, 6) AS INTEGER)"
-            f" - CAST(substr({earlier}, 21, 6) AS INTEGER))")
-
-
-@compiles(MicrosBetween, "postgresql")
-def _postgresql_micros(element: MicrosBetween, compiler: SQLCompiler, **kw: object) -> str:
-    # date_part's float (EXTRACT's numeric is exact too, but several times slower per row) is within a
-    # nanosecond of the span for any span under a century: rounded, it is the exact microsecond count.
-    later, earlier = compiler.process(element.later, **kw), compiler.process(element.earlier, **kw)
-    return f"CAST(round(date_part('epoch', {later} - {earlier}) * 1000000) AS BIGINT)"
-
-
-def _enum(kind: type) -> sa.Enum:
-    return sa.Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                   validate_strings=True, create_constraint=False)
-
-
 counters = sa.Table(
     "counters", metadata,
     sa.Column("name", sa.String(40), primary_key=True),
@@ -93,9 +30,9 @@ tickets = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("number", sa.Integer, nullable=False, unique=True),
     sa.Column("product", sa.String(64)),
-    sa.Column("severity", _enum(Severity), nullable=False),
-    sa.Column("status", _enum(Status), nullable=False),
-    sa.Column("resolution", _enum(Resolution)),
+    sa.Column("severity", enum_of(Severity), nullable=False),
+    sa.Column("status", enum_of(Status), nullable=False),
+    sa.Column("resolution", enum_of(Resolution)),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("reporter_platform", sa.String(16), nullable=False),
@@ -119,7 +56,7 @@ tickets = sa.Table(
     sa.Column("last_escalation_at", UTCDateTime),
     sa.Column("first_response_missed_notified", sa.Boolean, nullable=False),
     sa.Column("next_due_at", UTCDateTime),
-    sa.Column("priority", _enum(Priority)),
+    sa.Column("priority", enum_of(Priority)),
     sa.Column("sub_state", sa.String(20)),
     sa.Column("fix_provided_at", UTCDateTime),
     sa.Column("fix_provided_by", sa.String(200)),
