@@ -19,6 +19,7 @@ from supportbot.bootstrap_rules import (
     build_policy,
     build_rotation,
     build_satisfaction,
+    build_ticket_limit,
     console_chat_ids,
 )
 from supportbot.chat.console import ConsoleChat, ConsolePlatform
@@ -111,7 +112,7 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
         notifier=Notifier(directory, clocks, clock=clock), disclosure_url=settings.security.disclosure_url,
         faq=faq_entries(settings.faq), oncall=roster,
         public_url=settings.web.public_url if settings.web.enabled else "",  # no board: /dashboard says so
-        satisfaction=build_satisfaction(settings),
+        satisfaction=build_satisfaction(settings), ticket_limit=build_ticket_limit(settings),
     )
     health = Health(clock, sweep_interval=settings.scheduler.sweep_interval.as_timedelta(), platforms=platforms)
     plan = DigestPlan(parse_when(settings.digest.when), settings.digest.top_untriaged)

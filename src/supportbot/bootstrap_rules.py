@@ -1,5 +1,6 @@
 """Config into the desk's rules: who is who and which chat is what, the business calendar, the SLA
-policy, when reporters are asked to rate, the on-call rotation. bootstrap wires them into the app."""
+policy, when reporters are asked to rate, the ticket limit, the on-call rotation. bootstrap wires them
+into the app."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 
 from supportbot.config import Settings
 from supportbot.domain.calendar import BusinessCalendar
+from supportbot.domain.limits import TicketLimit
 from supportbot.domain.oncall import Rotation
 from supportbot.domain.people import Directory, Person, Product, Role
 from supportbot.domain.satisfaction import SatisfactionPolicy
@@ -86,6 +88,12 @@ def build_satisfaction(settings: Settings) -> SatisfactionPolicy:
         enabled=asked.enabled, change_within=asked.change_within.as_timedelta(), low_score=asked.low_score,
         ask_after=frozenset(Resolution(value) for value in asked.ask_after),
     )
+
+
+def build_ticket_limit(settings: Settings) -> TicketLimit:
+    """How many tickets one reporter may open in a window, from [limits]."""
+    limits = settings.limits
+    return TicketLimit(limits.tickets_per_user, limits.tickets_per_user_window.as_timedelta())
 
 
 def build_rotation(settings: Settings) -> Rotation:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, model_validator
 
 from supportbot.config_env import Problems, error_lines, with_environment
+from supportbot.config_limits import LimitsConfig
 from supportbot.config_playbook import (
     ConfirmationConfig,
     DigestConfig,
@@ -67,6 +68,7 @@ class Settings(Section):
     emergency: EmergencyConfig = EmergencyConfig()
     security: SecurityConfig = SecurityConfig()
     outbox: OutboxConfig = OutboxConfig()
+    limits: LimitsConfig = LimitsConfig()  # the ticket limit per reporter
     web: WebConfig = WebConfig()
     confirmation: ConfirmationConfig = ConfirmationConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()

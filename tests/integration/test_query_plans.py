@@ -23,7 +23,7 @@ from supportbot.bootstrap import App, build_app
 from supportbot.cli_tickets import _listed
 from supportbot.config import load_settings
 from supportbot.db.engine import Database
-from supportbot.db.tables import metadata, platform_messages, tickets
+from supportbot.db.tables import counters, metadata, platform_messages, tickets
 from supportbot.domain.people import Sender
 from supportbot.services.ports import IncomingMessage
 
@@ -162,6 +162,18 @@ async def test_a_reporters_own_tickets_read_an_index(app: App, database: Databas
 
     plans = await plans_of(database, sent, lambda: say(app, dave, "/ticket"))
 
+    assert without_full_scans(database, plans) == {}
+
+
+async def test_the_ticket_limit_counts_a_reporters_recent_tickets_from_an_index(app: App, database: Database,
+                                                                               sent) -> None:
+    dave = Sender("console", 4010, "dave")  # a reporter with twelve tickets over the last year
+    async with database.engine.begin() as conn:  # the seeded tickets took their numbers without the counter
+        await conn.execute(sa.update(counters).values(value=STORED))
+
+    plans = await plans_of(database, sent, lambda: say(app, dave, "/report The court page fails again"))
+
+    assert any("created_at >" in statement for statement in plans)  # the limit's count was asked
     assert without_full_scans(database, plans) == {}
 
 

@@ -94,6 +94,11 @@ class FakeTickets:
         ]
         return sorted(found, key=lambda t: (t.created_at, t.number))[:limit]
 
+    async def opened_by(self, reporter: tuple[str, int], since: datetime, limit: int) -> Sequence[datetime]:
+        found = [t.created_at for t in self.rows.by_id.values()
+                 if (t.reporter_platform, t.reporter_id) == reporter and t.created_at > since]
+        return sorted(found, reverse=True)[:limit]
+
     async def claim_due(self, now: datetime, limit: int) -> Sequence[Ticket]:
         due = [t for t in self.rows.by_id.values() if t.next_due_at is not None and t.next_due_at <= now]
         # Copies, as the database gives them: what the sweep changes is stored by save_clocks() alone.

@@ -8,6 +8,7 @@ open tickets; the metrics' figures are in db/metrics_store.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,6 +74,17 @@ class TicketQueries(MetricsQueries):
         if len(found) < limit:
             found += (await self.session.execute(walk(False).limit(limit - len(found)))).scalars()
         return found
+
+    async def opened_by(self, reporter: tuple[str, int], since: datetime, limit: int) -> Sequence[datetime]:
+        """When one reporter's latest tickets opened after `since` were opened, newest first, at most `limit`:
+        read from ix_tickets_reporter alone (the ticket limit asks this before each new ticket)."""
+        query = (
+            sa.select(tickets.c.created_at)
+            .where(tickets.c.reporter_platform == reporter[0], tickets.c.reporter_id == reporter[1],
+                   tickets.c.created_at > since)
+            .order_by(tickets.c.created_at.desc()).limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def count_open(self, product: str | None = None, security: bool = False) -> int:
         """How many tickets are open now (security ones only when asked)."""

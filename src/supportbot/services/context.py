@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from supportbot.domain.faq import FaqEntry
+from supportbot.domain.limits import TicketLimit
 from supportbot.domain.people import Directory
 from supportbot.domain.satisfaction import SatisfactionPolicy
 from supportbot.services.clocks import Clocks
@@ -26,3 +27,4 @@ class Deps:
     oncall: OnCallLookup | None = None  # set when a rotation is configured
     public_url: str = "http://127.0.0.1:8080"  # where the web side is reached (sign-in links); "" when off
     satisfaction: SatisfactionPolicy = SatisfactionPolicy()  # when reporters are asked "How did we do?"
+    ticket_limit: TicketLimit = TicketLimit()  # how many tickets one reporter may open in a window (off here)

@@ -24,6 +24,7 @@ from supportbot.services import (
     queries,
     reactions,
     reporter_buttons,
+    ticket_limit,
     triage,
     web_access,
 )
@@ -191,13 +192,16 @@ class Desk:
 
     async def open_from_command(self, msg: IncomingMessage, place: Place | None, text: str, *,
                                 emergency: bool, deps: Deps | None = None) -> Reply:
-        """/report and /emergency: open a ticket with the command's text."""
+        """/report and /emergency: open a ticket with the command's text (not over the ticket limit)."""
         deps = deps or self.deps
         place = place or Place(ChannelKind.PRIVATE)
         if place.kind in (ChannelKind.TEAM, ChannelKind.SECURITY):
             raise NotAllowed(texts.OPEN_NOT_HERE)
         found = classify(text, has_attachment=msg.has_attachment)
         async with deps.uow() as uow:
+            if not found.secrets and (refused := await ticket_limit.refuse_command(deps, uow, msg.sender)):
+                await uow.commit()
+                return refused
             if found.secrets or found.security:
                 ticket = await intake.open_security(deps, uow, replace(msg, text=text), place, found,
                                                     emergency=emergency)

@@ -11,7 +11,7 @@ from supportbot.domain.people import ChannelKind, Place
 from supportbot.domain.secret_detection import SecretScan
 from supportbot.domain.ticket_states import Severity
 from supportbot.domain.tickets import Ticket
-from supportbot.services import faq, reactions, satisfaction
+from supportbot.services import faq, reactions, satisfaction, ticket_limit
 from supportbot.services.context import Deps
 from supportbot.services.outbox import DirectMessage, MessageLink, OutboxItem
 from supportbot.services.ports import IncomingMessage, TicketEvent, UnitOfWork
@@ -61,6 +61,9 @@ async def receive(deps: Deps, msg: IncomingMessage, place: Place, *, scanned: Se
             return await _commit(uow, await follow_up(deps, uow, msg, ticket, found, place))
         if place.kind not in (ChannelKind.PRODUCT, ChannelKind.EMERGENCY) or msg.edited:
             return None
+        if not found.chatter and (back_at := await ticket_limit.free_again_at(deps, uow, msg.sender)):
+            await ticket_limit.refuse_message(deps, uow, msg, back_at)
+            return await _commit(uow, None)
         if found.security and not msg.sender.is_team:
             return await _commit(uow, await open_security(deps, uow, msg, place, found))
         if msg.sender.is_team or found.chatter:

@@ -16,6 +16,7 @@ from supportbot.services.ports import Reply, TicketEvent
 from supportbot.services.tickets_access import load
 
 LIST_LIMIT = 30
+PUBLIC = (ChannelKind.PRODUCT, ChannelKind.EMERGENCY)  # chats anyone can read
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -49,11 +50,26 @@ async def show_ticket(deps: Deps, number: int | None, sender: Sender, *, place: 
             raise NotAllowed(texts.SECURITY_TICKET_PRIVATE.format(number=ticket.number))
         history = await uow.events.for_ticket(ticket.stored_id)
         rating = await satisfaction.rating_line(uow, ticket)
-    return Reply(render_ticket(deps, ticket, history, rating=rating), ticket_number=ticket.number)
+    return Reply(render_ticket(deps, ticket, history, rating=rating, place=place), ticket_number=ticket.number)
 
 
-def render_ticket(deps: Deps, ticket: Ticket, history: Sequence[TicketEvent], *, rating: str | None = None) -> str:
-    """Card, clocks, the reporter's rating (`rating`, when given) and full history of one ticket."""
+def report_lines(deps: Deps, ticket: Ticket, place: Place | None) -> list[str]:
+    """The reporter's whole text, when the card's title does not say it all already (a long report comes in
+    parts, each platform splitting the answer at its own limit). In a public chat, a report made in private
+    is not shown: only its length, and where to read it."""
+    if " ".join(ticket.body.split()) == ticket.title:
+        return []
+    size = texts.size_words(ticket.body)
+    reported = deps.directory.place(ticket.source_platform, ticket.source_chat_id)
+    if place is not None and place.kind in PUBLIC and (reported is None or reported.kind not in PUBLIC):
+        return [texts.REPORT_PRIVATE.format(size=size, number=ticket.number)]
+    return [texts.REPORT_HEAD.format(size=size), ticket.body]
+
+
+def render_ticket(deps: Deps, ticket: Ticket, history: Sequence[TicketEvent], *, rating: str | None = None,
+                  place: Place | None = None) -> str:
+    """Card, clocks, the reporter's rating (`rating`, when given), the report's text and full history of one
+    ticket, as shown in `place` (None: a private chat)."""
     fmt = deps.clocks.calendar.format_local
     lines = [deps.notifier.card(ticket), texts.REPORTED_BY.format(
         name=ticket.reporter_name, platform=ticket.source_platform, when=fmt(ticket.created_at))]
@@ -67,6 +83,7 @@ def render_ticket(deps: Deps, ticket: Ticket, history: Sequence[TicketEvent], *,
     elif deadlines.next_escalation_at and deadlines.next_kind:
         lines.append(texts.NEXT_ESCALATION_AT.format(
             kind=deadlines.next_kind.value.replace("_", " "), when=fmt(deadlines.next_escalation_at)))
+    lines.extend(report_lines(deps, ticket, place))
     lines.append(texts.HISTORY_HEAD)
     lines.extend(texts.history_line(fmt(e.at), e.actor, e.kind, e.detail) for e in history)
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from supportbot.domain.texts.feedback import button_label_of, sub_state_words
 from supportbot.domain.texts.github import github_lines
+from supportbot.domain.texts.intake import report_start
 from supportbot.domain.ticket_states import Resolution, Severity, Status
 from supportbot.domain.tickets import MAX_TICKET_NUMBER, Ticket
 
@@ -229,12 +230,13 @@ def new_ticket_notice(ticket: Ticket, product_name: str | None, owners: Sequence
 
 
 def security_notice(ticket: Ticket, secrets: Sequence[str]) -> str:
-    """What the security chat sees for a private ticket (an emergency says so first)."""
+    """What the security chat sees for a private ticket (an emergency says so first); a long report is quoted
+    in part, /ticket shows it whole."""
     found = f" Secrets found and redacted: {', '.join(secrets)}." if secrets else ""
     urgent = "🚨 Security emergency: " if ticket.severity is Severity.EMERGENCY else ""
     return (
         f"{urgent}🛡 Private security ticket #{ticket.number} from {ticket.reporter_name} "
-        f"({ticket.source_platform}).{found}\n{ticket.body}"
+        f"({ticket.source_platform}).{found}\n{report_start(ticket.body, ticket.number)}"
     )
 
 
