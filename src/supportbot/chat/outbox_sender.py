@@ -83,6 +83,8 @@ class OutboxSender:
         self._busy_chats: set[int] = set()
         self._slots = LaneSlots(self.policy.parallel_chats)  # however many flushes are under way
         self._holds = ChatHolds()  # chats whose later rows wait behind one waiting for a retry
+        # Claims whose commit went unanswered (the connection dropped): (row ids, their lease's end).
+        self._lost_claims: list[tuple[list[int], datetime]] = []
 
     def breaker_status(self) -> BreakerStatus:
         """Whether the platform is taken for down (closed/open/half-open), since when, and the last error."""
@@ -141,9 +143,18 @@ class OutboxSender:
             return starting
 
         async with self.uow() as uow:
+            for ids, leased_until in self._lost_claims:
+                await uow.outbox.release_lost(ids, leased_until, now)
             items = await uow.outbox.claim(self.platform.name, now, now + LEASE, BATCH, per_chat=PER_CHAT,
                                            skip_chats=self._busy_chats, starting=start)
-            await uow.commit()
+            try:
+                await uow.commit()
+            except Exception:
+                # The commit may have reached the database with its answer lost: its lease and "sending"
+                # marks would then pass these rows off as sent by a sender that died. None of them was.
+                self._lost_claims.append(([item.id for item in items if item.id is not None], now + LEASE))
+                raise
+        self._lost_claims.clear()
         self._busy_chats.update(item.chat_id for item in items)  # before another flush claims
         return items, starting, promised
 

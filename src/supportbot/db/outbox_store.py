@@ -217,6 +217,13 @@ class SqlOutbox:
         await self.session.execute(_WAIT_BEHIND, {"on_platform": platform, "in_chat": chat_id, "after_row": row_id,
                                                   "held_until": until})
 
+    async def release_lost(self, item_ids: Sequence[int], leased_until: datetime, now: datetime) -> None:
+        """Rows of a claim whose commit went unanswered, none of them sent: due now, untried, unless that claim
+        did not commit after all (they no longer hold its lease)."""
+        await self.session.execute(sa.update(outbox).where(
+            outbox.c.id.in_(list(item_ids)), outbox.c.status == _PENDING, outbox.c.next_attempt_at == leased_until,
+        ).values(attempts=outbox.c.attempts - 1, next_attempt_at=now, sending_at=None))
+
     async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None:
         """Return claimed rows untried, due again at `until`: their lease is not counted as a try."""
         await self.session.execute(sa.update(outbox).where(outbox.c.id.in_(list(item_ids))).values(

@@ -141,6 +141,8 @@ class OutboxRepository(Protocol):
     async def card_pending(self, platform: str, ticket_id: int) -> bool: ...  # a card of it not sent yet
     async def mark_sending(self, item_ids: Sequence[int], at: datetime) -> None: ...  # update() clears it
     async def put_back(self, item_ids: Sequence[int], until: datetime, reason: str) -> None: ...  # not a try
+    # A claim whose commit went unanswered, nothing of it sent: its rows still holding its lease are due now.
+    async def release_lost(self, item_ids: Sequence[int], leased_until: datetime, now: datetime) -> None: ...
     async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None: ...
 
 
