@@ -57,17 +57,20 @@ def populate(fake: FakeTelegram) -> None:
 
 
 def config_text(tmp: Path, fake: FakeTelegram, *, emergency: str = "1h", telegram_extra: str = "",
-                more_court_chats: tuple[int, ...] = (), now: datetime | None = None, extra: str = "") -> str:
+                more_court_chats: tuple[int, ...] = (), now: datetime | None = None, extra: str = "",
+                database_url: str | None = None) -> str:
     """The bot's config for this fake; the on-call rotation started an hour before `now` (Alice's shift);
-    `extra` is added at the end (more sections, such as [faq])."""
+    `extra` is added at the end (more sections, such as [faq]); the database is a SQLite file in `tmp`
+    unless `database_url` says otherwise."""
     court_chats = ", ".join(str(c) for c in (COURT, *more_court_chats))
     now = now or datetime.now(UTC)
     starts = (now - timedelta(hours=1)).isoformat(timespec="seconds")
+    sqlite_url = f"sqlite+aiosqlite:///{tmp / 'supportbot.db'}"
     return f"""
 log_level = "INFO"
 
 [database]
-url = "sqlite+aiosqlite:///{tmp / 'supportbot.db'}"
+url = "{database_url or sqlite_url}"
 
 [telegram]
 token = "{fake.token}"

@@ -1,0 +1,96 @@
+"""PostgreSQL goes away and comes back while reports stream in: nothing is lost, and the bot reconnects
+by itself.
+
+The Telegram side runs in this loop against the fake Bot API (tests/e2e/inprocess_telegram.py), its
+database reached through a TCP proxy that drops every connection and refuses new ones for a while, as a
+restarting server does. An update the desk could not store stays unconfirmed and comes again
+(chat/telegram/polling.py), so every report must end as exactly one ticket with exactly one
+acknowledgement, and a report sent after the outage is answered without restarting anything."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from supportbot.chat.outbox_sender import LEASE
+from supportbot.db.engine import Database
+from tests.conftest import PG_SKIP_REASON, PG_URL
+from tests.e2e.inprocess import until
+from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401
+from tests.e2e.inprocess_telegram import TelegramBot
+from tests.e2e.support_telegram import acks_for, add_court_groups
+from tests.support.tcp_proxy import CuttableProxy
+
+pytestmark = [pytest.mark.proof, pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)]
+
+GROUPS = 8  # support groups the reports are spread over (each stays under Telegram's 20 a minute)
+BEFORE, DURING, AFTER = 16, 16, 16  # reports posted before the cut, while the database is away, after it is back
+FIRST_REPORTER = 7000
+HELD = "can be neither handled nor parked"  # polling's line when an update must come again
+
+
+def report(n: int) -> str:
+    return f"Report {n}: staking on the court page fails with execution reverted when I confirm."
+
+
+class Stream:
+    """Reports posted to the fake one after another, as people write them: each by a reporter of its own
+    (so no one meets the per-reporter ticket limit), round the groups."""
+
+    def __init__(self, bot: TelegramBot, groups: tuple[int, ...]) -> None:
+        self.bot, self.groups = bot, groups
+        self.posted: list[tuple[int, int]] = []  # (chat, message id) of every report
+
+    def reporter(self) -> int:
+        """A new reporter in the fake."""
+        user_id = FIRST_REPORTER + len(self.posted)
+        self.bot.fake.add_user(user_id, f"Reporter {len(self.posted)}")
+        return user_id
+
+    async def post(self, count: int) -> None:
+        for _ in range(count):
+            chat = self.groups[len(self.posted) % len(self.groups)]
+            self.bot.clock.advance(seconds=1)
+            self.posted.append((chat, self.bot.fake.post_message(chat, self.reporter(), report(len(self.posted)))))
+            await asyncio.sleep(0.02)  # the next one arrives while this one is being handled
+
+
+@pytest.fixture
+async def proxy(database: Database):
+    """A proxy to the test's PostgreSQL database (closed after the bot stops)."""
+    url = database.engine.url
+    server = await CuttableProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    yield server
+    await server.close()
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_reports_survive_a_database_restart(database, proxy, telegram, telegram_bot, caplog):  # noqa: F811
+    caplog.set_level(logging.WARNING)
+    groups = add_court_groups(telegram, GROUPS)
+    url = database.engine.url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    bot = await telegram_bot(more_court_chats=groups, database_url=url)
+    stream = Stream(bot, groups)
+    await stream.post(BEFORE)
+    await proxy.cut()
+    await stream.post(DURING)
+    # The outage is seen: updates fail, cannot be parked either, and are held unconfirmed.
+    await until(lambda: HELD in caplog.text, "an update held while the database is away", timeout=60)
+    connections_before = proxy.connections
+    await proxy.restore()
+    await stream.post(AFTER)
+    await telegram.wait_for_async(lambda: not telegram.pending_updates(), timeout=120)
+    # A message sent just as the connection dropped (its outcome not stored) holds its lease for a minute,
+    # as after a crash, and is then taken as sent: the outbox beats of that minute, at once.
+    bot.clock.advance(seconds=LEASE.total_seconds())
+    await bot.settle()
+
+    assert proxy.connections > connections_before, "the bot connected again by itself"
+    stored = [(chat, message) for _, chat, message in await bot.tickets()]
+    assert sorted(stored) == sorted(stream.posted), "every report is one ticket, and nothing else is"
+    assert [(chat, message) for chat, message in stream.posted
+            if len(acks_for(telegram, chat, message)) != 1] == [], "each report acknowledged once"
+    after = await bot.say(groups[0], stream.reporter(), report(len(stream.posted)))
+    assert len(acks_for(telegram, groups[0], after)) == 1, "a report after the outage is answered"
