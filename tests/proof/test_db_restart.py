@@ -94,3 +94,25 @@ async def test_reports_survive_a_database_restart(database, proxy, telegram, tel
             if len(acks_for(telegram, chat, message)) != 1] == [], "each report acknowledged once"
     after = await bot.say(groups[0], stream.reporter(), report(len(stream.posted)))
     assert len(acks_for(telegram, groups[0], after)) == 1, "a report after the outage is answered"
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_after_a_restart_while_idle_the_first_report_is_handled_at_its_first_try(
+        database, proxy, telegram, telegram_bot, caplog):  # noqa: F811
+    """The pool's connections died with the server while nothing used them: the first transaction after
+    it must not be the one that finds out."""
+    groups = add_court_groups(telegram, 1)
+    url = database.engine.url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    bot = await telegram_bot(more_court_chats=groups, database_url=url)
+    stream = Stream(bot, groups)
+    await stream.post(3)  # the pool holds connections now
+    await telegram.wait_for_async(lambda: not telegram.pending_updates(), timeout=30)
+    await bot.settle()
+    await proxy.cut()
+    await proxy.restore()
+    caplog.clear()
+    caplog.set_level(logging.WARNING)
+
+    chat, report_id = groups[0], await bot.say(groups[0], stream.reporter(), report(99))
+    assert len(acks_for(telegram, chat, report_id)) == 1
+    assert "failed (try 1" not in caplog.text, caplog.text[:2000]

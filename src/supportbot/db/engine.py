@@ -52,10 +52,15 @@ def _inline_creator(url: sa.URL) -> Any:
 
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, full sync, foreign keys and immediate write transactions."""
+    """An async engine; SQLite gets WAL, full sync, foreign keys and immediate write transactions; a server
+    database's pooled connections are checked before use."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         options.setdefault("async_creator", _inline_creator(parsed))
+    elif parsed.get_backend_name() != "sqlite":
+        # After the server restarted (or a proxy dropped idle connections), the pool still holds the dead
+        # ones: a ping on checkout replaces them, instead of the next update or flush failing on each.
+        options.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
