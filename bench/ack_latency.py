@@ -14,7 +14,12 @@ supportbot stores the ticket, its event, link, card and team notice in one SQLit
 synchronous=FULL), confirms the update only after that, and sends the acknowledgement through its
 outbox under its own flood limiter; the echo bot answers "Ticket received" with a quoted reply.
 
-    python bench/ack_latency.py [--runs 3] [--reports 600] [--rate 5] [--groups 50] [--src OTHER/src]
+    python bench/ack_latency.py [--runs 3] [--reports 600] [--rate 5] [--groups 50] [--src OTHER/src] [--floor]
+
+`--floor` adds a third bot, run between the two: the echo bot that first writes the rows supportbot
+writes for a report, in one durable transaction with prebuilt Core statements, through supportbot's
+engine. No bot that keeps a report before acknowledging it can answer faster than that: it shows how
+much of supportbot's latency is the durable write itself, and how much is supportbot.
 
 `--src` runs another checkout's `src/` as supportbot (e.g. `git worktree add /tmp/before <commit>`).
 """
@@ -22,6 +27,7 @@ outbox under its own flood limiter; the echo bot answers "Ticket received" with 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -44,6 +50,7 @@ ENGINEER = 1001
 FIRST_USER = 700000
 WARM_UP = 20
 ECHO = "echo bot"
+STORED_ECHO = "stored echo"
 SUPPORTBOT = "supportbot"
 
 
@@ -57,6 +64,35 @@ def echo_bot(base_url: str, token: str) -> None:
         await update.message.reply_text("Ticket received", do_quote=True)
 
     app = Application.builder().token(token).base_url(base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, answer))
+    app.run_polling(poll_interval=0, timeout=30, allowed_updates=["message"])
+
+
+def stored_echo_bot(base_url: str, token: str, url: str) -> None:
+    """The floor for any bot that keeps what it is told: the echo bot, but before answering it writes the
+    rows supportbot writes for a report (the ticket numbered from its counter, its link, its event, its card
+    and team notice in the outbox) with prebuilt SQLAlchemy Core statements in one transaction, through
+    supportbot's own engine (the same SQLite file settings: WAL, synchronous=FULL)."""
+    from telegram import Update
+    from telegram.ext import Application, MessageHandler, filters
+
+    from bench.intake import CoreLoop
+
+    writer = CoreLoop()
+    reports = itertools.count(1)  # the rows' keys: message ids repeat from one group to the next
+
+    async def opened(_app: Application) -> None:
+        await writer.open(url)
+
+    async def closing(_app: Application) -> None:
+        await writer.close(0)  # the database's connection thread would keep the process alive
+
+    async def answer(update: Update, _context) -> None:
+        assert update.message is not None
+        await writer.one(next(reports))
+        await update.message.reply_text("Ticket received", do_quote=True)
+
+    app = Application.builder().token(token).base_url(base_url).post_init(opened).post_shutdown(closing).build()
     app.add_handler(MessageHandler(filters.TEXT, answer))
     app.run_polling(poll_interval=0, timeout=30, allowed_updates=["message"])
 
@@ -130,6 +166,9 @@ def run_once(name: str, args: argparse.Namespace) -> tuple[list[float], int, int
         fake.add_user(ENGINEER, "Alice", "alice")
         if name == ECHO:
             command = [sys.executable, str(Path(__file__).resolve()), "--echo-bot", fake.base_url, fake.token]
+        elif name == STORED_ECHO:
+            command = [sys.executable, str(Path(__file__).resolve()), "--stored-echo-bot", fake.base_url, fake.token,
+                       f"sqlite+aiosqlite:///{folder / 'echo.db'}"]
         else:
             config = supportbot_config(folder, fake, groups)
             command = [sys.executable, "-m", "supportbot.cli", "run", "--config", str(config)]
@@ -163,17 +202,24 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0, help="reports per second, over all groups")
     parser.add_argument("--groups", type=int, default=50, help="support groups the reports are spread over")
     parser.add_argument("--src", type=Path, help="another checkout's src/ to run as supportbot")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run the echo bot that stores the report's rows before answering")
     parser.add_argument("--echo-bot", nargs=2, metavar=("BASE_URL", "TOKEN"), help=argparse.SUPPRESS)
+    parser.add_argument("--stored-echo-bot", nargs=3, metavar=("BASE_URL", "TOKEN", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
         echo_bot(*args.echo_bot)
         return
+    if args.stored_echo_bot:
+        stored_echo_bot(*args.stored_echo_bot)
+        return
     print(f"{args.reports} reports at {args.rate:g}/s over {args.groups} groups; supportbot also sends a team "
           f"notice per report ({args.rate * 60:g} a minute into one group held to Telegram's 20); "
           f"supportbot from {args.src or 'this checkout'}", flush=True)
-    figures: dict[str, list[dict[str, float]]] = {ECHO: [], SUPPORTBOT: []}
+    bots = (ECHO, STORED_ECHO, SUPPORTBOT) if args.floor else (ECHO, SUPPORTBOT)
+    figures: dict[str, list[dict[str, float]]] = {name: [] for name in bots}
     for run in range(1, args.runs + 1):
-        for name in (ECHO, SUPPORTBOT):
+        for name in bots:
             latencies, throttled, notices = run_once(name, args)
             stats = summary(latencies)
             figures[name].append(stats)
@@ -191,6 +237,12 @@ def main() -> None:
           + "  ".join(f"p50 {a:.2f}x p99 {b:.2f}x" for a, b in ratios))
     print(f"median ratio: p50 {statistics.median(a for a, _ in ratios):.2f}x  "
           f"p99 {statistics.median(b for _, b in ratios):.2f}x  (target: both <= 1.5x)")
+    if args.floor:
+        for label, first, second in (("stored echo / echo bot", ECHO, STORED_ECHO),
+                                     ("supportbot / stored echo", STORED_ECHO, SUPPORTBOT)):
+            pairs = list(zip(figures[first], figures[second], strict=True))
+            print(f"median ratio {label}: p50 {statistics.median(b['p50'] / a['p50'] for a, b in pairs):.2f}x  "
+                  f"p99 {statistics.median(b['p99'] / a['p99'] for a, b in pairs):.2f}x")
 
 
 if __name__ == "__main__":
