@@ -69,6 +69,8 @@ def sender_policy(settings: Settings) -> SenderPolicy:
         outage_max_wait=settings.outbox.outage_max_wait.as_timedelta().total_seconds(),
         fold_after=settings.outbox.fold_after.as_timedelta().total_seconds(),
         parallel_chats=settings.outbox.parallel_chats,
+        fold_bursts_from=settings.outbox.fold_bursts_from,
+        max_per_chat=settings.outbox.max_per_chat,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from supportbot.domain.oncall import Handoff
 from supportbot.domain.satisfaction import Rating
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
-from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem, OutboxKind
+from supportbot.services.outbox import FOLDED_INTO, CardButtons, MessageLink, OutboxItem, OutboxKind, WaitingNotice
 from supportbot.services.ports import DeadLetter, DuplicateMessage, TicketEvent
 
 
@@ -218,6 +219,7 @@ class FakeMessages:
 class FakeOutbox:
     def __init__(self, rows: list[OutboxItem]) -> None:
         self.rows = rows
+        self.tickets: TicketRows | None = None  # the unit of work hands over its ticket rows (for folding)
 
     @staticmethod
     def empty() -> list[OutboxItem]:
@@ -295,6 +297,30 @@ class FakeOutbox:
         for row in self.rows:
             if row.id in item_ids:
                 row.attempts, row.next_attempt_at, row.last_error, row.sending_at = row.attempts - 1, until, reason, None
+
+    async def waiting_notices(self, platform: str, chat_id: int, *, beyond: int = 0,
+                              limit: int) -> Sequence[WaitingNotice]:
+        assert self.tickets is not None
+        queue = sorted((r for r in self.rows if (r.platform, r.chat_id, r.status) == (platform, chat_id, "pending")),
+                       key=lambda r: r.id or 0)[beyond:]
+        found = [copy.deepcopy(r) for r in queue
+                 if r.kind is OutboxKind.MESSAGE and r.ticket_id is not None and r.reply_to is None
+                 and r.thread_id is None and r.sending_at is None and r.payload is None][:limit]
+        return [WaitingNotice(r, self.tickets.by_id[r.ticket_id].number,
+                              self.tickets.by_id[r.ticket_id].severity is Severity.EMERGENCY)
+                for r in found if r.ticket_id is not None]
+
+    async def fold(self, folded: Sequence[int], digests: Sequence[OutboxItem]) -> bool:
+        first = len(self.rows) + 1
+        await self.add_many(digests)
+        rows = [r for r in self.rows if r.id in folded and r.status == "pending" and r.sending_at is None]
+        for row in rows:
+            row.status, row.next_attempt_at, row.last_error = "sent", None, FOLDED_INTO.format(id=first)
+        return len(rows) == len(folded)
+
+    async def crowded_chats(self, platform: str, over: int) -> Sequence[tuple[int, int]]:
+        counts = Counter(r.chat_id for r in self.rows if r.platform == platform and r.status == "pending")
+        return [(chat, n) for chat, n in counts.items() if n > over]
 
     async def refresh_pending_cards(self, ticket_id: int, text: str, buttons: CardButtons) -> None:
         for row in self.rows:
@@ -474,6 +500,7 @@ class FakeUnitOfWork:
         for name, repo in self.repositories.items():
             setattr(self, name, repo(self._rows[name]))
         self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
+        self.outbox.tickets = self._rows["tickets"]  # a digest lists the numbers of the notices' tickets
         self.tickets.events = self._rows["events"]
         self.tickets.ratings = self._rows["ratings"]  # the metrics count the ratings in scope
         return self
@@ -491,6 +518,7 @@ class FakeUnitOfWork:
         for name, repo in self.repositories.items():
             setattr(self, name, repo(self._rows[name]))
         self.handoffs.tickets = self._rows["tickets"]  # the handoff summary reads open emergencies
+        self.outbox.tickets = self._rows["tickets"]  # a digest lists the numbers of the notices' tickets
         self.tickets.events = self._rows["events"]
         self.tickets.ratings = self._rows["ratings"]  # the metrics count the ratings in scope
 

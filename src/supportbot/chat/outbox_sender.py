@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
+from supportbot.chat.outbox_bursts import Folder, without
 from supportbot.chat.outbox_folding import FOLD_MAX_ROWS, fold_run, outgoing
 from supportbot.chat.outbox_lanes import ChatHolds, Lanes, LaneSlots, lanes_of
 from supportbot.chat.outbox_outcomes import OutboxOutcomes
@@ -50,6 +51,8 @@ class SenderPolicy:
     outage_max_wait: float = 60.0  # seconds: the longest pause between probes of a platform that is down
     fold_after: float = 600.0  # seconds: acknowledgements older than this after an outage are folded
     parallel_chats: int = 8
+    fold_bursts_from: int = 4  # notices waiting for a chat its send limit holds that go out as one (0: never)
+    max_per_chat: int = 500  # messages waiting for one chat past which plain notices are folded (0: no bound)
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait before try number attempts+1: doubling from first_backoff."""
@@ -83,6 +86,9 @@ class OutboxSender:
         self._busy_chats: set[int] = set()
         self._slots = LaneSlots(self.policy.parallel_chats)  # however many flushes are under way
         self._holds = ChatHolds()  # chats whose later rows wait behind one waiting for a retry
+        self.folder = Folder(platform.name, uow=uow, clock=clock, burst_from=self.policy.fold_bursts_from,
+                             max_per_chat=self.policy.max_per_chat)
+        self._limited: dict[int, float] = {}  # chats just held back by a send limit -> for how many seconds
         # Claims whose commit went unanswered (the connection dropped): (row ids, their lease's end).
         self._lost_claims: list[tuple[list[int], datetime]] = []
 
@@ -93,6 +99,7 @@ class OutboxSender:
     async def flush(self) -> FlushReport:
         """Send what is due now; returns how many were sent, put back, or given up on."""
         report = FlushReport()
+        await self.folder.check_bound()  # every few seconds, down or not: a queue past its bound is folded
         if not self.breaker.ready():
             return report  # the platform is down and no probe is due: the rows stay as they are
         items, starting, promised = await self._claim()
@@ -173,20 +180,28 @@ class OutboxSender:
         index = 0
         while index < len(rows):
             item = rows[index]
+            if item.status != "pending":  # folded into a digest meanwhile
+                index += 1
+                continue
             held_until = self._holds.until(item)
             if held_until is not None:
                 # The rest wait exactly as long as the earlier row, so all are due together, in queue
                 # order; put back at once, in one transaction.
                 wait = max(0.0, (held_until - self.clock.now()).total_seconds())
-                await self.outcomes.put_back(rows[index:], "waiting for an earlier message to this chat", wait)
-                report.held += len(rows) - index
+                rest = [row for row in rows[index:] if row.status == "pending"]
+                await self.outcomes.put_back(rest, "waiting for an earlier message to this chat", wait)
+                report.held += len(rest)
                 return
             group = fold_run(rows, index, self._stale_before())
             index += len(group)
             # What goes next to this chat is marked as on its way with this one's outcome: one transaction.
             following = fold_run(rows, index, self._stale_before()) if index < len(rows) else []
             await self._send_unit(item, group, report, [r for r in following if self._at_most_once(r)])
-            if len(group) > 1 and item.status != "sent":
+            sent = item.status == "sent"
+            if (limited := self._limited.pop(item.chat_id, None)) is not None:
+                # The chat's send limit is reached: what waits for it may go out as one message instead.
+                without(rows, await self.folder.burst(item.chat_id, limited))
+            if len(group) > 1 and not sent:
                 # The folded message did not go: the others go on their own, behind the first.
                 index -= len(group) - 1
 
@@ -219,6 +234,7 @@ class OutboxSender:
         if isinstance(err, Throttled):
             await self.outcomes.later(item, str(err), err.after, count=False)
             self._holds.update(item)
+            self._limited[item.chat_id] = err.after
             report.retried += 1
             return None
         if isinstance(err, PlatformDown):
@@ -243,6 +259,8 @@ class OutboxSender:
         if isinstance(err, RetryLater) and err.after is not None:  # a rate limit on this chat: not a failed try
             await self.outcomes.later(item, str(err), err.after, count=False)
             self._holds.update(item)
+            if str(err) != CARD_ON_ITS_WAY:  # the platform's own limit, not our wait for a card
+                self._limited[item.chat_id] = err.after
             report.retried += 1
             return True
         if not isinstance(err, RetryLater):

@@ -17,6 +17,8 @@ from supportbot.services.outbox import (
     DeleteMessage,
     DirectMessage,
     Mention,
+    OutboxItem,
+    OutboxKind,
     OutboxPayload,
     Photo,
 )
@@ -68,3 +70,26 @@ def decode_payload(stored: dict[str, Any] | None) -> OutboxPayload:
                            tuple(chart["resolved"]), tuple(chart["backlog"]))
         return Chart(str(chart["title"]), series, str(data.get("filename") or "chart.png"))
     return None
+
+
+def item_of(row: Any) -> OutboxItem:
+    """A stored outbox row as the typed message it holds."""
+    return OutboxItem(
+        platform=row.platform, chat_id=row.chat_id, kind=OutboxKind(row.kind), text=row.text,
+        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=decode_mentions(row.mentions),
+        payload=decode_payload(row.payload),
+        dedupe_key=row.dedupe_key, created_at=row.created_at, id=row.id, attempts=row.attempts,
+        status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
+        platform_message_id=row.platform_message_id, sending_at=row.sending_at,
+    )
+
+
+def stored_values(item: OutboxItem) -> dict[str, Any]:
+    """The columns of a new outbox row for the item."""
+    return dict(
+        platform=item.platform, chat_id=item.chat_id, thread_id=item.thread_id, reply_to=item.reply_to,
+        kind=item.kind.value, text=item.text, mentions=encode_mentions(item.mentions),
+        payload=encode_payload(item.payload), ticket_id=item.ticket_id,
+        dedupe_key=item.dedupe_key, status=item.status, attempts=item.attempts,
+        created_at=item.created_at, next_attempt_at=item.next_attempt_at or item.created_at,
+    )

@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from supportbot.db.outbox_codec import decode_mentions, decode_payload, encode_mentions, encode_payload
+from supportbot.db.outbox_codec import encode_mentions, encode_payload, item_of, stored_values
+from supportbot.db.outbox_folds import OutboxFolds
 from supportbot.db.repositories import dialect_insert, driver_connection, driver_value
 from supportbot.db.tables import outbox
 from supportbot.services.outbox import (
@@ -120,30 +121,13 @@ _WAIT_BEHIND = sa.update(outbox).where(
 Starting = Callable[[Sequence[OutboxItem]], Sequence[OutboxItem]]
 
 
-def _item(row: sa.Row) -> OutboxItem:
-    return OutboxItem(
-        platform=row.platform, chat_id=row.chat_id, kind=OutboxKind(row.kind), text=row.text,
-        ticket_id=row.ticket_id, thread_id=row.thread_id, reply_to=row.reply_to, mentions=decode_mentions(row.mentions),
-        payload=decode_payload(row.payload),
-        dedupe_key=row.dedupe_key, created_at=row.created_at, id=row.id, attempts=row.attempts,
-        status=row.status, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
-        platform_message_id=row.platform_message_id, sending_at=row.sending_at,
-    )
-
-
-class SqlOutbox:
+class SqlOutbox(OutboxFolds):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(self, item: OutboxItem) -> None:
         """Queue a message; one with a dedupe key already queued is silently not queued twice."""
-        values = dict(
-            platform=item.platform, chat_id=item.chat_id, thread_id=item.thread_id, reply_to=item.reply_to,
-            kind=item.kind.value, text=item.text, mentions=encode_mentions(item.mentions),
-            payload=encode_payload(item.payload), ticket_id=item.ticket_id,
-            dedupe_key=item.dedupe_key, status=item.status, attempts=item.attempts,
-            created_at=item.created_at, next_attempt_at=item.next_attempt_at or item.created_at,
-        )
+        values = stored_values(item)
         if item.dedupe_key is None:
             await self.session.execute(_INSERT_OUTBOX, values)
             return
@@ -174,7 +158,7 @@ class SqlOutbox:
         sent now, in the same statement."""
         found = await self.session.execute(_CLAIM, {"platform": platform, "now": now, "per_chat": per_chat,
                                                     "limit": limit, "skip": list(skip_chats)})
-        items = [_item(row) for row in found]
+        items = [item_of(row) for row in found]
         if not items:
             return items
         for item in items:

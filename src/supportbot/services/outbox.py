@@ -107,6 +107,20 @@ class OutboxItem:
 
 
 @dataclass(frozen=True)
+class WaitingNotice:
+    """A queued plain notice about a ticket, as a digest lists it: the row, its ticket's number, and whether
+    that ticket is an emergency (listed first, never left out)."""
+
+    item: OutboxItem
+    number: int
+    emergency: bool
+
+
+# What a notice folded into a digest keeps as its outcome (sent, through the digest's own row).
+FOLDED_INTO = "folded into the digest queued as outbox row {id}"
+
+
+@dataclass(frozen=True)
 class MessageLink:
     """A platform message (or thread) known to belong to a ticket."""
 

@@ -13,7 +13,7 @@ from supportbot.domain.people import Person, Sender
 from supportbot.domain.satisfaction import Rating
 from supportbot.domain.tickets import Ticket
 from supportbot.services.github_ports import GithubRepository
-from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem
+from supportbot.services.outbox import CardButtons, MessageLink, OutboxItem, WaitingNotice
 from supportbot.services.web_ports import BoardViews, OpsViews, PublicViews, WebAccessRepository
 
 
@@ -144,6 +144,14 @@ class OutboxRepository(Protocol):
     # A claim whose commit went unanswered, nothing of it sent: its rows still holding its lease are due now.
     async def release_lost(self, item_ids: Sequence[int], leased_until: datetime, now: datetime) -> None: ...
     async def wait_behind(self, platform: str, chat_id: int, row_id: int, until: datetime) -> None: ...
+    # Plain notices about tickets queued to a chat and not on their way, in queue order, past its first `beyond`
+    # pending rows; locked until the transaction ends where the engine can.
+    async def waiting_notices(self, platform: str, chat_id: int, *, beyond: int = 0,
+                              limit: int) -> Sequence[WaitingNotice]: ...
+    # Queue the digests and mark the folded rows sent through the first; False (nothing done) when another
+    # sender settled one of them meanwhile.
+    async def fold(self, folded: Sequence[int], digests: Sequence[OutboxItem]) -> bool: ...
+    async def crowded_chats(self, platform: str, over: int) -> Sequence[tuple[int, int]]: ...  # (chat, pending)
 
 
 class RatingRepository(Protocol):

@@ -2,11 +2,13 @@
 
 Split by audience: tickets (reporters and the team), oncall (escalations, shifts), operator (the desk's own
 running), board (signing in to the team board and working it), triage (priorities, products, the backlog,
-the FAQ), digest (the weekly digest and the morning summary), intake (the ticket limit, long reports).
+the FAQ), digest (the weekly digest and the morning summary), intake (the ticket limit, long reports),
+delivery (notices folded into one message when they come faster than a chat may show them).
 Every text stays reachable as `texts.NAME`, except the metrics' names and the report's refusals
 (metrics.py, short names read as `metrics.NAME` by domain/metrics.py and cli_report.py)."""
 
 from supportbot.domain.texts.board import *  # noqa: F403
+from supportbot.domain.texts.delivery import *  # noqa: F403
 from supportbot.domain.texts.digest import *  # noqa: F403
 from supportbot.domain.texts.feedback import *  # noqa: F403
 from supportbot.domain.texts.github import *  # noqa: F403
