@@ -116,7 +116,8 @@ def build_app(settings: Settings, platforms: set[str], *, clock: Clock | None = 
         public_url=settings.web.public_url if settings.web.enabled else "",  # no board: /dashboard says so
         satisfaction=build_satisfaction(settings), ticket_limit=build_ticket_limit(settings),
     )
-    health = Health(clock, sweep_interval=settings.scheduler.sweep_interval.as_timedelta(), platforms=platforms)
+    health = Health(clock, sweep_interval=settings.scheduler.sweep_interval.as_timedelta(), platforms=platforms,
+                    outbox_max_per_chat=settings.outbox.max_per_chat)
     plan = DigestPlan(parse_when(settings.digest.when), settings.digest.top_untriaged)
     on = settings.digest.enabled
     digest, morning = (WeeklyDigest(deps, plan), MorningSummary(deps)) if on else (None, None)

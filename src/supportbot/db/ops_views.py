@@ -67,6 +67,14 @@ class SqlOpsViews:
             sa.select(outbox.c.platform, state, sa.func.count()).group_by(outbox.c.platform, state))
         return [Tally((str(platform), str(kind)), int(count)) for platform, kind, count in rows]
 
+    async def outbox_chats(self, over: int) -> Sequence[Tally]:
+        """Messages waiting per chat, for the chats with more than `over`, most first."""
+        count = sa.func.count()
+        rows = await self.session.execute(
+            sa.select(outbox.c.platform, outbox.c.chat_id, count).where(outbox.c.status == _PENDING)
+            .group_by(outbox.c.platform, outbox.c.chat_id).having(count > over).order_by(count.desc()))
+        return [Tally((str(platform), str(chat)), int(pending)) for platform, chat, pending in rows]
+
     async def ticket_counts(self) -> Sequence[Tally]:
         """Tickets per product, status and severity."""
         rows = await self.session.execute(

@@ -97,6 +97,7 @@ class OpsViews(Protocol):
 
     async def outbox_backlog(self) -> OutboxBacklog: ...
     async def outbox_states(self) -> Sequence[Tally]: ...  # (platform, pending|failed|sent|dead)
+    async def outbox_chats(self, over: int) -> Sequence[Tally]: ...  # (platform, chat): more than `over` waiting
     async def ticket_counts(self) -> Sequence[Tally]: ...  # (product, status, severity); product "" when none
     async def breached(self, now: datetime) -> Sequence[Tally]: ...  # open tickets owing a promise: (product, severity)
     async def event_count(self, kind: str) -> int: ...

@@ -85,6 +85,7 @@ async def database_families(ctx: WebContext) -> list[Metric]:
         breached = await uow.ops.breached(ctx.clock.now())
         escalations = await uow.ops.event_count(ESCALATION_EVENT)
         outbox = await uow.ops.outbox_states()
+        chats = await uow.ops.outbox_chats(0)
     sent = CounterMetricFamily("supportbot_escalations_sent", "Escalation notices the sweep has written.")
     sent.add_metric([], escalations)
     return [
@@ -95,7 +96,18 @@ async def database_families(ctx: WebContext) -> list[Metric]:
         sent,
         _gauge("supportbot_outbox_messages", "Outbox messages by platform and state (failed: pending a retry).",
                ("platform", "state"), outbox),
+        _gauge("supportbot_outbox_largest_chat_backlog",
+               "Messages waiting for the chat with the most, per platform ([outbox] max_per_chat bounds it).",
+               ("platform",), _largest(chats)),
     ]
+
+
+def _largest(chats: Iterable[Tally]) -> list[Tally]:
+    """Per platform, the most messages waiting for one chat."""
+    most: dict[str, int] = {}
+    for tally in chats:
+        most[tally.labels[0]] = max(most.get(tally.labels[0], 0), tally.count)
+    return [Tally((platform,), count) for platform, count in sorted(most.items())]
 
 
 def _gauge(name: str, doc: str, labels: tuple[str, ...], tallies: Iterable[Tally]) -> GaugeMetricFamily:
