@@ -88,11 +88,12 @@ def run(config: Path | None = ConfigOption) -> None:
     """Start the bot: Telegram and/or Discord when a token is set, else the local console chat."""
     from supportbot import runtime
     from supportbot.bootstrap import build_app, platform_adapters, platforms_of, web_server
+    from supportbot.logs import output as logs
+    from supportbot.logs.redaction import secret_values
 
     settings = _settings(config)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # APScheduler logs every job run at INFO: that would bury everything else.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Every configured secret is masked by value in every line, as well as anything shaped like a secret.
+    logs.configure(level=settings.log_level, fmt=settings.log_format, secrets=secret_values(settings))
     platforms = platforms_of(settings)
     bot = build_app(settings, platforms)
     try:

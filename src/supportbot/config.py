@@ -76,6 +76,7 @@ class Settings(Section):
     github: GithubConfig | None = None  # absent: no GitHub link-up
     faq: dict[str, str | FaqEntryConfig] = {}  # key = "answer", or [faq.key] with answer, title, keywords
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, for log shippers
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

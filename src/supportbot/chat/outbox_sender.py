@@ -14,6 +14,7 @@ from supportbot.chat.outbox_bursts import Folder, without
 from supportbot.chat.outbox_folding import FOLD_MAX_ROWS, fold_run, outgoing
 from supportbot.chat.outbox_lanes import ChatHolds, Lanes, LaneSlots, lanes_of
 from supportbot.chat.outbox_outcomes import OutboxOutcomes
+from supportbot.logs import context as log_context
 from supportbot.services.after_delivery import AfterDelivery
 from supportbot.services.digest_chart import chart_png
 from supportbot.services.outbox import (
@@ -196,7 +197,9 @@ class OutboxSender:
             index += len(group)
             # What goes next to this chat is marked as on its way with this one's outcome: one transaction.
             following = fold_run(rows, index, self._stale_before()) if index < len(rows) else []
-            await self._send_unit(item, group, report, [r for r in following if self._at_most_once(r)])
+            with log_context.about(platform=self.platform.name, chat=item.chat_id, outbox=item.id):  # its lines
+                await self._send_unit(item, group, report, [r for r in following if self._at_most_once(r)])
+                log.debug("outbox row %s: %s", item.id, item.status)  # sent, dead, or pending: tried again later
             sent = item.status == "sent"
             if (limited := self._limited.pop(item.chat_id, None)) is not None:
                 # The chat's send limit is reached: what waits for it may go out as one message instead.

@@ -20,6 +20,7 @@ from supportbot.domain.ticket_changes import (
 )
 from supportbot.domain.ticket_states import Severity, Status
 from supportbot.domain.tickets import Ticket
+from supportbot.logs import context as log_context
 from supportbot.services import announcements, feedback_asks
 from supportbot.services.context import Deps
 from supportbot.services.outbox import OutboxItem
@@ -94,6 +95,7 @@ def _count_response(deps: Deps, ticket: Ticket, since: datetime, at: datetime) -
 
 async def react(deps: Deps, uow: UnitOfWork, ticket: Ticket, actor: str) -> None:
     """Write what the ticket's recorded changes call for, in the caller's transaction."""
+    log_context.note(ticket=ticket.number)  # the update's later log lines name the ticket
     effects = follow(deps, ticket, actor)
     await write(deps, uow, [ticket] if effects.cards_stale else [], effects)
 

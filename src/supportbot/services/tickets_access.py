@@ -5,11 +5,13 @@ from __future__ import annotations
 from supportbot.domain import permissions, texts
 from supportbot.domain.people import Sender
 from supportbot.domain.tickets import NotAllowed, Ticket, TicketNotFound
+from supportbot.logs import context as log_context
 from supportbot.services.ports import UnitOfWork
 
 
 async def load(uow: UnitOfWork, number: int, sender: Sender, *, act: bool = True) -> Ticket:
     """The ticket the sender names; hidden tickets are 'not found', read-only ones 'not allowed'."""
+    log_context.note(ticket=number)  # the update's later log lines name the ticket, found or not
     ticket = await uow.tickets.by_number(number)
     if ticket is None or not permissions.can_see(sender, ticket):
         raise TicketNotFound(number)

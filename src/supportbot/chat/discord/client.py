@@ -12,6 +12,8 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from supportbot.chat.discord.commands import Host, build_tree
+from supportbot.chat.discord.parse import PLATFORM
+from supportbot.logs import context as log_context
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +75,19 @@ class SupportClient(discord.Client):
     async def on_ready(self) -> None:
         await self.adapter.ready()
 
+    # Each event's log lines name it (its id), its channel and, once the desk knows it, its ticket.
     async def on_message(self, message: discord.Message) -> None:
-        await self.adapter.message(message)
+        with log_context.about(platform=PLATFORM, chat=message.channel.id, update=message.id):
+            await self.adapter.message(message)
 
     async def on_raw_message_edit(self, event: discord.RawMessageUpdateEvent) -> None:
-        await self.adapter.edited(event)
+        with log_context.about(platform=PLATFORM, chat=event.channel_id, update=event.message_id):
+            await self.adapter.edited(event)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.component:
-            await self.adapter.pressed(interaction)
+            with log_context.about(platform=PLATFORM, chat=interaction.channel_id, update=interaction.id):
+                await self.adapter.pressed(interaction)
 
 
 def gateway_ended(task: asyncio.Task) -> None:

@@ -11,6 +11,7 @@ from supportbot.chat.discord.parse import PLATFORM, Location
 from supportbot.domain import commands as cmd
 from supportbot.domain.command_parser import parse_command
 from supportbot.domain.people import Sender
+from supportbot.logs import context as log_context
 from supportbot.services.desk import Desk
 from supportbot.services.ports import IncomingMessage, Reply
 
@@ -62,7 +63,8 @@ async def run(host: Host, interaction: discord.Interaction, name: str,
         finally:
             host.committed()
 
-    await answer(interaction, work(), private=name in READS)
+    with log_context.about(platform=PLATFORM, chat=where.chat_id, update=interaction.id):
+        await answer(interaction, work(), private=name in READS)
 
 
 def typed(text: str) -> cmd.Command:

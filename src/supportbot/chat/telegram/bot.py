@@ -91,9 +91,6 @@ class TelegramAdapter:
     def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | None = None,
                  retry: RetryPolicy = SHORT, replay_every: float = REPLAY_EVERY,
                  telemetry: Telemetry | None = None, webhook_mount: WebhookMount | None = None) -> None:
-        # Bot API URLs hold the token: httpx logs each at INFO, python-telegram-bot at DEBUG.
-        for name, level in (("httpx", logging.WARNING), ("telegram", logging.INFO)):
-            logging.getLogger(name).setLevel(max(level, logging.getLogger(name).getEffectiveLevel()))
         self.desk = desk
         self.options = options
         self.bot = make_bot(options)

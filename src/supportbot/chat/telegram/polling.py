@@ -20,6 +20,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError, TimedOut
 
 from supportbot.chat.retrying import SHORT, RetryPolicy, with_retries
 from supportbot.chat.telegram.updates import ALLOWED_UPDATES, raw_chat_id
+from supportbot.logs import context as log_context
 from supportbot.services.dead_letters import describe
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,15 @@ async def handle_batch(raw_updates: Sequence[Any], bot: Bot, handle: Handler, pa
 
 
 async def handle_or_park(raw: Any, bot: Bot, handle: Handler, park: Parker, retry: RetryPolicy) -> bool:
-    """Handle or park one update; False when it could be neither."""
+    """Handle or park one update; False when it could be neither. The lines logged meanwhile name the update,
+    its chat and (once the desk knows it) its ticket; the last one says how long it took."""
+    with log_context.about(platform="telegram", chat=raw_chat_id(raw), update=update_id_of(raw)):
+        done = await _handle_or_park(raw, bot, handle, park, retry)
+        log.debug("telegram: update %s", "done" if done else "neither handled nor parked")
+        return done
+
+
+async def _handle_or_park(raw: Any, bot: Bot, handle: Handler, park: Parker, retry: RetryPolicy) -> bool:
     update_id = update_id_of(raw)
     if update_id is None:
         log.warning("telegram: skipped an update without an update_id")
