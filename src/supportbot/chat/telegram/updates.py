@@ -34,8 +34,10 @@ def raw_chat_id(raw: object) -> int | None:
 
 
 def sender_of(user: User, directory: Directory) -> Sender:
-    """A Telegram user, resolved to a team member by user id (usernames change)."""
-    return Sender(PLATFORM, user.id, clean_text(user.full_name), username=clean_optional(user.username),
+    """A Telegram user, resolved to a team member by user id (usernames change); a user without a name
+    (python-telegram-bot reads an empty first name as none) is called by username, else by id."""
+    name = user.full_name or user.username or str(user.id)
+    return Sender(PLATFORM, user.id, clean_text(name), username=clean_optional(user.username),
                   person=directory.by_platform_id(PLATFORM, user.id))
 
 
