@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from supportbot.chat.discord import render
+from supportbot.chat.discord import parse, render
 from supportbot.chat.discord.answering import FAILED, refuse
 from supportbot.chat.discord.interactions import Host, attach_pr, pick, run, typed
 from supportbot.domain import commands as cmd
@@ -55,9 +55,19 @@ class _Commands:
         return self.tree.command(name=name, description=SUMMARY[name])
 
 
+class SupportTree(app_commands.CommandTree):
+    """discord.py's command tree; what people typed into the options is made safe to store before any
+    command reads it (NULs removed, lone surrogates replaced), as for messages."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        data: dict[str, Any] = dict(interaction.data or {})
+        parse.clean_options(data.get("options") or [])  # the option dicts themselves, cleaned in place
+        return True
+
+
 def build_tree(client: discord.Client, host: Host) -> app_commands.CommandTree:
     """Every §6 command, with choices for fixed words and autocomplete for tickets, people, keys."""
-    tree = app_commands.CommandTree(client)
+    tree = SupportTree(client)
 
     async def open_tickets(interaction: discord.Interaction, current: str) -> list[Choice[int]]:
         found = await host.desk.open_ticket_numbers(host.sender(interaction.user).is_team, current.strip())

@@ -97,6 +97,14 @@ def incoming(message: discord.Message, where: Location, sender: Sender, *, edite
     )
 
 
+def clean_options(options: list[dict[str, Any]]) -> None:
+    """A slash command's option values (and its subcommands'), made safe to store in place."""
+    for option in options:
+        if isinstance(option.get("value"), str):
+            option["value"] = clean_text(option["value"])
+        clean_options(option.get("options") or [])
+
+
 # --- parked events: discord.py hands out parsed objects, so a parked event is stored as the desk read it
 
 
