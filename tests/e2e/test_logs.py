@@ -20,8 +20,12 @@ from supportbot.db.engine import Database
 from supportbot.logs import output
 from supportbot.logs.redaction import secret_values
 from tests.conftest import PG_URL, _admin, _pg_url_for
+from tests.e2e import support_discord as discord_world
+from tests.e2e.inprocess_discord import DiscordBot
 from tests.e2e.inprocess_telegram import TelegramBot
+from tests.e2e.support_discord import populate as populate_discord
 from tests.e2e.support_telegram import ALICE, COURT, DAVE, TEAM, config_text, free_port, populate
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.bot_process import BotProcess, wait_until
 
@@ -29,6 +33,7 @@ pytestmark = pytest.mark.e2e
 
 # Shaped as the real ones are, so a pattern that misses the real thing misses these too.
 TOKEN = "7412345678:AAF3kQ9zXw2LmN8pR4tY6uV1bC5dE7gH0jK"
+DISCORD_TOKEN = "MTE4NjQ2NzI5NTc0MDE2NjE0NA.GkP3aQ.xY9vK2mN8pR4tY6uV1bC5dE7gH0jKlMnOpQrS"
 WEBHOOK_SECRET = "tg-hook_Q2xvdWQtd2ViaG9vay1zZWNyZXQtMTIz"
 WEB_SECRET = "board-sessions-4f9a8c7e6d5b4a39281706f5e4d3c2b1"
 GITHUB_TOKEN = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -190,3 +195,25 @@ async def test_the_text_log_at_debug_shows_context_compactly_and_no_secret(fake,
     assert any(re.search(rf"\[telegram chat={COURT} update=\d+ ticket=#1 [\d.]+ms\] ", line) for line in done), done
     sent = rf"\[telegram chat={COURT} outbox=\d+ [\d.]+ms\] outbox row \d+: sent"
     assert re.search(sent, log), "no line about the acknowledgement's send"
+
+
+async def test_discord_events_say_what_they_are_about_and_the_token_and_link_stay_out(tmp_path, clock, text_log):
+    configure, stream = text_log
+    with FakeDiscord(token=DISCORD_TOKEN, heartbeat_interval=5000) as fake:
+        populate_discord(fake)
+        bot = DiscordBot(tmp_path, fake, clock)
+        configure(bot.app.settings)
+        await bot.start()
+        try:
+            report = fake.post_message(discord_world.COURT, discord_world.DAVE, discord_world.REPORT)
+            await bot.handled(report)
+            await bot.slash(discord_world.TEAM, discord_world.ALICE, "dashboard")
+            dm = await bot.until(lambda: fake.dm_channels().get(discord_world.ALICE), "a direct message to Alice")
+            link = SIGN_IN.search((await bot.posted(dm, "sign-in link"))["content"])
+        finally:
+            await bot.stop()
+    log = stream.getvalue()
+    assert DISCORD_TOKEN not in log and link.group(2) not in log
+    done = rf"\[discord chat={discord_world.COURT} update={report} ticket=#1 [\d.]+ms\] discord: event done"
+    assert re.search(done, log), [line for line in log.splitlines() if "event done" in line]
+    assert re.search(rf"\[discord chat={discord_world.TEAM} outbox=\d+ [\d.]+ms\] outbox row \d+: sent", log)

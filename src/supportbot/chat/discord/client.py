@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,19 +77,27 @@ class SupportClient(discord.Client):
     async def on_ready(self) -> None:
         await self.adapter.ready()
 
-    # Each event's log lines name it (its id), its channel and, once the desk knows it, its ticket.
     async def on_message(self, message: discord.Message) -> None:
-        with log_context.about(platform=PLATFORM, chat=message.channel.id, update=message.id):
+        with about_event(message.channel.id, message.id):
             await self.adapter.message(message)
 
     async def on_raw_message_edit(self, event: discord.RawMessageUpdateEvent) -> None:
-        with log_context.about(platform=PLATFORM, chat=event.channel_id, update=event.message_id):
+        with about_event(event.channel_id, event.message_id):
             await self.adapter.edited(event)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.component:
-            with log_context.about(platform=PLATFORM, chat=interaction.channel_id, update=interaction.id):
+            with about_event(interaction.channel_id, interaction.id):
                 await self.adapter.pressed(interaction)
+
+
+@contextmanager
+def about_event(channel_id: int | None, event_id: int) -> Iterator[None]:
+    """The log lines of one gateway event name it (its id), its channel and, once the desk knows it, its
+    ticket; the last one says how long it took."""
+    with log_context.about(platform=PLATFORM, chat=channel_id, update=event_id):
+        yield
+        log.debug("discord: event done")
 
 
 def gateway_ended(task: asyncio.Task) -> None:
