@@ -30,7 +30,8 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --no-deps /wheels/*.whl \
     && pip check
 
-RUN useradd --create-home --uid 10001 supportbot \
+RUN groupadd --gid 10001 supportbot \
+    && useradd --create-home --uid 10001 --gid 10001 supportbot \
     && mkdir -p /config /data \
     && chown supportbot:supportbot /data
 USER 10001:10001
