@@ -46,6 +46,7 @@ def test_a_digest_that_fits_quotes_each_notice_emergencies_first() -> None:
     assert text.splitlines() == [texts.fold_head(4, REASON), "🚨 Emergency #2: title", "🚨 Emergency #4: title",
                                  "🐛 New ticket #1: title", "🐛 New ticket #3: title", texts.FOLD_FOOT]
     assert [n.number for n in listed] == [2, 4, 1, 3]
+    assert text.startswith("📨 4 notices in one: ") and texts.fold_head(1, REASON).startswith("📨 1 notice in one: ")
 
 
 @pytest.mark.parametrize("platform", ["telegram", "discord"])

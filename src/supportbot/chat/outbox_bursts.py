@@ -138,10 +138,10 @@ class Folder:
                             "plain notices past it are folded, acknowledgements and emergencies still queued",
                             self.platform, pending, chat_id, self.max_per_chat)
             reason = texts.FOLD_BOUND.format(bound=self.max_per_chat)
-            await self._fold(chat_id, reason, now, least=1, beyond=self.max_per_chat, emergencies=False)
+            await self._fold(chat_id, reason, now, least=2, beyond=self.max_per_chat, emergencies=False)
         for chat_id in self.crowded.keys() - crowded.keys():
-            log.warning("%s: chat %s is back under its bound of %s messages waiting", self.platform, chat_id,
-                        self.max_per_chat)
+            log.info("%s: chat %s is back under its bound of %s messages waiting", self.platform, chat_id,
+                     self.max_per_chat)
         self.crowded = crowded
 
     async def _fold(self, chat_id: int, reason: str, due: datetime, *, least: int, beyond: int = 0,
