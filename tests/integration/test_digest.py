@@ -347,7 +347,7 @@ def test_the_app_runs_the_digest_and_the_morning_summary_every_minute(desk: Desk
 async def test_a_long_digest_goes_out_in_parts_before_its_chart(desk: Desk) -> None:
     for n in range(30):  # thirty untriaged reports with long titles, all listed
         REPORTS[100 + n] = f"Report {n:02d}: the court page fails to load the juror list after I connect my wallet"
-        await desk.report(paris(12, 2, 10, n), 100 + n)
+        await desk.report(paris(12, 2, 10, 2 * n), 100 + n)  # two minutes apart: within the ticket limit
     job = WeeklyDigest(desk.app.deps, DigestPlan(parse_when("mon 09:00"), top_untriaged=30))
     await desk.at(SLOT)
 
@@ -358,7 +358,7 @@ async def test_a_long_digest_goes_out_in_parts_before_its_chart(desk: Desk) -> N
     assert kinds == ["message"] * (len(rows) - 1) + ["photo"] and len(rows) >= 3
     parts = [text for _, _, kind, text, _ in rows if kind == "message"]
     assert all(len(part) <= 1900 for part in parts)
-    assert "\n".join(parts).count("Report ") == 30 and parts[-1].endswith(  # Wed 10:29 to Mon 09:00
+    assert "\n".join(parts).count("Report ") == 30 and parts[-1].endswith(  # Wed 10:58 to Mon 09:00
         f"#30 {REPORTS[129]} — 4d 22h old")
 
     reply = await desk.team(paris(12, 7, 10), "/digest")
