@@ -95,9 +95,13 @@ def _claim_statement() -> sa.Select:
                ~waiting)
         .subquery()
     )
+    # Due again on the locked row itself: PostgreSQL checks these conditions once more on a row another
+    # sender leased and committed while this statement ran (the subquery's copy still shows it due), so
+    # two replicas claiming at once never both take it.
     return (
         sa.select(outbox)
-        .where(outbox.c.id.in_(sa.select(due.c.id).where(due.c.place <= sa.bindparam("per_chat"))))
+        .where(outbox.c.id.in_(sa.select(due.c.id).where(due.c.place <= sa.bindparam("per_chat"))),
+               outbox.c.status == _PENDING, outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.id).limit(sa.bindparam("limit")).with_for_update(skip_locked=True, of=outbox)
     )
 
