@@ -45,6 +45,7 @@ from supportbot.services.oncall import OnCallCommands
 from supportbot.services.oncall_roster import Roster
 from supportbot.services.outbox import ChatPlatform
 from supportbot.services.ports import Clock, SystemClock
+from supportbot.services.send_budget import SendBudget
 from supportbot.services.shift_reminder import ShiftReminder
 from supportbot.services.telemetry import Telemetry
 
@@ -230,6 +231,19 @@ class Served:
     transient: tuple[type[BaseException], ...] = UNREACHABLE
 
 
+def telegram_send_budget(app: App) -> SendBudget | None:
+    """Telegram's flood limits counted in PostgreSQL, shared by every replica on the app's clock; None on
+    SQLite (one instance): the adapter counts its own sends."""
+    if app.database.engine.dialect.name != "postgresql":
+        return None
+    from supportbot.chat.telegram.limits import TELEGRAM_LIMITS, FloodLimiter, LocalBudget
+    from supportbot.db.send_budgets import SharedFloodLimiter
+
+    clock = app.deps.clock
+    return SharedFloodLimiter(app.database.engine, TELEGRAM_LIMITS, fallback=LocalBudget(FloodLimiter()),
+                              clock=lambda: clock.now().timestamp())
+
+
 def platform_adapters(app: App) -> list[Served]:
     """An adapter for each platform with a token (their libraries are imported only when used)."""
     served = []
@@ -238,8 +252,8 @@ def platform_adapters(app: App) -> list[Served]:
 
         from supportbot.chat.telegram.bot import TelegramAdapter, TokenRejected
 
-        adapter = TelegramAdapter(app.desk, telegram_options(app.settings), telemetry=app.telemetry,
-                                  webhook_mount=app.webhook_mount)
+        adapter = TelegramAdapter(app.desk, telegram_options(app.settings), limiter=telegram_send_budget(app),
+                                  telemetry=app.telemetry, webhook_mount=app.webhook_mount)
         served.append(Served(adapter, TokenRejected, TELEGRAM_TOKEN_REJECTED, (NetworkError, *UNREACHABLE)))
     if "discord" in app.platforms:
         import discord

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import registry
 
 from supportbot.db.column_types import MicrosBetween, UTCDateTime, enum_of
@@ -303,6 +304,16 @@ web_sessions = sa.Table(
     sa.Column("ended_at", UTCDateTime),
 )
 sa.Index("ix_web_sessions_person", web_sessions.c.person)
+
+# Telegram's flood limits shared by every replica on PostgreSQL (db/send_budgets.py): per chat
+# ("telegram:<chat id>") and for the bot as a whole ("telegram"), the latest send times, newest first,
+# in seconds since the epoch, and until when a 429 holds it. SQLite (one instance) never writes here.
+send_budgets = sa.Table(
+    "send_budgets", metadata,
+    sa.Column("scope", sa.String(40), primary_key=True),
+    sa.Column("sent", sa.JSON().with_variant(postgresql.ARRAY(sa.Double()), "postgresql"), nullable=False),
+    sa.Column("held_until", sa.Double(), nullable=False),
+)
 
 mapper_registry = registry(metadata=metadata)
 

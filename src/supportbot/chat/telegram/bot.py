@@ -31,6 +31,7 @@ from supportbot.domain.people import Directory
 from supportbot.services import dead_letters
 from supportbot.services.desk import Desk
 from supportbot.services.ports import DeadLetter
+from supportbot.services.send_budget import SendBudget
 from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def command_menus(directory: Directory) -> list[tuple[BotCommandScope, list[BotC
 class TelegramAdapter:
     """Reads updates, calls the desk, answers commands and button presses; the outbox sends the rest."""
 
-    def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | None = None,
+    def __init__(self, desk: Desk, options: TelegramOptions, *, limiter: FloodLimiter | SendBudget | None = None,
                  retry: RetryPolicy = SHORT, replay_every: float = REPLAY_EVERY,
                  telemetry: Telemetry | None = None, webhook_mount: WebhookMount | None = None) -> None:
         self.desk = desk

@@ -25,7 +25,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from supportbot.chat.telegram import render as tr
-from supportbot.chat.telegram.limits import FloodLimiter
+from supportbot.chat.telegram.limits import FloodLimiter, LocalBudget
 from supportbot.domain.people import Directory
 from supportbot.services.outbox import (
     DeleteMessage,
@@ -40,6 +40,7 @@ from supportbot.services.outbox import (
     PlatformDown,
     RetryLater,
 )
+from supportbot.services.send_budget import SendBudget
 from supportbot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def retry_after_seconds(err: RetryAfter) -> float:
 
 
 class TelegramPlatform:
-    """Sends, edits and deletes through the Bot API under our own flood limiter.
+    """Sends, edits and deletes through the Bot API within a budget of sends (our own flood limiter, or the
+    one every replica shares through the database).
 
     No call is retried here: the outbox retries, and only when Telegram did not take the message
     (429, 5xx, network); a 400 or 403 is final; a send that timed out after it went out is not resent."""
@@ -75,12 +77,13 @@ class TelegramPlatform:
     name = PLATFORM
     resends_safely = False  # the Bot API cannot tell a repeated sendMessage from a new one
 
-    def __init__(self, bot: Bot, limiter: FloodLimiter | None = None, *, people: Directory | None = None,
-                 telemetry: Telemetry | None = None) -> None:
+    def __init__(self, bot: Bot, limiter: FloodLimiter | SendBudget | None = None, *,
+                 people: Directory | None = None, telemetry: Telemetry | None = None) -> None:
         self.bot = bot
         self.telemetry = telemetry or Telemetry()  # counts the Bot API's refusals and failures by code
         self.people = people  # whose Telegram handles the mentions name
-        self.limiter = limiter or FloodLimiter()
+        limiter = limiter or FloodLimiter()
+        self.limiter: SendBudget = LocalBudget(limiter) if isinstance(limiter, FloodLimiter) else limiter
         # Parts of a long message already delivered, by outbox row: a retry sends only the rest.
         self._delivered_parts: dict[tuple[int, int], list[int]] = {}
 
@@ -138,7 +141,9 @@ class TelegramPlatform:
 
     async def _answer_part(self, chat_id: int, html: str, reply_to: int | None, thread_id: int | None) -> None:
         for _ in range(REPLY_TRIES):
-            await self.limiter.acquire(chat_id, REPLY_MAX_WAIT)
+            wait = await self.limiter.reserve(chat_id)
+            if wait > 0:  # held longer than REPLY_MAX_WAIT, a reply goes anyway
+                await asyncio.sleep(min(wait, REPLY_MAX_WAIT))
             try:
                 await self._counted(lambda: self.bot.send_message(
                     chat_id, html, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
@@ -146,7 +151,7 @@ class TelegramPlatform:
                 return
             except RetryAfter as err:
                 after = retry_after_seconds(err)
-                self.limiter.hold(chat_id, after)
+                await self.limiter.hold(chat_id, after)
                 await asyncio.sleep(min(after, REPLY_MAX_WAIT))
             except TimedOut:  # Telegram may have taken it: sending again could show it twice
                 log.warning("reply to chat %s timed out; not sent again", chat_id)
@@ -207,12 +212,12 @@ class TelegramPlatform:
         """One Bot API call, counted by the limiter; its error becomes RetryLater (429), PlatformDown (5xx,
         network, a timeout before sending), MaybeDelivered (a send timing out after it went out) or PermanentFailure."""
         if limited:
-            self.limiter.take(chat_id)  # raises Throttled: the outbox waits without counting a try
+            await self.limiter.take(chat_id)  # raises Throttled: the outbox waits without counting a try
         try:
             return await self._counted(call)
         except RetryAfter as err:
             after = retry_after_seconds(err)
-            self.limiter.hold(chat_id, after)
+            await self.limiter.hold(chat_id, after)
             raise RetryLater(f"{method} to chat {chat_id}: Telegram asks to wait {after:.0f}s", after) from None
         except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as err:
             if ok_if and ok_if in err.message.lower():

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from supportbot.services.outbox import Throttled
+from supportbot.services.send_budget import FloodLimits, Window, is_group
 
-
-@dataclass(frozen=True)
-class Window:
-    """At most `limit` messages in any `seconds` long window."""
-
-    limit: int
-    seconds: float
-
-    def wait(self, sent: deque[float], now: float) -> float:
-        """Seconds until one more message fits, given the send times so far (oldest first)."""
-        if len(sent) < self.limit:
-            return 0.0
-        return max(0.0, sent[-self.limit] + self.seconds - now)
-
-
-@dataclass(frozen=True)
-class FloodLimits:
-    """Telegram's published limits: about 1 message a second per chat (a short burst is tolerated),
-    20 a minute in a group, 30 a second overall. `margin` pads every window because our clock and
-    Telegram's never agree to the millisecond."""
-
-    per_chat: Window = Window(3, 3.0)
-    per_group: Window = Window(20, 60.0)
-    overall: Window = Window(30, 1.0)
-    margin: float = 0.25
+__all__ = ["TELEGRAM_LIMITS", "FloodLimiter", "FloodLimits", "LocalBudget", "Window", "is_group"]
 
 
 TELEGRAM_LIMITS = FloodLimits()
@@ -51,13 +26,8 @@ def _insert(times: deque[float], at: float) -> None:
         bisect.insort(times, at)
 
 
-def is_group(chat_id: int) -> bool:
-    """Groups, supergroups and channels have negative ids; private chats are the user's (positive) id."""
-    return chat_id < 0
-
-
 class FloodLimiter:
-    """Decides when the next message to a chat may go; shared by the outbox and direct replies."""
+    """Decides when the next message to a chat may go, for this process alone (one instance: SQLite)."""
 
     def __init__(self, limits: FloodLimits = TELEGRAM_LIMITS, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
@@ -95,12 +65,6 @@ class FloodLimiter:
         self._record(chat_id, self.clock() + wait)
         return wait
 
-    async def acquire(self, chat_id: int, max_wait: float) -> None:
-        """Wait for a slot, but at most max_wait seconds: a reply held longer goes anyway."""
-        wait = self.reserve(chat_id)
-        if wait > 0:
-            await asyncio.sleep(min(wait, max_wait))
-
     def hold(self, chat_id: int | None, seconds: float) -> None:
         """After a 429: nothing to chat_id (None: to any chat) for `seconds`."""
         until = self.clock() + seconds
@@ -130,3 +94,19 @@ class FloodLimiter:
             del self._chats[chat_id]
         for key in [k for k, until in self._holds.items() if until < now]:
             del self._holds[key]
+
+
+class LocalBudget:
+    """A FloodLimiter as the SendBudget the Telegram platform takes: this process counts its own sends."""
+
+    def __init__(self, limiter: FloodLimiter) -> None:
+        self.limiter = limiter
+
+    async def take(self, chat_id: int) -> None:
+        self.limiter.take(chat_id)
+
+    async def reserve(self, chat_id: int) -> float:
+        return self.limiter.reserve(chat_id)
+
+    async def hold(self, chat_id: int | None, seconds: float) -> None:
+        self.limiter.hold(chat_id, seconds)
