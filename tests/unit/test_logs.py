@@ -94,7 +94,7 @@ secret = "board-sessions-4f9a8c7e6d5b4a39281706f5e4d3c2b1"
 ''', encoding="utf-8")
     found = set(secret_values(load_settings(path, env={})))
     assert {TELEGRAM_TOKEN, DISCORD_TOKEN, GITHUB_TOKEN, "tg-hook_0123456789", "gh-hook-secret-0123",
-            "board-sessions-4f9a8c7e6d5b4a39281706f5e4d3c2b1", "Pg@ss-w0rd-9"} <= found
+            "board-sessions-4f9a8c7e6d5b4a39281706f5e4d3c2b1", "Pg@ss-w0rd-9", "Pg%40ss-w0rd-9"} <= found
 
 
 # --- the lines -----------------------------------------------------------------------------------------
@@ -113,7 +113,8 @@ def test_a_json_line_carries_what_it_is_about_and_masks_the_exception_too(lines)
 
     about, after = (json.loads(line) for line in stream.getvalue().splitlines())
     assert list(about)[:4] == ["time", "level", "logger", "message"]
-    assert about["message"] == f"sending https://api.telegram.org/bot{MASK}/sendMessage failed"
+    # Not configured here, the token is found by its shape: the bot's id (public) stays.
+    assert about["message"] == f"sending https://api.telegram.org/bot7412345678:{MASK}/sendMessage failed"
     assert (about["platform"], about["chat"], about["update"], about["ticket"]) == ("telegram", -100101, 500000001, 12)
     assert about["duration_ms"] >= 0 and about["time"].endswith("+00:00")
     assert "RuntimeError: webhook refused " + MASK in about["exc_info"]
@@ -177,3 +178,9 @@ def test_log_format_comes_from_the_file_or_the_environment_and_a_wrong_one_names
     assert load_settings(path, env={"SUPPORTBOT_LOG_FORMAT": "json"}).log_format == "json"
     with pytest.raises(ConfigError, match="log_format"):
         load_settings(path, env={"SUPPORTBOT_LOG_FORMAT": "xml"})
+
+
+def test_a_secret_passed_as_an_extra_field_is_masked_too(lines) -> None:
+    stream = lines("json")
+    logging.getLogger("supportbot.test").info("calling", extra={"url": f"https://api.telegram.org/bot{TELEGRAM_TOKEN}/x"})
+    assert json.loads(stream.getvalue())["url"] == f"https://api.telegram.org/bot7412345678:{MASK}/x"

@@ -69,8 +69,8 @@ def configure(*, level: str, fmt: Format = "text", secrets: list[str] | tuple[st
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name("supportbot")
     handler.setFormatter(JsonLines() if fmt == "json" else TextFormatter())
-    handler.addFilter(ContextFilter())
-    handler.addFilter(RedactingFilter(Redactor(secrets)))  # last: it also sees what the context added
+    handler.addFilter(RedactingFilter(Redactor(secrets)))
+    handler.addFilter(ContextFilter())  # after: ids and platform names need no masking
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "supportbot"]:
         root.removeHandler(old)

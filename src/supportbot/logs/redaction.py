@@ -14,25 +14,30 @@ from urllib.parse import unquote, urlsplit
 MASK = "<redacted>"
 SHORTEST = 6  # a shorter configured value would blank out ordinary words; patterns still apply to it
 
-# (pattern, replacement): what a secret looks like where nobody configured it (another bot's token in a
-# URL, a sign-in link just made, a password in any URL).
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Telegram bot tokens, also inside Bot API URLs (/bot<token>/getMe), which HTTP clients log.
-    (re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}"), MASK),
-    # Discord bot tokens: three base64url parts joined by dots.
-    (re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}"), MASK),
+# (hints, pattern, replacement): what a secret looks like where nobody configured it (another bot's token in
+# a URL, a sign-in link just made, a password in any URL). A pattern runs only on text holding one of its
+# hints (lower case), which keeps the cost per line low; possessive runs (`{n,}+`) never backtrack.
+PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
+    # Telegram bot tokens, also inside Bot API URLs (/bot<token>/getMe), which HTTP clients log: the part after
+    # the bot's id (public) is the secret. Each pattern starts at a literal character, found fast.
+    ((":",), re.compile(r":(?<=\d{5}:)[A-Za-z0-9_-]{30,}"), f":{MASK}"),
+    # Discord bot tokens: the bot's id in base64, then a timestamp and a signature (the secret) after dots.
+    ((".",), re.compile(r"\.(?<=[A-Za-z0-9_-]{20}\.)[A-Za-z0-9_-]{6,}+\.[A-Za-z0-9_-]{20,}"), f".{MASK}"),
     # GitHub tokens (classic, OAuth, app, fine-grained).
-    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), MASK),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), MASK),
     # The password in a URL: scheme://user:password@host.
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@"), rf"\1{MASK}@"),
+    (("://",), re.compile(r"(://[^\s:/@]*+:)[^\s@/]++@"), rf"\1{MASK}@"),
     # Sign-in links of the team board (/login/<token>) and tokens passed in a query (?token=...).
-    (re.compile(r"(/login/)[A-Za-z0-9_-]{8,}"), rf"\1{MASK}"),
-    (re.compile(r"([?&](?:token|secret|password|key|access_token|signature)=)[^&\s\"'#]+", re.IGNORECASE),
+    (("/login/",), re.compile(r"(/login/)[A-Za-z0-9_-]{8,}"), rf"\1{MASK}"),
+    (("token=", "secret=", "password=", "key=", "signature="),
+     re.compile(r"([?&](?:token|secret|password|key|access_token|signature)=)[^&\s\"'#]+", re.IGNORECASE),
      rf"\1{MASK}"),
     # Credentials in headers or key/value dumps: Authorization: Bot ..., 'secret_token': '...'.
-    (re.compile(r"(\bAuthorization['\"]?\s*[:=]\s*['\"]?(?:Bot|Bearer|Basic|token)\s+)[^\s'\",}]+", re.IGNORECASE),
-     rf"\1{MASK}"),
-    (re.compile(r"(['\"]?\b(?:secret_token|webhook_secret|password|api_key)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+",
+    (("authorization",), re.compile(r"(\bAuthorization['\"]?\s*[:=]\s*['\"]?(?:Bot|Bearer|Basic|token)\s+)[^\s'\",}]+",
+                                    re.IGNORECASE), rf"\1{MASK}"),
+    (("secret_token", "webhook_secret", "password", "api_key"),
+     re.compile(r"(\b(?:secret_token|webhook_secret|password|api_key)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+",
                 re.IGNORECASE), rf"\1{MASK}"),
 )
 # Attributes every LogRecord has: the rest came from `extra=` or a filter, and are redacted when text.
@@ -44,10 +49,7 @@ def secret_values(settings: object) -> list[str]:
     a URL among them on its own; never an empty value."""
     found: list[str] = []
     for value in _secrets_in(settings, depth=0):
-        found.append(value)
-        password = _url_password(value)
-        if password:
-            found.append(password)
+        found += [value, *_url_password(value)]
     return [v for v in dict.fromkeys(found) if v]
 
 
@@ -67,14 +69,15 @@ def _secrets_in(value: object, depth: int) -> Iterator[str]:
             yield from _secrets_in(item, depth + 1)
 
 
-def _url_password(value: str) -> str | None:
+def _url_password(value: str) -> tuple[str, ...]:
+    """The password of a URL as written in it and decoded (%40 for @), or nothing."""
     if "://" not in value:
-        return None
+        return ()
     try:
         password = urlsplit(value).password
     except ValueError:
-        return None
-    return unquote(password) if password else None
+        return ()
+    return (password, unquote(password)) if password else ()
 
 
 class Redactor:
@@ -87,14 +90,17 @@ class Redactor:
                 # As written, and as JSON or a repr would show it (quotes and backslashes escaped).
                 forms.update({secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]})
         # Longest first, so a secret that contains another is masked whole.
-        self._known = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))) if forms else None
+        self._forms = sorted(forms, key=len, reverse=True)
+        self._known = re.compile("|".join(re.escape(f) for f in self._forms))
 
     def __call__(self, text: str) -> str:
         """The text with every secret masked."""
-        if self._known is not None:
+        if any(map(text.__contains__, self._forms)):  # a plain search first: most lines hold none
             text = self._known.sub(MASK, text)
-        for pattern, replacement in PATTERNS:
-            text = pattern.sub(replacement, text)
+        lowered = text.lower()
+        for hints, pattern, replacement in PATTERNS:
+            if any(map(lowered.__contains__, hints)):
+                text = pattern.sub(replacement, text)
         return text
 
 
@@ -116,8 +122,9 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
-        for name, value in list(vars(record).items()):
-            if name not in _STANDARD and isinstance(value, str):
+        for name in vars(record).keys() - _STANDARD:
+            value = getattr(record, name)
+            if isinstance(value, str):
                 setattr(record, name, self.redact(value))
         return True
 
