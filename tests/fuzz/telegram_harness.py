@@ -118,8 +118,8 @@ class TelegramFuzz:
         return problems
 
     def _as_telegram_has_it(self, body: dict) -> dict:
-        """The update with what exists on Telegram when it sends it: the chat it came from, its forum topic,
-        a button press waiting for its answer; a new message numbered next in its chat (ids in a chat are
+        """The update with what exists on Telegram when it sends it: the chat it came from, who wrote, its
+        forum topic, a button press waiting for its answer; a new message numbered next in its chat (ids in a chat are
         Telegram's: a generated one must not be one the bot's own messages get)."""
         body = copy.deepcopy(body)
         query = body.get("callback_query") or {}
@@ -137,6 +137,9 @@ class TelegramFuzz:
                 topic = message.get("message_thread_id")
                 if topic and chat.get("is_forum"):
                     self.fake.chats[chat["id"]]["topics"].setdefault(topic, "Topic")
+            for person in (m.get("from") for m in [*messages, query] if isinstance(m, dict)):
+                if isinstance(person, dict):
+                    self.fake.users.setdefault(person["id"], dict(person))  # Telegram knows who wrote
             if query:
                 self.fake.callbacks[query["id"]] = {"answered": False, "time": self.fake.clock()}
         return body
