@@ -55,11 +55,6 @@ def note(*, ticket: int) -> None:
         _current.set(replace(current, ticket=ticket))
 
 
-def current() -> Context | None:
-    """What the lines logged now are about, if anything."""
-    return _current.get()
-
-
 class ContextFilter(logging.Filter):
     """Copies the current context onto each record as attributes (platform, chat, ..., duration_ms)."""
 

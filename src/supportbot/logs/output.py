@@ -63,9 +63,9 @@ class JsonLines(JsonFormatter):
 
 
 def configure(*, level: str, fmt: Format = "text", secrets: list[str] | tuple[str, ...] = (),
-              stream: IO[str] | None = None) -> logging.Handler:
+              stream: IO[str] | None = None) -> None:
     """Send every log line to `stream` (standard error) in this format and from this level on, with its
-    context and with secrets masked; replaces the handler a previous call installed. Returns the handler."""
+    context and with secrets masked; replaces the handler a previous call installed."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name("supportbot")
     handler.setFormatter(JsonLines() if fmt == "json" else TextFormatter())
@@ -82,4 +82,3 @@ def configure(*, level: str, fmt: Format = "text", secrets: list[str] | tuple[st
     for name, least in PER_CALL.items():
         logging.getLogger(name).setLevel(number if number <= logging.DEBUG else max(least, number))
     logging.captureWarnings(True)  # Python's warnings as log lines too, in the same format
-    return handler

@@ -172,6 +172,7 @@ def text_log():
         root.removeHandler(handler)
     for logger, level in zip(loggers, levels, strict=True):
         logger.setLevel(level)
+    logging.captureWarnings(False)
 
 
 async def test_the_text_log_at_debug_shows_context_compactly_and_no_secret(fake, tmp_path, clock, text_log):
