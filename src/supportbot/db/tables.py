@@ -70,7 +70,8 @@ tickets = sa.Table(
     sa.Column("reopens", sa.Integer, nullable=False, server_default="0"),
     # Linked GitHub pull requests and issues and their state in words (migration 0010).
     sa.Column("github_links", sa.JSON, nullable=False, server_default="{}"),
-    sa.Index("ix_tickets_reporter", "reporter_platform", "reporter_id"),
+    # A reporter's tickets, and when they opened their latest ones (the ticket limit), read from the index alone.
+    sa.Index("ix_tickets_reporter", "reporter_platform", "reporter_id", "created_at"),
     sa.Index("ix_tickets_status", "status", "created_at", "number"),
 )
 # The predicate of the partial indexes on open tickets, spelled with a literal so that a query saying
