@@ -106,11 +106,11 @@ async def waiting(replica: Replica) -> tuple[int, datetime | None]:
     return count, due
 
 
-async def settle_both(a: Replica, b: Replica) -> int:
+async def settle_both(a: Replica, b: Replica, patience: float = SETTLE_REAL_SECONDS) -> int:
     """Both replicas sweep, then flush everything they may send now, at each beat; then the clock moves to
     the next time a row is due. Returns the number of beats."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + SETTLE_REAL_SECONDS
+    deadline = loop.time() + patience
     beats = 0
     while True:
         beats += 1
@@ -166,7 +166,10 @@ async def test_two_replicas_escalate_each_emergency_once_within_telegrams_limits
                 await replica.stop()
 
 
-async def run_the_proof(fake: FakeTelegram, a: Replica, b: Replica, groups: tuple[int, ...]) -> None:
+async def play(fake: FakeTelegram, a: Replica, b: Replica, groups: tuple[int, ...],
+               patience: float = SETTLE_REAL_SECONDS) -> int:
+    """The emergencies come in through both webhooks, become overdue, and both replicas sweep and send until
+    their outbox is empty (within `patience` real seconds); returns the beats it took."""
     fake.set_rate_limits(RateLimits())  # Telegram's limits, on the manual clock
     for n in range(EMERGENCIES):  # 300 people, each reporting the outage once
         fake.add_user(REPORTERS + n, f"Validator {n}")
@@ -180,8 +183,11 @@ async def run_the_proof(fake: FakeTelegram, a: Replica, b: Replica, groups: tupl
     a.clock.advance(hours=1, minutes=1)  # nobody answered: all 300 are overdue at once
     for replica in (a, b):
         replica.pump.release()
-    beats = await settle_both(a, b)
+    return await settle_both(a, b, patience)
 
+
+async def run_the_proof(fake: FakeTelegram, a: Replica, b: Replica, groups: tuple[int, ...]) -> None:
+    beats = await play(fake, a, b, groups)
     async with a.app.database.engine.connect() as db:
         escalations = (await db.execute(sa.select(ticket_events.c.ticket_id, sa.func.count())
                                         .where(ticket_events.c.kind == "escalation")
