@@ -6,26 +6,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from supportbot.chat.breaker import Breaker, BreakerState, BreakerStatus
 from supportbot.chat.outbox_bursts import Folder, without
+from supportbot.chat.outbox_delivery import CARD_ON_ITS_WAY, deliver
 from supportbot.chat.outbox_folding import FOLD_MAX_ROWS, fold_run, outgoing
 from supportbot.chat.outbox_lanes import ChatHolds, Lanes, LaneSlots, lanes_of
 from supportbot.chat.outbox_outcomes import OutboxOutcomes
+from supportbot.chat.outbox_policy import FlushReport, SenderPolicy
 from supportbot.logs import context as log_context
 from supportbot.services.after_delivery import AfterDelivery
-from supportbot.services.digest_chart import chart_png
 from supportbot.services.outbox import (
-    Chart,
     ChatPlatform,
-    Delivered,
     MaybeDelivered,
     OutboxItem,
     OutboxKind,
     PermanentFailure,
-    Photo,
     PlatformDown,
     RetryLater,
     Throttled,
@@ -40,33 +37,6 @@ BATCH = 50
 # no more, so a chat held by its flood limit never has its whole backlog leased and put back.
 PER_CHAT = FOLD_MAX_ROWS
 SENDER_DIED = "its sender stopped while sending it"
-CARD_ON_ITS_WAY = "the ticket's card is not delivered yet; edited once it is"
-CARD_WAIT = 1.0  # seconds
-
-
-@dataclass
-class SenderPolicy:
-    max_attempts: int = 8
-    first_backoff: float = 1.0
-    max_backoff: float = 300.0
-    outage_max_wait: float = 60.0  # seconds: the longest pause between probes of a platform that is down
-    fold_after: float = 600.0  # seconds: acknowledgements older than this after an outage are folded
-    parallel_chats: int = 8
-    fold_bursts_from: int = 4  # notices waiting for a chat its send limit holds that go out as one (0: never)
-    max_per_chat: int = 500  # messages waiting for one chat past which plain notices are folded (0: no bound)
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds to wait before try number attempts+1: doubling from first_backoff."""
-        return min(self.max_backoff, self.first_backoff * 2 ** max(0, attempts - 1))
-
-
-@dataclass
-class FlushReport:
-    sent: int = 0
-    retried: int = 0
-    dead: int = 0
-    held: int = 0  # put back untried, or without counting the try, while the platform is down
-    more: bool = False  # the claim was full (or a chat had more than it took): more may be due now
 
 
 class OutboxSender:
@@ -221,7 +191,7 @@ class OutboxSender:
         try:
             if self._at_most_once(item) and any(row.sending_at is None for row in group):
                 await self.outcomes.sending(group)  # unless marked when claimed
-            delivered = await self._deliver(outgoing(item, group, self.platform.name, self.clock.now(), self._stale_before()))
+            delivered = await deliver(self.platform, self.uow, outgoing(item, group, self.platform.name, self.clock.now(), self._stale_before()))
             answered = True
         except Exception as err:  # each kind of failure has its outcome; a bug must not stop the others
             answered = await self._failed(err, item, group, report)
@@ -310,28 +280,3 @@ class OutboxSender:
 
     def _stale_before(self) -> datetime:
         return self.clock.now() - timedelta(seconds=self.policy.fold_after)
-
-    async def _deliver(self, item: OutboxItem) -> Delivered | None:
-        if item.kind is OutboxKind.DELETE:
-            await self.platform.delete(item)
-            return None
-        if item.kind is OutboxKind.EDIT_CARD:
-            assert item.ticket_id is not None, "a card edit names its ticket"
-            async with self.uow() as uow:
-                cards = [c for c in await uow.messages.cards(item.ticket_id) if c.platform == self.platform.name]
-                if not cards and await uow.outbox.card_pending(self.platform.name, item.ticket_id):
-                    # The card may be on its way with the state before this change: edit it once it has arrived.
-                    raise RetryLater(CARD_ON_ITS_WAY, after=CARD_WAIT)
-            for card in cards:
-                await self.platform.edit(item, card)
-            return None
-        if isinstance(item.payload, Chart):
-            item = await drawn(item, item.payload)
-        return await self.platform.send(item)
-
-
-async def drawn(item: OutboxItem, chart: Chart) -> OutboxItem:
-    """A chart's row as the platform takes it: with the chart drawn into a PNG (in a thread: it takes a moment,
-    and the first drawing imports matplotlib)."""
-    png = await asyncio.to_thread(chart_png, chart.series, title=chart.title)
-    return replace(item, payload=Photo(png, chart.filename))
