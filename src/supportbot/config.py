@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, model_validator
 
 from supportbot.config_env import Problems, error_lines, with_environment
-from supportbot.config_limits import LimitsConfig
+from supportbot.config_limits import LimitsConfig, OutboxConfig
 from supportbot.config_playbook import (
     ConfirmationConfig,
     DigestConfig,
@@ -34,7 +34,6 @@ from supportbot.config_sections import (  # noqa: F401  (the sections are part o
     HolidaysConfig,
     NormalPolicy,
     OnCallConfig,
-    OutboxConfig,
     PersonConfig,
     PolicyConfig,
     ProductConfig,

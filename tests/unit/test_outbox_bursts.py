@@ -165,7 +165,7 @@ async def test_a_chat_past_its_bound_is_told_once_and_its_plain_notices_past_it_
 
 
 def test_a_bound_too_small_to_leave_the_messages_on_their_way_alone_is_refused() -> None:
-    from supportbot.config_sections import OutboxConfig
+    from supportbot.config_limits import OutboxConfig
 
     with pytest.raises(ValueError, match="at least 50"):
         OutboxConfig(max_per_chat=10)
