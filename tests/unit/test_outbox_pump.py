@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
+from supportbot.chat.outbox_pump import FLUSHES_AT_ONCE, OutboxPump
 from supportbot.chat.outbox_sender import BATCH, FlushReport
-from supportbot.runtime import FLUSHES_AT_ONCE, OutboxPump
 
 
 class SlowSender:

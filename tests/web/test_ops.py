@@ -14,6 +14,7 @@ from telegram.error import Forbidden, NetworkError
 from supportbot import runtime
 from supportbot.bootstrap import outbox_sender, web_extras
 from supportbot.chat.discord.delivery import translated
+from supportbot.chat.outbox_pump import OutboxPump
 from supportbot.chat.telegram.delivery import TelegramPlatform
 from supportbot.db.engine import Database
 from supportbot.services.outbox import OutboxItem, OutboxKind, PermanentFailure, PlatformDown
@@ -207,7 +208,7 @@ class DownPlatform:
 
 
 async def test_a_platform_is_connecting_until_started_then_down_while_its_sends_fail(world: WebWorld, clock) -> None:
-    pump = runtime.OutboxPump(outbox_sender(world.app, DownPlatform()), held=True)
+    pump = OutboxPump(outbox_sender(world.app, DownPlatform()), held=True)
     world.app.health.platform("telegram", pump.state)  # as runtime.serve reports each platform
     assert (await health(world, 200))["platforms"] == {"console": "console", "telegram": "connecting"}
     async with world.app.database() as uow:
