@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from supportbot.db import migrate
 from supportbot.db.engine import Database
@@ -56,6 +56,17 @@ def clock() -> ManualClock:
 RESTART_IDS = sa.text(
     "SELECT setval(pg_get_serial_sequence(quote_ident(table_name), column_name), 1, false)"
     " FROM information_schema.columns WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'")
+
+
+async def reset_pg(conn: AsyncConnection) -> None:
+    """Leave the shared PostgreSQL database as a fresh migration does: DELETE, children first, and the ids'
+    sequences back to 1 (a test leaves a few rows, and TRUNCATE of every table costs some 90 ms of locks and
+    file swaps each time)."""
+    for table in reversed(metadata.sorted_tables):
+        if table.name != "counters":
+            await conn.execute(table.delete())
+    await conn.execute(RESTART_IDS)
+    await conn.execute(sa.text("UPDATE counters SET value = 0"))
 
 
 def _pg_url_for(database: str) -> str:
@@ -130,12 +141,6 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         yield db
     finally:
         if db.engine.dialect.name == "postgresql":
-            async with db.engine.begin() as conn:  # leave the shared database as a fresh migration does
-                # DELETE, children first, and the ids' sequences back to 1: a test leaves a few rows, and
-                # TRUNCATE of every table costs some 90 ms of locks and file swaps each time.
-                for table in reversed(metadata.sorted_tables):
-                    if table.name != "counters":
-                        await conn.execute(table.delete())
-                await conn.execute(RESTART_IDS)
-                await conn.execute(sa.text("UPDATE counters SET value = 0"))
+            async with db.engine.begin() as conn:
+                await reset_pg(conn)
         await db.dispose()

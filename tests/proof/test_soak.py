@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from supportbot.bootstrap_rules import build_calendar
 from supportbot.db import migrate
 from supportbot.db.engine import Database
-from supportbot.db.tables import metadata, outbox, ticket_events
-from tests.conftest import RESTART_IDS, ManualClock, sqlite_url
+from supportbot.db.tables import outbox, ticket_events
+from tests.conftest import ManualClock, reset_pg, sqlite_url
 from tests.proof import soak_plan as plan_
 from tests.proof import soak_world as world
 from tests.proof.auditor import Auditor, BusinessTime
@@ -64,12 +64,8 @@ async def soak_url(request: pytest.FixtureRequest, sqlite_template: Path) -> Asy
     await migrate.upgrade(db.engine)
     await db.dispose()
     yield url
-    async with db.engine.begin() as conn:  # leave the shared database as a fresh migration does
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "counters":
-                await conn.execute(table.delete())
-        await conn.execute(RESTART_IDS)
-        await conn.execute(sa.text("UPDATE counters SET value = 0"))
+    async with db.engine.begin() as conn:
+        await reset_pg(conn)
     await db.dispose()
 
 

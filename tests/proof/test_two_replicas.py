@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import sqlalchemy as sa
-from conftest import PG_SKIP_REASON, PG_URL, RESTART_IDS
+from conftest import PG_SKIP_REASON, PG_URL, reset_pg
 
 from supportbot import runtime
 from supportbot.bootstrap import build_app, outbox_sender, platform_adapters
@@ -27,7 +27,7 @@ from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database
 from supportbot.db.send_budgets import SharedFloodLimiter
-from supportbot.db.tables import metadata, outbox, ticket_events
+from supportbot.db.tables import outbox, ticket_events
 from supportbot.services.send_budget import FloodLimits
 from tests.e2e.inprocess import STEP, InProcessBot
 from tests.e2e.support_telegram import TEAM, add_court_groups, config_text, free_port, populate
@@ -79,12 +79,8 @@ async def database_url(pg_database: str):
     try:
         yield pg_database
     finally:
-        async with database.engine.begin() as conn:  # as conftest's `database` leaves it
-            for table in reversed(metadata.sorted_tables):
-                if table.name != "counters":
-                    await conn.execute(table.delete())
-            await conn.execute(RESTART_IDS)
-            await conn.execute(sa.text("UPDATE counters SET value = 0"))
+        async with database.engine.begin() as conn:
+            await reset_pg(conn)
         await database.dispose()
 
 
