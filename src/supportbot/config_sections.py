@@ -170,10 +170,12 @@ class HolidaysConfig(Section):
             if self.subdivision:
                 raise ValueError("subdivision needs a country")
             return self
-        supported = holidays.list_supported_countries()
-        if self.country.upper() not in supported:
-            raise ValueError(f"unknown holiday country {self.country!r}; use an ISO code such as FR, US, DE")
-        if self.subdivision and self.subdivision not in supported[self.country.upper()]:
+        # Only this country's calendar is loaded (listing every supported country would import them all).
+        try:
+            calendar = holidays.country_holidays(self.country.upper())
+        except NotImplementedError:  # how the holidays library says it has no calendar for a country
+            raise ValueError(f"unknown holiday country {self.country!r}; use an ISO code such as FR, US, DE") from None
+        if self.subdivision and self.subdivision not in calendar.subdivisions:
             raise ValueError(f"unknown subdivision {self.subdivision!r} for {self.country.upper()}")
         return self
 
