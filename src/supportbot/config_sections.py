@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportbot.domain.calendar import holiday_calendar
 from supportbot.domain.durations import Duration, DurationError, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///supportbot.db"
@@ -161,8 +162,6 @@ class HolidaysConfig(Section):
 
     @model_validator(mode="after")
     def _check(self) -> HolidaysConfig:
-        import holidays
-
         # An empty string in TOML means "none", as an absent key does.
         object.__setattr__(self, "country", self.country or None)
         object.__setattr__(self, "subdivision", self.subdivision or None)
@@ -170,13 +169,7 @@ class HolidaysConfig(Section):
             if self.subdivision:
                 raise ValueError("subdivision needs a country")
             return self
-        # Only this country's calendar is loaded (listing every supported country would import them all).
-        try:
-            calendar = holidays.country_holidays(self.country.upper())
-        except NotImplementedError:  # how the holidays library says it has no calendar for a country
-            raise ValueError(f"unknown holiday country {self.country!r}; use an ISO code such as FR, US, DE") from None
-        if self.subdivision and self.subdivision not in calendar.subdivisions:
-            raise ValueError(f"unknown subdivision {self.subdivision!r} for {self.country.upper()}")
+        holiday_calendar(self.country.upper(), self.subdivision, years=[])  # this country's calendar only
         return self
 
 

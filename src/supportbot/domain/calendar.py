@@ -74,7 +74,7 @@ class BusinessCalendar:
             raise ValueError(f"holiday subdivision {subdivision!r} needs a country")
         if self.country:
             # Fail at start-up, not on the first ticket, when the code is wrong.
-            self._country_holidays(self.country, years=[])
+            holiday_calendar(self.country, self.subdivision, years=[])
         self._extra = frozenset(extra_holidays)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
         self._closed_by_year: dict[int, tuple[date, ...]] = {}
@@ -263,22 +263,21 @@ class BusinessCalendar:
     def _holidays_in(self, year: int) -> frozenset[date]:
         cached = self._holidays_by_year.get(year)
         if cached is None:
-            found = self._country_holidays(self.country, years=year).keys() if self.country else ()
+            found = holiday_calendar(self.country, self.subdivision, years=year).keys() if self.country else ()
             cached = self._holidays_by_year[year] = frozenset(found)
         return cached
 
-    def _country_holidays(self, country: str, *, years: int | list[int]) -> holidays.HolidayBase:
-        try:
-            return holidays.country_holidays(country, subdiv=self.subdivision, years=years)
-        except NotImplementedError as exc:
-            if self.subdivision:
-                raise ValueError(
-                    f"unknown holiday calendar: country {self.country!r} with subdivision "
-                    f"{self.subdivision!r} ({exc})"
-                ) from exc
+def holiday_calendar(country: str, subdivision: str | None, *, years: int | list[int]) -> holidays.HolidayBase:
+    """The holidays library's calendar of a country (ISO code, upper case) and subdivision, for `years`
+    (none: only the check, loading that one country's calendar); ValueError naming what it does not know."""
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision, years=years)
+    except NotImplementedError as exc:  # how the holidays library says it has no such calendar
+        if subdivision:
             raise ValueError(
-                f"unknown holiday country {self.country!r}; use an ISO 3166-1 alpha-2 code like 'FR'"
+                f"unknown holiday calendar: country {country!r} with subdivision {subdivision!r} ({exc})"
             ) from exc
+        raise ValueError(f"unknown holiday country {country!r}; use an ISO 3166-1 alpha-2 code like 'FR'") from exc
 
 
 def _wall(moment: time) -> timedelta:
