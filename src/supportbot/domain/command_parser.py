@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from supportbot.domain.command_args import Args, echo
 from supportbot.domain.commands import (
     ALIASES,
     DEFAULT_PERIOD,
@@ -44,10 +45,9 @@ from supportbot.domain.github_links import LinkKind, parse_link
 from supportbot.domain.secret_detection import find_secrets
 from supportbot.domain.texts.github import PR_ISSUE_LINK, PR_NOT_A_PULL
 from supportbot.domain.ticket_states import SUB_STATES, Priority, Resolution, Severity, Status
-from supportbot.domain.tickets import MAX_TICKET_NUMBER, REOPEN_TO
+from supportbot.domain.tickets import REOPEN_TO
 
 T = TypeVar("T")
-C = TypeVar("C", bound=Command)
 
 
 # --- words ----------------------------------------------------------------------
@@ -80,118 +80,14 @@ _PERIOD_WORDS: dict[str, str] = {p: p for p in PERIODS} | {
 }  # fmt: skip
 
 _HEAD = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
-_TICKET_ID = re.compile(r"#?([0-9]+)")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?", re.IGNORECASE)
-_LONG_HEX = re.compile(r"[0-9a-fA-F]{20}")
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-ECHO_LIMIT = 30
-
-
-def _norm(word: str) -> str:
-    return word.lower().replace("\ufe0f", "").replace("-", "_")
-
-
-def _echo(word: str) -> str:
-    """The word quoted for an error, cut short; 'That value' for one that may hold part of a key."""
-    if _LONG_HEX.search(word):  # perhaps part of a key: never quoted back
-        return "That value"
-    return f'"{word[:ECHO_LIMIT]}…"' if len(word) > ECHO_LIMIT else f'"{word}"'
-
-
-class _Args:
-    """The words after the command name, consumed left to right."""
-
-    def __init__(self, name: str, raw: str, reply_ticket: int | None) -> None:
-        self.name = name
-        self.raw = raw.strip()
-        self.reply_ticket = reply_ticket
-
-    def fail(self, reason: str) -> CommandError:
-        return CommandError(reason, usage_for(self.name))
-
-    def peek(self, count: int = 1) -> list[str]:
-        return self.raw.split(None, count)[:count]
-
-    def pop(self, count: int = 1) -> str:
-        parts = self.raw.split(None, count)
-        self.raw = parts[count] if len(parts) > count else ""
-        return " ".join(parts[:count])
-
-    def rest(self) -> str:
-        rest, self.raw = self.raw, ""
-        return rest
-
-    def done(self, command: C) -> C:
-        """The command, once no words are left over."""
-        if self.raw:
-            raise self.fail(f"{_echo(self.peek()[0])} was not expected.")
-        return command
-
-    def word_or_fail(self, what: str) -> str:
-        """The next word; raise if there is none."""
-        if not self.raw:
-            raise self.fail(f"Give {what}.")
-        return self.pop()
-
-    def text(self, what: str) -> str:
-        text = self.rest()
-        if not text:
-            raise self.fail(f"Add {what} after /{self.name}.")
-        return text
-
-    def word(self, table: Mapping[str, T]) -> T | None:
-        """Consume the longest phrase (up to three words) found in `table`, if any."""
-        for count in (3, 2, 1):
-            words = self.peek(count)
-            if len(words) == count:
-                value = table.get(_norm("_".join(words)))
-                if value is not None:
-                    self.pop(count)
-                    return value
-        return None
-
-    def required(self, table: Mapping[str, T], what: str) -> T:
-        value = self.word(table)
-        if value is None:
-            words = self.peek()
-            raise self.fail(f"{_echo(words[0])} is not {what}." if words else f"Give {what}.")
-        return value
-
-    def _id_match(self, *, hash_only_on_reply: bool = False) -> re.Match[str] | None:
-        words = self.peek()
-        match = _TICKET_ID.fullmatch(words[0]) if words else None
-        # Replying to a ticket, "/note 3 people affected" is a note, not ticket #3.
-        if match and hash_only_on_reply and self.reply_ticket is not None:
-            return match if match.group().startswith("#") else None
-        return match
-
-    def number(self, *, hash_only_on_reply: bool = False) -> int:
-        """The ticket id given first, else the ticket replied to; raise if there is neither."""
-        match = self._id_match(hash_only_on_reply=hash_only_on_reply)
-        if match:
-            self.pop()
-            digits = match.group(1).lstrip("0")
-            if not digits or len(digits) > 10 or int(digits) > MAX_TICKET_NUMBER:
-                raise self.fail(f"{_echo(match.group())} is not a ticket number.")
-            return int(digits)
-        if self.reply_ticket is not None:
-            return self.reply_ticket
-        words = self.peek()
-        if words:
-            raise self.fail(f"{_echo(words[0])} is not a ticket number.")
-        raise self.fail("Which ticket? Give its number, or reply to the ticket's message.")
-
-    def number_or_none(self) -> int | None:
-        """Like number(), but None when no ticket is named or replied to."""
-        if self._id_match() is None and self.reply_ticket is None:
-            return None
-        return self.number()
 
 
 # --- one parser per command ---------------------------------------------------------
 
 
-def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
+def _product_and(a: Args, table: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
     """An optional product and an optional word from `table`, in either order."""
     product: str | None = None
     found: T | None = None
@@ -206,12 +102,12 @@ def _product_and(a: _Args, table: Mapping[str, T], what: str) -> tuple[str | Non
     return product, found
 
 
-def _stats(a: _Args) -> Command:
+def _stats(a: Args) -> Command:
     product, period = _product_and(a, _PERIOD_WORDS, "period")
     return ShowStats(product, DEFAULT_PERIOD if period is None else period)
 
 
-def _attach_pr(a: _Args) -> Command:
+def _attach_pr(a: Args) -> Command:
     number = a.number()
     url = a.pop() if a.raw else ""
     # Discord users wrap links in <...> to suppress the preview.
@@ -220,35 +116,35 @@ def _attach_pr(a: _Args) -> Command:
     if not url:
         raise a.fail("Give the pull request's link.")
     if not _URL.fullmatch(url):
-        raise a.fail(f"{_echo(url)} is not an http(s) link.")
+        raise a.fail(f"{echo(url)} is not an http(s) link.")
     ref = parse_link(url)  # only pull requests: an issue or any other link is refused, GitHub linked or not
     if ref is not None and ref.kind is LinkKind.ISSUE:
         raise a.fail(PR_ISSUE_LINK)
     if ref is None:
-        raise a.fail(PR_NOT_A_PULL.format(link=_echo(url)))
+        raise a.fail(PR_NOT_A_PULL.format(link=echo(url)))
     return a.done(AttachPR(number, url))
 
 
-def _open_issue(a: _Args) -> Command:
+def _open_issue(a: Args) -> Command:
     number = a.number()
     repo = a.pop() if a.raw else None
     if repo is not None and not _REPO.fullmatch(repo):
-        raise a.fail(f"{_echo(repo)} is not a repository (org/repo).")
+        raise a.fail(f"{echo(repo)} is not a repository (org/repo).")
     return a.done(OpenIssue(number, repo))
 
 
-def _status(a: _Args) -> Command:
+def _status(a: Args) -> Command:
     """A sub-state word may follow in_progress: "/status 12 in_progress pr_review"."""
     number, status = a.number(), a.required(_STATUS_WORDS, "a status")
     sub_state = a.word(_SUB_STATE_WORDS) if status is Status.IN_PROGRESS else None
     return SetStatus(number, status, a.rest(), sub_state)
 
 
-def _product_word(a: _Args) -> str | None:
+def _product_word(a: Args) -> str | None:
     return a.pop().lower() if a.raw else None
 
 
-def _resolve(a: _Args) -> Command:
+def _resolve(a: Args) -> Command:
     """A note only after a reason, so "/resolve 3 wontfix" cannot pass for a fix with a note."""
     number, given, reason = a.number(), bool(a.raw), a.word(_RESOLUTION_WORDS)
     if given and reason is None:
@@ -256,7 +152,7 @@ def _resolve(a: _Args) -> Command:
     return Resolve(number, reason, a.rest())
 
 
-def _reopen(a: _Args) -> Command:
+def _reopen(a: Args) -> Command:
     number = a.number()
     to = a.word(_STATUS_WORDS) if a.raw else Status.RECEIVED
     if to not in REOPEN_TO:
@@ -264,7 +160,7 @@ def _reopen(a: _Args) -> Command:
     return a.done(Reopen(number, to))
 
 
-_PARSERS: dict[str, Callable[[_Args], Command]] = {
+_PARSERS: dict[str, Callable[[Args], Command]] = {
     "report": lambda a: Report(a.text("a description of the problem")),
     "emergency": lambda a: DeclareEmergency(a.text("a description of the emergency")),
     "ticket": lambda a: a.done(ShowTicket(a.number_or_none())),
@@ -307,4 +203,4 @@ def parse_command(text: str, *, bot_username: str | None = None, reply_ticket: i
         raise CommandError(f"Unknown command /{head.group(1)}.", usage_for("help"))
     if name not in REPORT_COMMANDS and find_secrets(text):
         raise CommandError(SECRET_REFUSED, usage_for(name))  # quoting none of it
-    return parser(_Args(name, text[head.end() :], reply_ticket))
+    return parser(Args(name, text[head.end() :], reply_ticket))
