@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from supportbot import runtime  # noqa: E402
-from supportbot.bootstrap import build_app, sender_policy, telegram_options  # noqa: E402
+from supportbot.bootstrap import build_app, sender_policy  # noqa: E402
+from supportbot.bootstrap_serving import telegram_options  # noqa: E402
 from supportbot.chat.outbox_sender import OutboxSender  # noqa: E402
 from supportbot.chat.retrying import SHORT  # noqa: E402
 from supportbot.chat.telegram.bot import TelegramAdapter  # noqa: E402

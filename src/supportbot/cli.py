@@ -87,7 +87,8 @@ def _settings(path: Path | None) -> Settings:
 def run(config: Path | None = ConfigOption) -> None:
     """Start the bot: Telegram and/or Discord when a token is set, else the local console chat."""
     from supportbot import runtime
-    from supportbot.bootstrap import build_app, platform_adapters, platforms_of, web_server
+    from supportbot.bootstrap import build_app, platforms_of
+    from supportbot.bootstrap_serving import platform_adapters, web_server
     from supportbot.logs import output as logs
     from supportbot.logs.redaction import secret_values
 

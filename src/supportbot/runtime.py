@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportbot import bootstrap
-from supportbot.bootstrap import App, Served, outbox_sender
+from supportbot.bootstrap import App, outbox_sender
+from supportbot.bootstrap_serving import Served
 from supportbot.chat.outbox_pump import OutboxPump
 from supportbot.db import checks
 from supportbot.db.checks import DatabaseUnusable as DatabaseUnusable

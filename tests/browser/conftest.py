@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.bootstrap import App, build_app, console_chat, web_server
+from supportbot.bootstrap import App, build_app, console_chat
+from supportbot.bootstrap_serving import web_server
 from supportbot.chat.console import ConsoleChat
 from supportbot.config import WebConfig, load_settings
 from supportbot.db.engine import Database

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from supportbot.bootstrap import build_app, discord_options
+from supportbot.bootstrap import build_app
+from supportbot.bootstrap_serving import discord_options
 from supportbot.chat.discord.bot import DiscordAdapter
 from supportbot.config import load_settings
 from tests.e2e.inprocess import InProcessBot, until

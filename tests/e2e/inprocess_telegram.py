@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportbot.bootstrap import build_app, telegram_options
+from supportbot.bootstrap import build_app
+from supportbot.bootstrap_serving import telegram_options
 from supportbot.chat.telegram.bot import TelegramAdapter
 from supportbot.chat.telegram.limits import FloodLimiter
 from supportbot.config import load_settings

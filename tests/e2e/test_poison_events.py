@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 
 from supportbot import runtime
-from supportbot.bootstrap import build_app, discord_options, outbox_sender, telegram_options
+from supportbot.bootstrap import build_app, outbox_sender
+from supportbot.bootstrap_serving import discord_options, telegram_options
 from supportbot.chat.retrying import RetryPolicy
 from supportbot.chat.telegram import polling as telegram_polling
 from supportbot.chat.telegram.bot import TelegramAdapter

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from conftest import PG_SKIP_REASON, PG_URL, reset_pg
 
 from supportbot import runtime
-from supportbot.bootstrap import build_app, outbox_sender, platform_adapters
+from supportbot.bootstrap import build_app, outbox_sender
+from supportbot.bootstrap_serving import platform_adapters
 from supportbot.config import load_settings
 from supportbot.db import migrate
 from supportbot.db.engine import Database

@@ -10,7 +10,7 @@ import discord
 import pytest
 from conftest import ManualClock, sqlite_url
 
-from supportbot import bootstrap, runtime
+from supportbot import bootstrap_serving, runtime
 from supportbot.bootstrap import App, build_app
 from supportbot.chat.telegram.bot import TokenRejected
 from supportbot.config import load_settings
@@ -107,9 +107,9 @@ class FakeAdapter:
         self.stopped = True
 
 
-def served(telegram: FakeAdapter, discord_adapter: FakeAdapter) -> list[bootstrap.Served]:
-    return [bootstrap.Served(telegram, TokenRejected, bootstrap.TELEGRAM_TOKEN_REJECTED),
-            bootstrap.Served(discord_adapter, discord.LoginFailure, bootstrap.DISCORD_TOKEN_REJECTED)]
+def served(telegram: FakeAdapter, discord_adapter: FakeAdapter) -> list[bootstrap_serving.Served]:
+    return [bootstrap_serving.Served(telegram, TokenRejected, bootstrap_serving.TELEGRAM_TOKEN_REJECTED),
+            bootstrap_serving.Served(discord_adapter, discord.LoginFailure, bootstrap_serving.DISCORD_TOKEN_REJECTED)]
 
 
 async def no_pause(_seconds: float) -> None:

@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from supportbot import runtime
-from supportbot.bootstrap import App, build_app, console_chat, web_extras
+from supportbot.bootstrap import App, build_app, console_chat
+from supportbot.bootstrap_serving import web_extras
 from supportbot.chat.console import ConsoleChat
 from supportbot.config import load_settings
 from supportbot.config_playbook import GithubConfig

@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from telegram.error import Forbidden, NetworkError
 
 from supportbot import runtime
-from supportbot.bootstrap import outbox_sender, web_extras
+from supportbot.bootstrap import outbox_sender
+from supportbot.bootstrap_serving import web_extras
 from supportbot.chat.discord.delivery import translated
 from supportbot.chat.outbox_pump import OutboxPump
 from supportbot.chat.telegram.delivery import TelegramPlatform

@@ -10,7 +10,8 @@ from pathlib import Path
 import aiohttp
 
 from supportbot import runtime
-from supportbot.bootstrap import App, build_app, platform_adapters, web_server
+from supportbot.bootstrap import App, build_app
+from supportbot.bootstrap_serving import platform_adapters, web_server
 from supportbot.config import load_settings
 from tests.e2e.inprocess_fixtures import telegram  # noqa: F401 (pytest fixture)
 from tests.e2e.support_telegram import COURT, DAVE, config_text, free_port

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from supportbot.bootstrap import App, console_chat, opened, web_server
+from supportbot.bootstrap import App, console_chat, opened
+from supportbot.bootstrap_serving import web_server
 from supportbot.chat.console import ConsoleChat
 from supportbot.config import EmergencyPolicy, Settings
 from supportbot.config_playbook import GithubConfig
