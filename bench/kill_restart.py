@@ -32,6 +32,7 @@ from tests.e2e.support_telegram import (  # noqa: E402
     DAVE,
     ERIN,
     FRANK,
+    NO_TICKET_LIMIT,
     TEAM,
     acks_for,
     add_court_groups,
@@ -82,7 +83,7 @@ def trial(src: Path) -> dict[str, int | float]:
                    for i in range(REPORTS_PER_GROUP) for chat in groups]
         notes = [fake.post_message(TEAM, ALICE, f"/note {n} checked the node logs, run {n}") for n in range(1, NOTES + 1)]
         config = folder / "config.toml"
-        config.write_text(config_text(folder, fake, more_court_chats=groups), encoding="utf-8")
+        config.write_text(config_text(folder, fake, more_court_chats=groups, extra=NO_TICKET_LIMIT), encoding="utf-8")
         db = folder / "supportbot.db"
         started = time.monotonic()
         kills = 0

@@ -35,7 +35,15 @@ from supportbot.chat.retrying import SHORT  # noqa: E402
 from supportbot.chat.telegram.bot import TelegramAdapter  # noqa: E402
 from supportbot.config import load_settings  # noqa: E402
 from supportbot.services import dead_letters  # noqa: E402
-from tests.e2e.support_telegram import COURT, DAVE, acks_for, add_court_groups, config_text, populate  # noqa: E402
+from tests.e2e.support_telegram import (  # noqa: E402
+    COURT,
+    DAVE,
+    NO_TICKET_LIMIT,
+    acks_for,
+    add_court_groups,
+    config_text,
+    populate,
+)
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 GOOD = 10
@@ -54,7 +62,7 @@ async def scenario(kind: str) -> tuple[float, int, float]:
         populate(fake)
         chats = add_court_groups(fake, GOOD)
         path = Path(tmp) / "config.toml"
-        path.write_text(config_text(Path(tmp), fake, more_court_chats=chats), encoding="utf-8")
+        path.write_text(config_text(Path(tmp), fake, more_court_chats=chats, extra=NO_TICKET_LIMIT), encoding="utf-8")
         app = build_app(load_settings(path, env={}), {"telegram"})
         await runtime.prepare_database(app)
         adapter = TelegramAdapter(app.desk, telegram_options(app.settings))

@@ -56,6 +56,10 @@ def populate(fake: FakeTelegram) -> None:
         fake.users[OTHER_BOT]["is_bot"] = True
 
 
+# For a flood on purpose (a few reporters, many reports each): the per-reporter ticket limit is off.
+NO_TICKET_LIMIT = "[limits]\ntickets_per_user = 0\n"
+
+
 def config_text(tmp: Path, fake: FakeTelegram, *, emergency: str = "1h", telegram_extra: str = "",
                 more_court_chats: tuple[int, ...] = (), now: datetime | None = None, extra: str = "",
                 database_url: str | None = None) -> str:

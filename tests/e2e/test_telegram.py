@@ -13,6 +13,7 @@ from tests.e2e.support_telegram import (
     DAVE,
     ERIN,
     FRANK,
+    NO_TICKET_LIMIT,
     TEAM,
     acks_for,
     add_court_groups,
@@ -90,8 +91,7 @@ def test_sigkill_while_handling_loses_no_update_and_doubles_no_ticket(fake, star
     # (three a group: the acknowledgements after the restart fit Telegram's burst, none waits for the limiter)
     path = tmp_path / "config.toml"
     # Three reporters write 34 reports each at once: the per-reporter ticket limit is off for this flood.
-    no_limit = "[limits]\ntickets_per_user = 0\n"
-    path.write_text(config_text(tmp_path, fake, more_court_chats=groups, extra=no_limit), encoding="utf-8")
+    path.write_text(config_text(tmp_path, fake, more_court_chats=groups, extra=NO_TICKET_LIMIT), encoding="utf-8")
     bot = BotProcess(tmp_path, path).start()
     try:
         wait_until(lambda: len(bot.tickets()) >= 5, 30, interval=0.002, message="no ticket stored")

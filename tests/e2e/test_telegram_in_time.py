@@ -15,6 +15,7 @@ from tests.e2e.support_telegram import (
     EMERGENCY,
     ERIN,
     FRANK,
+    NO_TICKET_LIMIT,
     TEAM,
     acks_for,
     texts_in,
@@ -103,7 +104,7 @@ async def test_429_storm_and_server_errors_deliver_each_message_exactly_once(tel
 async def test_a_busy_group_gets_at_most_20_bot_messages_a_minute(telegram, telegram_bot):
     fake = telegram
     fake.set_rate_limits(RateLimits())  # Telegram's limits, enforced by the fake too (on the same clock)
-    bot = await telegram_bot(extra="[limits]\ntickets_per_user = 0\n")  # eight reports each: no ticket limit
+    bot = await telegram_bot(extra=NO_TICKET_LIMIT)  # eight reports each: no ticket limit
     reports = [fake.post_message(COURT, REPORTERS[i % 3], f"Report {i}: the court page fails to load, error {i}")
                for i in range(24)]
     started = bot.seconds()

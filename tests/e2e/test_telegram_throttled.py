@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from supportbot.db.tables import outbox
 from tests.e2e.inprocess import until
 from tests.e2e.inprocess_fixtures import telegram, telegram_bot  # noqa: F401 (pytest fixtures)
-from tests.e2e.support_telegram import COURT, DAVE, ERIN, TEAM, acks_for, add_court_groups, texts_in
+from tests.e2e.support_telegram import (
+    COURT,
+    DAVE,
+    ERIN,
+    NO_TICKET_LIMIT,
+    TEAM,
+    acks_for,
+    add_court_groups,
+    texts_in,
+)
 from tests.fakes.telegram_api import FakeTelegram, RateLimits
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +60,7 @@ async def test_30_notices_queued_for_a_held_team_chat_do_not_delay_an_ack_elsewh
     fake.set_rate_limits(RateLimits())  # Telegram's limits, enforced by the fake on the same clock
     groups = add_court_groups(fake, GROUPS)
     # Erin reports in each of the 50 groups at once: no ticket limit for this flood.
-    bot = await telegram_bot(more_court_chats=groups, extra="[limits]\ntickets_per_user = 0\n")
+    bot = await telegram_bot(more_court_chats=groups, extra=NO_TICKET_LIMIT)
     # The held chat's own backlog, a notice each: folding it into one message is test_telegram_burst.py's.
     bot.pump.sender.folder.burst_from = 0
     commits: list[int] = []
