@@ -55,15 +55,7 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
         try:
             _choice(format_, REPORT_FORMATS, words.REPORT_BAD_FORMAT)
             _product(product, [p.key for p in settings.products])
-            if period is not None and (from_ is not None or to is not None):
-                raise BadInput(words.REPORT_PERIOD_OR_DATES)
-            if period is not None:
-                _choice(period, tuple(metrics.PERIOD_DAYS), words.REPORT_BAD_PERIOD)
-            first, last = _day(from_, "--from"), _day(to, "--to")
-            if last is not None and first is None:
-                raise BadInput(words.REPORT_TO_WITHOUT_FROM)
-            if first is not None and last is not None and first > last:
-                raise BadInput(words.REPORT_FROM_AFTER_TO.format(start=first, end=last))
+            first, last = _report_days(period, from_, to)
         except BadInput as error:
             raise refuse(error) from None
         found = _run(settings, err, lambda app: figures(app, product=product, period=period, first=first,
@@ -81,6 +73,20 @@ def register(app: typer.Typer, settings_of: Callable, config_option: object) -> 
         except BadInput as error:
             raise refuse(error) from None
         _run(settings_of(config), err, lambda app: write_export(app, format_, sys.stdout))
+
+
+def _report_days(period: str | None, from_: str | None, to: str | None) -> tuple[date | None, date | None]:
+    """The first and last day asked for (None: not given), once the period and the dates agree."""
+    if period is not None and (from_ is not None or to is not None):
+        raise BadInput(words.REPORT_PERIOD_OR_DATES)
+    if period is not None:
+        _choice(period, tuple(metrics.PERIOD_DAYS), words.REPORT_BAD_PERIOD)
+    first, last = _day(from_, "--from"), _day(to, "--to")
+    if last is not None and first is None:
+        raise BadInput(words.REPORT_TO_WITHOUT_FROM)
+    if first is not None and last is not None and first > last:
+        raise BadInput(words.REPORT_FROM_AFTER_TO.format(start=first, end=last))
+    return first, last
 
 
 async def figures(app: Any, *, product: str | None, period: str | None, first: date | None, last: date | None,
